@@ -1,0 +1,48 @@
+//! # rondo — asyncio taken apart and rebuilt by hand
+//!
+//! A coroutine runtime written from scratch with nothing but `std`, to be read
+//! in order. Each stage is a module that adds one idea and leaves one flaw for
+//! the next stage to fix:
+//!
+//! 1. [`stage1_generators`] — a generator is a struct with `resume()`; a
+//!    round-robin loop over a list of them.
+//! 2. [`stage2_coroutine`] — `Poll`, the `Coroutine` trait, `Context` and
+//!    `Waker`; hand-written state machines; `block_on`.
+//! 3. [`stage3_sleep`] — a clock (real or virtual), `sleep` by deadline, and a
+//!    naive runner that polls everything and spins.
+//! 4. [`stage4_event_loop`] — tasks, a FIFO ready queue with asyncio's
+//!    per-iteration rule, wakers, a timer heap, idle waiting.
+//!
+//! The API a program uses is re-exported here at the crate root:
+//!
+//! ```
+//! use rondo::{run, sleep, spawn, Coroutine, Context, Poll};
+//! use std::time::Duration;
+//!
+//! // A finished coroutine; real programs write state machines (see stage 2).
+//! let answer = rondo::EventLoop::new_virtual()
+//!     .run(rondo::stage2_coroutine::yield_now())
+//!     .unwrap();
+//! assert_eq!(answer, ());
+//! ```
+
+pub mod stage1_generators;
+pub mod stage2_coroutine;
+pub mod stage3_sleep;
+pub mod stage4_event_loop;
+mod transcript;
+
+pub use stage2_coroutine::{BoxCoroutine, Context, Coroutine, Poll, Wake, Waker, block_on, yield_now};
+pub use stage3_sleep::{Clock, Sleep, TimerId, Timers, blocking_sleep, now, sleep};
+pub use stage4_event_loop::{
+    EventLoop, LoopError, Task, TaskError, TaskInfo, TimerHandle, all_tasks, call_later, call_soon,
+    current_task, run, spawn, spawn_named, stop, try_run,
+};
+pub use transcript::{Echo, Line, Transcript};
+
+/// The tutorial chapters in `docs/`, compiled as doctests so the tutorial cannot rot.
+#[cfg(doctest)]
+pub mod chapters {
+    #[doc = include_str!("../docs/01-generators.md")]
+    pub struct Chapter01Generators;
+}

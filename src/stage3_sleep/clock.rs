@@ -1,0 +1,105 @@
+//! `Clock`: where a runtime reads the time — the real one, or a virtual one for tests.
+//!
+//! Everything time-related in rondo asks a `Clock`, never `Instant::now()`
+//! directly. That one indirection is what lets a test run the seed's 12-hour
+//! chess exhibition in milliseconds: the virtual clock does not wait for a
+//! deadline, it *jumps* to it (trio calls this "autojump").
+
+use std::cell::Cell;
+use std::time::{Duration, Instant};
+
+/// A monotonic time source, read as "time since the clock was made".
+#[derive(Debug)]
+pub enum Clock {
+    /// Wall time from `Instant`; waiting really waits.
+    Real {
+        /// When the clock started: time zero.
+        epoch: Instant,
+    },
+    /// Time that only moves when the runtime has nothing else to do:
+    /// waiting for a deadline sets the time to that deadline at once.
+    Virtual {
+        /// The current virtual time.
+        now: Cell<Duration>,
+    },
+}
+
+impl Clock {
+    /// A real clock starting now.
+    pub fn real() -> Clock {
+        Clock::Real { epoch: Instant::now() }
+    }
+
+    /// A virtual clock at time zero.
+    pub fn virtual_() -> Clock {
+        Clock::Virtual { now: Cell::new(Duration::ZERO) }
+    }
+
+    /// `true` for a virtual clock.
+    pub fn is_virtual(&self) -> bool {
+        matches!(self, Clock::Virtual { .. })
+    }
+
+    /// The current time.
+    pub fn now(&self) -> Duration {
+        match self {
+            Clock::Real { epoch } => epoch.elapsed(),
+            Clock::Virtual { now } => now.get(),
+        }
+    }
+
+    /// Waits until `deadline`: a real clock puts the thread to sleep (the CPU
+    /// is free meanwhile); a virtual clock jumps there at once. Never moves
+    /// time backwards.
+    pub fn wait_until(&self, deadline: Duration) {
+        match self {
+            Clock::Real { epoch } => {
+                let now = epoch.elapsed();
+                if deadline > now {
+                    std::thread::sleep(deadline - now);
+                }
+            }
+            Clock::Virtual { now } => {
+                if deadline > now.get() {
+                    now.set(deadline);
+                }
+            }
+        }
+    }
+
+    /// Holds the thread for `duration`, as a blocking call would (`time.sleep`
+    /// in the seeds): a real clock really sleeps; a virtual clock moves
+    /// forward by `duration`, so a test can observe that time passed while
+    /// nothing else ran.
+    pub fn block_for(&self, duration: Duration) {
+        match self {
+            Clock::Real { .. } => std::thread::sleep(duration),
+            Clock::Virtual { now } => now.set(now.get() + duration),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn virtual_clock_jumps_and_never_goes_back() {
+        let clock = Clock::virtual_();
+        assert_eq!(clock.now(), Duration::ZERO);
+        clock.wait_until(Duration::from_secs(3600));
+        assert_eq!(clock.now(), Duration::from_secs(3600));
+        clock.wait_until(Duration::from_secs(1));
+        assert_eq!(clock.now(), Duration::from_secs(3600));
+        clock.block_for(Duration::from_secs(2));
+        assert_eq!(clock.now(), Duration::from_secs(3602));
+    }
+
+    #[test]
+    fn real_clock_waits_at_least_until_the_deadline() {
+        let clock = Clock::real();
+        let deadline = clock.now() + Duration::from_millis(2);
+        clock.wait_until(deadline);
+        assert!(clock.now() >= deadline);
+    }
+}

@@ -1,0 +1,128 @@
+//! `sleep`: pausing without a thread, by deadline.
+//!
+//! ```text
+//! async fn sleep(duration) {
+//!     let deadline = now() + duration;   // taken at the FIRST poll, not at creation
+//!     while now() < deadline {
+//!         leave_a_wake_up_call(deadline);
+//!         suspend;
+//!     }
+//! }
+//! ```
+//! The deadline is taken when the sleep first runs, because a coroutine does
+//! nothing until it is first polled: `let s = sleep(1s)` followed by ten
+//! seconds of other work, then `s.await`, still sleeps one second — as in
+//! Python, where `asyncio.sleep(1)` only builds a coroutine object.
+//!
+//! `sleep(0)` is special, as in asyncio: it does not touch the timers at all;
+//! it suspends exactly once (see `yield_now`), letting every other ready
+//! task run first.
+
+use super::timers::{TimerId, with_timers};
+use crate::{Context, Coroutine, Poll};
+use std::time::Duration;
+
+/// Suspends the calling coroutine for `duration` of runtime time.
+///
+/// # Panics
+/// When first polled outside a running runtime.
+pub fn sleep(duration: Duration) -> Sleep {
+    Sleep { duration, state: SleepState::Start }
+}
+
+/// The coroutine returned by [`sleep`].
+#[derive(Debug)]
+#[must_use = "coroutines do nothing unless polled: await it or spawn it"]
+pub struct Sleep {
+    duration: Duration,
+    state: SleepState,
+}
+
+#[derive(Debug)]
+enum SleepState {
+    /// Not polled yet: no deadline exists.
+    Start,
+    /// `sleep(0)`: woke itself once, finishes on the next poll.
+    Yielded,
+    /// Waiting for `deadline`; `timer` is the registered wake-up call and the
+    /// address of the waker it will wake (to notice being polled by another
+    /// task; an address, not a clone, keeps the sleep small).
+    Waiting {
+        deadline: Duration,
+        timer: Option<(TimerId, usize)>,
+    },
+    Done,
+}
+
+impl Sleep {
+    /// The deadline, once the sleep has started.
+    pub fn deadline(&self) -> Option<Duration> {
+        match self.state {
+            SleepState::Waiting { deadline, .. } => Some(deadline),
+            _ => None,
+        }
+    }
+}
+
+impl Coroutine for Sleep {
+    type Output = ();
+    fn poll(&mut self, cx: &mut Context<'_>) -> Poll<()> {
+        loop {
+            match &mut self.state {
+                SleepState::Start if self.duration.is_zero() => {
+                    cx.waker().wake();
+                    self.state = SleepState::Yielded;
+                    return Poll::Pending;
+                }
+                SleepState::Start => {
+                    let deadline = with_timers("sleep()", |t| t.now()) + self.duration;
+                    self.state = SleepState::Waiting { deadline, timer: None };
+                }
+                SleepState::Yielded => {
+                    self.state = SleepState::Done;
+                    return Poll::Ready(());
+                }
+                SleepState::Waiting { deadline, timer } => {
+                    let deadline = *deadline;
+                    let registered = with_timers("sleep()", |t| {
+                        if t.now() >= deadline {
+                            return None;
+                        }
+                        // Register once; again only if a different waker polls
+                        // us (then the old call is withdrawn, not leaked).
+                        match timer {
+                            Some((_, waker)) if *waker == cx.waker().target_addr() => {}
+                            _ => {
+                                if let Some((old, _)) = timer.take() {
+                                    t.cancel_timer(old);
+                                }
+                                let id = t.add_timer(deadline, cx.waker());
+                                *timer = Some((id, cx.waker().target_addr()));
+                            }
+                        }
+                        Some(())
+                    });
+                    if registered.is_some() {
+                        return Poll::Pending;
+                    }
+                    // The deadline passed, so the timer has fired: nothing to withdraw.
+                    self.state = SleepState::Done;
+                    return Poll::Ready(());
+                }
+                SleepState::Done => panic!("sleep() polled after it completed"),
+            }
+        }
+    }
+}
+
+impl Drop for Sleep {
+    /// A sleep dropped before its deadline (a cancelled task, a lost race)
+    /// withdraws its timer, so dead sleeps never pile up in the timer heap.
+    fn drop(&mut self) {
+        if let SleepState::Waiting { timer: Some((id, _)), .. } = &self.state {
+            let id = *id;
+            // `try`: if the runtime is already gone, so is its timer heap.
+            let _ = super::timers::try_with_timers(|t| t.cancel_timer(id));
+        }
+    }
+}

@@ -1,0 +1,165 @@
+//! The timer context: how `sleep` asks "what time is it?" and leaves a wake-up call.
+//!
+//! A `Sleep` does not own a clock and must not start a thread. It needs two
+//! services from whoever is running it: the current time, and somewhere to
+//! register "wake me at this deadline". Both runners in rondo provide them —
+//! the stage-3 naive runner (which only uses the deadline to let a virtual
+//! clock jump) and the stage-4 event loop (which keeps a timer heap) — by
+//! installing themselves in a thread-local for as long as they run.
+//!
+//! This is asyncio's `get_running_loop()`: code deep inside a coroutine
+//! finds its runtime without having it passed down every call. Rejected
+//! alternative: putting the timers into `Context`. That would tie every
+//! coroutine to rondo's `Context`; stage 9 polls rondo coroutines from
+//! `std::future::Future`s, whose `Context` has no room for them.
+
+use crate::Waker;
+use std::cell::RefCell;
+use std::rc::Rc;
+use std::time::Duration;
+
+/// What a runtime offers to timed coroutines.
+pub trait Timers {
+    /// The runtime's current time.
+    fn now(&self) -> Duration;
+    /// Asks for `waker` to be woken once the time reaches `deadline`.
+    fn add_timer(&self, deadline: Duration, waker: &Waker) -> TimerId;
+    /// Withdraws a timer that has not fired yet (a sleep dropped early).
+    fn cancel_timer(&self, id: TimerId);
+    /// Holds the whole thread for `duration`: see [`blocking_sleep`].
+    fn block_for(&self, duration: Duration);
+}
+
+/// Names one registered timer, so that it can be cancelled.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub struct TimerId {
+    /// When it fires.
+    pub deadline: Duration,
+    /// Registration order: breaks ties between equal deadlines, first come first served.
+    pub seq: u64,
+    /// Which runtime registered it: a runtime ignores requests to cancel
+    /// another's timers (a sleep dropped while a different loop runs).
+    pub owner: u32,
+}
+
+thread_local! {
+    /// The runtime running on this thread, if any.
+    static CURRENT: RefCell<Option<Rc<dyn Timers>>> = const { RefCell::new(None) };
+}
+
+/// Installs `timers` as this thread's runtime until the guard is dropped.
+///
+/// # Panics
+/// If a runtime is already running on this thread: one thread, one loop.
+pub fn enter(timers: Rc<dyn Timers>) -> TimersGuard {
+    CURRENT.with(|current| {
+        let mut current = current.borrow_mut();
+        assert!(
+            current.is_none(),
+            "cannot start a runtime from inside a running runtime: \
+             await the coroutine (or spawn it) instead of running it"
+        );
+        *current = Some(timers);
+    });
+    TimersGuard { _private: () }
+}
+
+/// Uninstalls the runtime when dropped — also when a coroutine panics, so a
+/// later runtime on this thread starts clean.
+#[must_use = "the runtime is uninstalled when the guard is dropped"]
+pub struct TimersGuard {
+    _private: (),
+}
+
+impl Drop for TimersGuard {
+    fn drop(&mut self) {
+        CURRENT.with(|current| current.borrow_mut().take());
+    }
+}
+
+/// Runs `f` with this thread's runtime.
+///
+/// # Panics
+/// Outside a running runtime, with a message naming `what` was called.
+pub fn with_timers<R>(what: &str, f: impl FnOnce(&dyn Timers) -> R) -> R {
+    CURRENT.with(|current| match &*current.borrow() {
+        Some(timers) => f(&**timers),
+        None => panic!(
+            "{what} called outside a running event loop: \
+             run your program with rondo::run(main) (or an EventLoop) first"
+        ),
+    })
+}
+
+/// Runs `f` with this thread's runtime, or returns `None` outside one.
+pub fn try_with_timers<R>(f: impl FnOnce(&dyn Timers) -> R) -> Option<R> {
+    CURRENT.with(|current| current.borrow().as_ref().map(|t| f(&**t)))
+}
+
+/// A *blocking* sleep, like Python's `time.sleep`: the thread, and with it
+/// every coroutine of the runtime, stops for `duration`.
+///
+/// This is the mistake seed 003 warns about, kept callable so examples can
+/// show it. Under a virtual clock, time jumps forward by `duration` while
+/// nothing else runs — exactly what a real blocking call does to the loop.
+/// Outside a runtime it simply sleeps the thread.
+pub fn blocking_sleep(duration: Duration) {
+    if try_with_timers(|t| t.block_for(duration)).is_none() {
+        std::thread::sleep(duration);
+    }
+}
+
+/// The runtime's time, or `None` outside any runtime.
+pub fn try_now() -> Option<Duration> {
+    try_with_timers(|t| t.now())
+}
+
+/// The running loop's time (seconds since it started, as a `Duration`).
+///
+/// # Panics
+/// Outside a running runtime.
+pub fn now() -> Duration {
+    with_timers("now()", |timers| timers.now())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::cell::Cell;
+
+    struct Fixed(Cell<u64>);
+    impl Timers for Fixed {
+        fn now(&self) -> Duration {
+            Duration::from_secs(7)
+        }
+        fn add_timer(&self, deadline: Duration, _: &Waker) -> TimerId {
+            self.0.set(self.0.get() + 1);
+            TimerId { deadline, seq: self.0.get(), owner: 0 }
+        }
+        fn cancel_timer(&self, _: TimerId) {}
+        fn block_for(&self, _: Duration) {}
+    }
+
+    #[test]
+    fn installed_only_while_the_guard_lives() {
+        assert_eq!(try_now(), None);
+        {
+            let _guard = enter(Rc::new(Fixed(Cell::new(0))));
+            assert_eq!(now(), Duration::from_secs(7));
+        }
+        assert_eq!(try_now(), None);
+    }
+
+    #[test]
+    #[should_panic(expected = "now() called outside a running event loop")]
+    fn outside_a_runtime_is_a_clear_error() {
+        now();
+    }
+
+    #[test]
+    #[should_panic(expected = "cannot start a runtime from inside a running runtime")]
+    fn nesting_is_refused() {
+        let _a = enter(Rc::new(Fixed(Cell::new(0))));
+        let _b = enter(Rc::new(Fixed(Cell::new(0))));
+    }
+}

@@ -1,0 +1,234 @@
+//! `Core`: the loop's shared state, and the thread-local that finds it.
+//!
+//! Everything a running coroutine may need from its loop — spawn a task, read
+//! the time, set a timer, ask which task it is — lives here, behind `Rc` and
+//! `RefCell`s: the loop is single-threaded, so no locks and no atomics.
+//!
+//! The fields are `RefCell`s borrowed for one short operation at a time and
+//! *never* held across a poll: a polled coroutine may spawn (borrowing
+//! `tasks`), wake (borrowing `ready`) or sleep (borrowing `timers`).
+
+use super::handle::Handle;
+use super::task::{AnyTask, Task, TaskCell, TaskInfo};
+use super::task_table::{TaskKey, TaskTable};
+use super::timer_heap::{TimerAction, TimerHeap};
+use crate::stage3_sleep::Clock;
+use crate::{Coroutine, TimerId, Timers, Waker};
+use std::cell::{Cell, RefCell};
+use std::collections::VecDeque;
+use std::panic::Location;
+use std::rc::{Rc, Weak};
+use std::sync::atomic::{AtomicU32, Ordering};
+use std::time::Duration;
+
+pub(crate) struct Core {
+    pub(crate) clock: Clock,
+    /// FIFO of what to run; each iteration runs only the entries present when
+    /// it starts (asyncio's `ntodo` snapshot).
+    pub(crate) ready: RefCell<VecDeque<Handle>>,
+    pub(crate) tasks: RefCell<TaskTable>,
+    pub(crate) timers: RefCell<TimerHeap>,
+    /// Set by a `Stop` handle; checked when the iteration ends.
+    pub(crate) stopping: Cell<bool>,
+    /// The task being stepped right now.
+    pub(crate) current: Cell<Option<TaskKey>>,
+    /// The task `run_until_complete` waits for: its finishing schedules `Stop`.
+    pub(crate) main_task: Cell<Option<TaskKey>>,
+    next_task_id: Cell<u64>,
+    /// Iterations run so far.
+    pub(crate) iterations: Cell<u64>,
+}
+
+/// Gives each loop a distinct number, so timers are never cancelled in the wrong loop.
+static NEXT_LOOP_ID: AtomicU32 = AtomicU32::new(1);
+
+impl std::fmt::Debug for Core {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("Core")
+    }
+}
+
+impl Core {
+    pub(crate) fn new(clock: Clock) -> Core {
+        let owner = NEXT_LOOP_ID.fetch_add(1, Ordering::Relaxed);
+        Core {
+            clock,
+            ready: RefCell::new(VecDeque::new()),
+            tasks: RefCell::new(TaskTable::default()),
+            timers: RefCell::new(TimerHeap::new(owner)),
+            stopping: Cell::new(false),
+            current: Cell::new(None),
+            main_task: Cell::new(None),
+            next_task_id: Cell::new(1),
+            iterations: Cell::new(0),
+        }
+    }
+
+    /// Creates a task and schedules its first step for the next iteration
+    /// (asyncio: `Task.__init__` calls `loop.call_soon(self.__step)`).
+    pub(crate) fn spawn<C>(
+        self: &Rc<Self>,
+        coroutine: C,
+        name: Option<Box<str>>,
+        at: &'static Location<'static>,
+    ) -> Task<C::Output>
+    where
+        C: Coroutine + 'static,
+        C::Output: 'static,
+    {
+        let id = self.next_task_id.get();
+        self.next_task_id.set(id + 1);
+        let mut tasks = self.tasks.borrow_mut();
+        let key = tasks.next_key();
+        let cell = TaskCell::new(coroutine, key, id, name, Rc::downgrade(self), at);
+        let inserted = tasks.insert(cell.clone());
+        debug_assert_eq!(inserted, key);
+        drop(tasks);
+        cell.header().queued.set(true);
+        self.ready.borrow_mut().push_back(Handle::Step(key));
+        Task::new(cell)
+    }
+
+    /// Queues a step of the task at `key` (called by its waker).
+    pub(crate) fn schedule_step(&self, key: TaskKey) {
+        self.ready.borrow_mut().push_back(Handle::Step(key));
+    }
+
+    /// Queues a callback (asyncio: `call_soon`).
+    pub(crate) fn call_soon(&self, callback: Box<dyn FnOnce()>) {
+        self.ready.borrow_mut().push_back(Handle::Call(callback));
+    }
+
+    /// Registers a callback to run once `delay` has passed (asyncio: `call_later`).
+    pub(crate) fn call_later(self: &Rc<Self>, delay: Duration, callback: Box<dyn FnOnce()>) -> TimerHandle {
+        let deadline = self.clock.now() + delay;
+        let id = self.timers.borrow_mut().push(deadline, TimerAction::Call(callback));
+        TimerHandle { id, core: Rc::downgrade(self) }
+    }
+
+    /// Asks the loop to stop once the current iteration ends (asyncio:
+    /// `loop.stop()` sets a flag; it schedules nothing, so what was queued for
+    /// the next iteration does not run).
+    pub(crate) fn stop(&self) {
+        self.stopping.set(true);
+    }
+
+    pub(crate) fn current_task(&self) -> Option<TaskInfo> {
+        let key = self.current.get()?;
+        self.tasks.borrow().get(key).map(|task| task.header().info())
+    }
+
+    /// Unfinished tasks, by id.
+    pub(crate) fn all_tasks(&self) -> Vec<TaskInfo> {
+        let mut all: Vec<TaskInfo> = self.tasks.borrow().iter().map(|t| t.header().info()).collect();
+        all.sort_by_key(|info| info.id);
+        all
+    }
+
+    /// Cancels every unfinished task: drops its coroutine and tells its awaiter.
+    pub(crate) fn cancel_all(&self) -> usize {
+        let tasks: Vec<Rc<dyn AnyTask>> = self.tasks.borrow_mut().drain();
+        for task in &tasks {
+            task.cancel();
+            if let Some(joiner) = task.header().joiner.take() {
+                joiner.wake();
+            }
+        }
+        tasks.len()
+    }
+}
+
+impl Timers for Core {
+    fn now(&self) -> Duration {
+        self.clock.now()
+    }
+
+    fn add_timer(&self, deadline: Duration, waker: &Waker) -> TimerId {
+        self.timers.borrow_mut().push(deadline, TimerAction::Wake(waker.clone()))
+    }
+
+    fn cancel_timer(&self, id: TimerId) {
+        self.timers.borrow_mut().cancel(id);
+    }
+
+    fn block_for(&self, duration: Duration) {
+        self.clock.block_for(duration)
+    }
+}
+
+/// A `call_later` callback that has not run yet (asyncio: `TimerHandle`).
+#[derive(Debug)]
+#[must_use = "dropping the handle does not cancel the callback; keep it to cancel"]
+pub struct TimerHandle {
+    id: TimerId,
+    core: Weak<Core>,
+}
+
+impl TimerHandle {
+    /// When the callback is due, in loop time.
+    pub fn deadline(&self) -> Duration {
+        self.id.deadline
+    }
+
+    /// Withdraws the callback. `false` if it already ran (or the loop is gone).
+    /// Consumes the handle: a timer is cancelled at most once.
+    pub fn cancel(self) -> bool {
+        match self.core.upgrade() {
+            Some(core) => core.timers.borrow_mut().cancel(self.id),
+            None => false,
+        }
+    }
+}
+
+thread_local! {
+    /// The event loop running on this thread, if any.
+    static RUNNING: RefCell<Option<Rc<Core>>> = const { RefCell::new(None) };
+}
+
+/// `true` while an event loop runs on this thread.
+pub(crate) fn loop_is_running() -> bool {
+    RUNNING.with(|running| running.borrow().is_some())
+}
+
+/// Runs `f` with the running loop's core.
+///
+/// # Panics
+/// Outside a running loop, naming `what` was called and what to do instead.
+pub(crate) fn with_running_loop<R>(what: &str, f: impl FnOnce(&Rc<Core>) -> R) -> R {
+    let core = RUNNING.with(|running| running.borrow().clone());
+    match core {
+        Some(core) => f(&core),
+        None => panic!(
+            "{what} called outside a running event loop: \
+             call it from a coroutine run by rondo::run(main) (or an EventLoop)"
+        ),
+    }
+}
+
+/// Marks `core` as this thread's running loop until dropped; also installs
+/// it as the timer context that `sleep` uses.
+pub(crate) struct RunningGuard {
+    _timers: crate::stage3_sleep::timers::TimersGuard,
+}
+
+impl RunningGuard {
+    pub(crate) fn enter(core: &Rc<Core>, what: &str) -> RunningGuard {
+        RUNNING.with(|running| {
+            let mut running = running.borrow_mut();
+            assert!(
+                running.is_none(),
+                "{what} cannot be called from a running event loop: \
+                 inside a coroutine, await the coroutine or spawn() it instead"
+            );
+            *running = Some(core.clone());
+        });
+        let timers = crate::stage3_sleep::timers::enter(core.clone());
+        RunningGuard { _timers: timers }
+    }
+}
+
+impl Drop for RunningGuard {
+    fn drop(&mut self) {
+        RUNNING.with(|running| running.borrow_mut().take());
+    }
+}

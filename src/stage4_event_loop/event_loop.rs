@@ -1,0 +1,331 @@
+//! `EventLoop`: asyncio's `BaseEventLoop._run_once`, one iteration at a time.
+//!
+//! ```text
+//! loop {
+//!     1. wait:  0 if something is ready (or we are stopping),
+//!               else until the earliest timer — the thread sleeps, or a
+//!               virtual clock jumps; no timer and nothing ready = deadlock
+//!     2. move every due timer, earliest (deadline, seq) first, to the
+//!        tail of the ready queue
+//!     3. run exactly the handles queued *now*, FIFO; whatever they queue
+//!        waits for the next iteration
+//!     if stopping { break }
+//! }
+//! ```
+//! Rule 3 is the one that decides asyncio's order of events: a task spawned
+//! in this iteration takes its first step in the next; a task woken by
+//! another's completion runs one iteration after it.
+
+use super::core::{Core, RunningGuard, TimerHandle};
+use super::handle::Handle;
+use super::task::{Task, TaskError, TaskInfo};
+use crate::stage3_sleep::Clock;
+use crate::{Context, Coroutine, Poll, Waker};
+use std::fmt;
+use std::panic::Location;
+use std::rc::Rc;
+use std::time::Duration;
+
+/// Why a loop run ended without the result it was asked for.
+#[derive(Clone, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum LoopError {
+    /// Nothing is ready, no timer is pending, and nothing outside the loop can
+    /// wake it — yet these tasks are still waiting. They would wait forever;
+    /// asyncio, trio and tokio hang here, rondo stops and says who is stuck.
+    Deadlock {
+        /// The unfinished tasks.
+        stuck: Vec<TaskInfo>,
+    },
+    /// `stop()` was called before the coroutine given to `run_until_complete` finished.
+    StoppedBeforeComplete,
+    /// The main coroutine's task ended without an output.
+    Main(TaskError),
+}
+
+impl fmt::Display for LoopError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            LoopError::Deadlock { stuck } if stuck.is_empty() => f.write_str(
+                "deadlock: the loop has nothing to run, no timer pending and nothing that could wake it \
+                 (run_forever would wait forever: call stop())",
+            ),
+            LoopError::Deadlock { stuck } => {
+                write!(
+                    f,
+                    "deadlock: nothing is ready, no timer is pending, but {} task(s) still wait:",
+                    stuck.len()
+                )?;
+                for task in stuck {
+                    write!(f, " {}", task.name)?;
+                }
+                Ok(())
+            }
+            LoopError::StoppedBeforeComplete => {
+                f.write_str("the event loop was stopped before the main coroutine completed")
+            }
+            LoopError::Main(error) => write!(f, "the main task failed: {error}"),
+        }
+    }
+}
+
+impl std::error::Error for LoopError {}
+
+/// An event loop: tasks, a ready queue, timers, and a clock.
+///
+/// ```
+/// use rondo::{EventLoop, sleep};
+/// use std::time::Duration;
+///
+/// let ev = EventLoop::new_virtual();
+/// ev.run_until_complete(sleep(Duration::from_secs(3600))).unwrap();
+/// assert_eq!(ev.time(), 3600.0); // an hour, in no time
+/// ```
+pub struct EventLoop {
+    core: Rc<Core>,
+}
+
+impl Default for EventLoop {
+    fn default() -> Self {
+        EventLoop::new()
+    }
+}
+
+impl EventLoop {
+    /// A loop on the real, monotonic clock.
+    pub fn new() -> EventLoop {
+        EventLoop::with_clock(Clock::real())
+    }
+
+    /// A loop on a virtual clock: when nothing is ready, time jumps to the next deadline.
+    pub fn new_virtual() -> EventLoop {
+        EventLoop::with_clock(Clock::virtual_())
+    }
+
+    /// A loop on the given clock.
+    pub fn with_clock(clock: Clock) -> EventLoop {
+        EventLoop { core: Rc::new(Core::new(clock)) }
+    }
+
+    /// The loop's time in seconds since it was made (asyncio: `loop.time()`).
+    pub fn time(&self) -> f64 {
+        self.core.clock.now().as_secs_f64()
+    }
+
+    /// The loop's time as a `Duration`.
+    pub fn now(&self) -> Duration {
+        self.core.clock.now()
+    }
+
+    /// `true` if the loop runs on a virtual clock.
+    pub fn is_virtual(&self) -> bool {
+        self.core.clock.is_virtual()
+    }
+
+    /// Iterations run so far.
+    pub fn iterations(&self) -> u64 {
+        self.core.iterations.get()
+    }
+
+    /// Schedules `coroutine` as a task (asyncio: `loop.create_task`); it starts
+    /// when the loop runs. Works before the loop runs, unlike [`spawn`](crate::spawn).
+    #[track_caller]
+    pub fn spawn<C>(&self, coroutine: C) -> Task<C::Output>
+    where
+        C: Coroutine + 'static,
+        C::Output: 'static,
+    {
+        self.core.spawn(coroutine, None, Location::caller())
+    }
+
+    /// Like [`spawn`](EventLoop::spawn), with a name.
+    #[track_caller]
+    pub fn spawn_named<C>(&self, name: &str, coroutine: C) -> Task<C::Output>
+    where
+        C: Coroutine + 'static,
+        C::Output: 'static,
+    {
+        self.core.spawn(coroutine, Some(name.into()), Location::caller())
+    }
+
+    /// Runs `callback` on the next iteration (asyncio: `loop.call_soon`).
+    pub fn call_soon(&self, callback: impl FnOnce() + 'static) {
+        self.core.call_soon(Box::new(callback));
+    }
+
+    /// Runs `callback` once `delay` has passed (asyncio: `loop.call_later`).
+    pub fn call_later(&self, delay: Duration, callback: impl FnOnce() + 'static) -> TimerHandle {
+        self.core.call_later(delay, Box::new(callback))
+    }
+
+    /// Stops the loop once the current iteration ends (asyncio: `loop.stop()`).
+    pub fn stop(&self) {
+        self.core.stop();
+    }
+
+    /// Unfinished tasks.
+    pub fn all_tasks(&self) -> Vec<TaskInfo> {
+        self.core.all_tasks()
+    }
+
+    /// Runs until [`stop`](EventLoop::stop) is called (asyncio: `loop.run_forever()`).
+    ///
+    /// # Errors
+    /// [`LoopError::Deadlock`] when nothing can ever happen again.
+    ///
+    /// # Panics
+    /// When called from inside a running loop.
+    pub fn run_forever(&self) -> Result<(), LoopError> {
+        let _running = RunningGuard::enter(&self.core, "run_forever()");
+        self.run_until_stopped()
+    }
+
+    fn run_until_stopped(&self) -> Result<(), LoopError> {
+        let result = loop {
+            if let Err(error) = self.run_once() {
+                break Err(error);
+            }
+            if self.core.stopping.get() {
+                break Ok(());
+            }
+        };
+        self.core.stopping.set(false);
+        result
+    }
+
+    /// Runs `main` as a task until it finishes and returns its output
+    /// (asyncio: `loop.run_until_complete`). Other tasks are left as they are.
+    ///
+    /// As in asyncio, `main` finishing *schedules* the stop: the handles
+    /// already queued in that iteration still run (seed 001: "finished", then
+    /// "I am foo").
+    ///
+    /// # Errors
+    /// A deadlock, `stop()` before `main` finished, or `main`'s task failing.
+    ///
+    /// # Panics
+    /// When called from inside a running loop.
+    #[track_caller]
+    pub fn run_until_complete<C>(&self, main: C) -> Result<C::Output, LoopError>
+    where
+        C: Coroutine + 'static,
+        C::Output: 'static,
+    {
+        let _running = RunningGuard::enter(&self.core, "run_until_complete()");
+        let mut task = self.core.spawn(main, None, Location::caller());
+        self.core.main_task.set(Some(task.key()));
+        let result = self.run_until_stopped();
+        self.core.main_task.set(None);
+        result?;
+        let noop = Waker::noop();
+        match task.poll(&mut Context::from_waker(&noop)) {
+            Poll::Ready(Ok(output)) => Ok(output),
+            Poll::Ready(Err(error)) => Err(LoopError::Main(error)),
+            Poll::Pending => Err(LoopError::StoppedBeforeComplete),
+        }
+    }
+
+    /// asyncio's `asyncio.run`: runs `main` to completion, then cancels (drops)
+    /// every task still pending, and returns `main`'s output.
+    ///
+    /// # Errors
+    /// As [`run_until_complete`](EventLoop::run_until_complete).
+    ///
+    /// # Panics
+    /// When called from inside a running loop.
+    #[track_caller]
+    pub fn run<C>(self, main: C) -> Result<C::Output, LoopError>
+    where
+        C: Coroutine + 'static,
+        C::Output: 'static,
+    {
+        let result = self.run_until_complete(main);
+        self.cancel_all();
+        result
+    }
+
+    /// Cancels every unfinished task (their `Drop` runs now, inside the loop's
+    /// context so that their sleeps withdraw their timers) and forgets every
+    /// queued handle. Returns how many tasks were cancelled.
+    pub fn cancel_all(&self) -> usize {
+        let _running = RunningGuard::enter(&self.core, "cancel_all()");
+        let cancelled = self.core.cancel_all();
+        self.core.ready.borrow_mut().clear();
+        cancelled
+    }
+
+    /// One iteration: wait, collect due timers, run the snapshot of the ready queue.
+    fn run_once(&self) -> Result<(), LoopError> {
+        let core = &*self.core;
+        core.iterations.set(core.iterations.get() + 1);
+
+        // 1. Wait — but only if there is nothing to do right now.
+        if core.ready.borrow().is_empty() && !core.stopping.get() {
+            let next = core.timers.borrow_mut().next_deadline();
+            match next {
+                Some(deadline) => core.clock.wait_until(deadline),
+                None => return Err(LoopError::Deadlock { stuck: core.all_tasks() }),
+            }
+        }
+
+        // 2. Due timers join the tail of the ready queue, earliest first.
+        {
+            let mut timers = core.timers.borrow_mut();
+            if timers.len() > 0 {
+                let now = core.clock.now();
+                let mut ready = core.ready.borrow_mut();
+                timers.pop_due(now, |action| ready.push_back(action.into()));
+            }
+        }
+
+        // 3. Run exactly what is queued now. `pop_front` one at a time, with
+        //    the borrow released, because each handle may queue more.
+        let snapshot = core.ready.borrow().len();
+        for _ in 0..snapshot {
+            let handle = core.ready.borrow_mut().pop_front().expect("snapshot counted it");
+            self.run_handle(handle);
+        }
+        Ok(())
+    }
+
+    fn run_handle(&self, handle: Handle) {
+        let core = &*self.core;
+        match handle {
+            Handle::Step(key) => {
+                // Clone the task out so no borrow of the table is held while
+                // it runs (it may spawn). A missing key is a stale wake.
+                let Some(task) = core.tasks.borrow().get(key).cloned() else { return };
+                core.current.set(Some(key));
+                let poll = task.clone().step();
+                core.current.set(None);
+                if poll.is_ready() {
+                    core.tasks.borrow_mut().remove(key);
+                    // asyncio schedules a finished task's done-callbacks with
+                    // call_soon, in the order they were added: first the
+                    // stop callback of run_until_complete, then the awaiter.
+                    if core.main_task.get() == Some(key) {
+                        core.ready.borrow_mut().push_back(Handle::Stop);
+                    }
+                    if let Some(joiner) = task.header().joiner.take() {
+                        joiner.wake();
+                    }
+                }
+            }
+            Handle::Wake(waker) => waker.wake(),
+            Handle::Call(callback) => callback(),
+            Handle::Stop => core.stop(),
+        }
+    }
+}
+
+impl fmt::Debug for EventLoop {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("EventLoop")
+            .field("time", &self.core.clock.now())
+            .field("virtual", &self.core.clock.is_virtual())
+            .field("tasks", &self.core.tasks.borrow().len())
+            .field("ready", &self.core.ready.borrow().len())
+            .field("timers", &self.core.timers.borrow().len())
+            .finish()
+    }
+}

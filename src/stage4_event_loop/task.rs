@@ -1,0 +1,263 @@
+//! Tasks: a coroutine the loop owns, steps when woken, and whose output waits in a cell.
+//!
+//! A task is one heap allocation, `TaskCell<C>`, shared by three parties:
+//! - the loop's [`TaskTable`](super::task_table), which owns it while it runs
+//!   and steps it (through the object-safe [`AnyTask`]);
+//! - its [`Waker`]s: a task *is* its own waker (`Rc<TaskCell>` coerces to
+//!   `Rc<dyn Wake>`), so making a waker allocates nothing;
+//! - the [`Task<T>`] handle returned by `spawn`, which awaits the output.
+//!
+//! ```text
+//! TaskCell<C> ── header: key, id, name, queued?, joiner waker, spawn site
+//!             └─ stage:  Running(C) ─► Finished(Result<Output, TaskError>) ─► Joined
+//! ```
+
+use super::core::Core;
+use super::task_table::TaskKey;
+use crate::{Context, Coroutine, Poll, Wake, Waker};
+use std::cell::{Cell, RefCell};
+use std::fmt;
+use std::panic::Location;
+use std::rc::{Rc, Weak};
+
+/// Why a task produced no output.
+#[derive(Clone, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum TaskError {
+    /// The task was cancelled (its coroutine dropped) before it finished —
+    /// for instance by `run` when `main` returned while it was still pending.
+    Cancelled,
+    /// The task's coroutine panicked; the message is the panic's payload.
+    Panicked(String),
+}
+
+impl fmt::Display for TaskError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            TaskError::Cancelled => f.write_str("task was cancelled"),
+            TaskError::Panicked(message) => write!(f, "task panicked: {message}"),
+        }
+    }
+}
+
+impl std::error::Error for TaskError {}
+
+/// A task's identity, as `current_task()` and `all_tasks()` report it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct TaskInfo {
+    /// Per-loop number, from 1 in spawn order.
+    pub id: u64,
+    /// The name given to `spawn_named`, or `Task-<id>` as in asyncio.
+    pub name: String,
+    /// Where the task was spawned (file:line of the `spawn` call).
+    pub spawned_at: &'static Location<'static>,
+}
+
+/// What every task has, whatever its coroutine type.
+pub(crate) struct TaskHeader {
+    pub(crate) key: TaskKey,
+    pub(crate) id: u64,
+    /// `None` means the default `Task-<id>`: formatted on demand, so an
+    /// unnamed task stores no string.
+    name: Option<Box<str>>,
+    /// Invariant: `true` exactly while a `Handle::Step` for this task sits in
+    /// the ready queue. A second wake is then a no-op, so a task woken by two
+    /// sources in one iteration is polled once.
+    pub(crate) queued: Cell<bool>,
+    /// The waker of whoever awaits this task's `Task<T>` handle.
+    pub(crate) joiner: Cell<Option<Waker>>,
+    core: Weak<Core>,
+    /// Where `spawn` was called: reported with the task's failures.
+    pub(crate) spawned_at: &'static Location<'static>,
+}
+
+impl TaskHeader {
+    pub(crate) fn name(&self) -> String {
+        match &self.name {
+            Some(name) => name.to_string(),
+            None => format!("Task-{}", self.id),
+        }
+    }
+
+    pub(crate) fn info(&self) -> TaskInfo {
+        TaskInfo { id: self.id, name: self.name(), spawned_at: self.spawned_at }
+    }
+}
+
+enum Stage<C: Coroutine> {
+    Running(C),
+    Finished(Result<C::Output, TaskError>),
+    /// The output was handed to the `Task<T>` handle.
+    Joined,
+}
+
+pub(crate) struct TaskCell<C: Coroutine> {
+    header: TaskHeader,
+    stage: RefCell<Stage<C>>,
+}
+
+/// The loop's view of a task: step it, cancel it, read its header.
+pub(crate) trait AnyTask {
+    fn header(&self) -> &TaskHeader;
+    /// Polls the coroutine once; `Ready` when the task has finished.
+    fn step(self: Rc<Self>) -> Poll<()>;
+    /// Drops the coroutine (running its `Drop` as clean-up) and records `Cancelled`.
+    fn cancel(&self);
+}
+
+/// The handle's view of a task: its header and its output.
+trait Joinable<T> {
+    fn header(&self) -> &TaskHeader;
+    fn poll_join(&self, waker: &Waker) -> Poll<Result<T, TaskError>>;
+    fn is_finished(&self) -> bool;
+}
+
+impl<C: Coroutine + 'static> TaskCell<C> {
+    pub(crate) fn new(
+        coroutine: C,
+        key: TaskKey,
+        id: u64,
+        name: Option<Box<str>>,
+        core: Weak<Core>,
+        spawned_at: &'static Location<'static>,
+    ) -> Rc<TaskCell<C>> {
+        let header =
+            TaskHeader { key, id, name, queued: Cell::new(false), joiner: Cell::new(None), core, spawned_at };
+        Rc::new(TaskCell { header, stage: RefCell::new(Stage::Running(coroutine)) })
+    }
+}
+
+impl<C: Coroutine + 'static> AnyTask for TaskCell<C> {
+    fn header(&self) -> &TaskHeader {
+        &self.header
+    }
+
+    fn step(self: Rc<Self>) -> Poll<()> {
+        // Cleared *before* polling: a coroutine that wakes itself (yield_now)
+        // must be able to queue the task again.
+        self.header.queued.set(false);
+        let waker = Waker::new(self.clone());
+        let mut cx = Context::from_waker(&waker);
+        let mut stage = self.stage.borrow_mut();
+        let Stage::Running(coroutine) = &mut *stage else {
+            return Poll::Ready(()); // cancelled meanwhile: nothing to run
+        };
+        match coroutine.poll(&mut cx) {
+            Poll::Pending => Poll::Pending,
+            Poll::Ready(output) => {
+                // Dropping the finished coroutine here means it can never be
+                // polled again.
+                *stage = Stage::Finished(Ok(output));
+                Poll::Ready(())
+            }
+        }
+    }
+
+    fn cancel(&self) {
+        let old = {
+            let mut stage = self.stage.borrow_mut();
+            match &*stage {
+                Stage::Running(_) => {
+                    std::mem::replace(&mut *stage, Stage::Finished(Err(TaskError::Cancelled)))
+                }
+                _ => return,
+            }
+        };
+        // The coroutine's `Drop` (its clean-up) runs outside the borrow, so it
+        // may look at this task without tripping the `RefCell`.
+        drop(old);
+    }
+}
+
+impl<C: Coroutine + 'static> Joinable<C::Output> for TaskCell<C> {
+    fn header(&self) -> &TaskHeader {
+        &self.header
+    }
+
+    fn poll_join(&self, waker: &Waker) -> Poll<Result<C::Output, TaskError>> {
+        let Ok(mut stage) = self.stage.try_borrow_mut() else {
+            // The only time the stage is borrowed is while this very task is
+            // being polled: it is awaiting its own handle.
+            panic!("task {} awaits itself: it would wait forever for its own result", self.header.name());
+        };
+        match &*stage {
+            Stage::Running(_) => {
+                // Remember whom to wake; a later poll by another waker replaces it.
+                self.header.joiner.set(Some(waker.clone()));
+                Poll::Pending
+            }
+            Stage::Finished(_) => match std::mem::replace(&mut *stage, Stage::Joined) {
+                Stage::Finished(result) => Poll::Ready(result),
+                _ => unreachable!(),
+            },
+            Stage::Joined => {
+                panic!("task {} polled after it completed: its output was already taken", self.header.name())
+            }
+        }
+    }
+
+    fn is_finished(&self) -> bool {
+        !matches!(&*self.stage.borrow(), Stage::Running(_))
+    }
+}
+
+impl<C: Coroutine + 'static> Wake for TaskCell<C> {
+    fn wake(&self) {
+        if self.header.queued.replace(true) {
+            return; // already in the ready queue
+        }
+        match self.header.core.upgrade() {
+            Some(core) => core.schedule_step(self.header.key),
+            None => self.header.queued.set(false), // the loop is gone
+        }
+    }
+}
+
+/// A spawned task: awaiting it gives the coroutine's output, or why there is none.
+///
+/// Dropping a `Task` does not stop the task (as in asyncio and tokio): it
+/// runs on, detached, and its output is dropped.
+#[must_use = "a task runs without being awaited, but its output is lost if the handle is dropped"]
+pub struct Task<T> {
+    cell: Rc<dyn Joinable<T>>,
+}
+
+impl<T: 'static> Task<T> {
+    pub(crate) fn new<C: Coroutine<Output = T> + 'static>(cell: Rc<TaskCell<C>>) -> Task<T> {
+        Task { cell }
+    }
+
+    /// The task's per-loop number.
+    pub fn id(&self) -> u64 {
+        self.cell.header().id
+    }
+
+    /// The task's name (`Task-<id>` unless it was spawned with a name).
+    pub fn name(&self) -> String {
+        self.cell.header().name()
+    }
+
+    /// `true` once the task has finished: completed, cancelled or failed.
+    pub fn done(&self) -> bool {
+        self.cell.is_finished()
+    }
+
+    pub(crate) fn key(&self) -> TaskKey {
+        self.cell.header().key
+    }
+}
+
+impl<T: 'static> Coroutine for Task<T> {
+    type Output = Result<T, TaskError>;
+
+    fn poll(&mut self, cx: &mut Context<'_>) -> Poll<Result<T, TaskError>> {
+        self.cell.poll_join(cx.waker())
+    }
+}
+
+impl<T> fmt::Debug for Task<T> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let header = self.cell.header();
+        f.debug_struct("Task").field("id", &header.id).field("name", &header.name()).finish()
+    }
+}

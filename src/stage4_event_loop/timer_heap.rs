@@ -1,0 +1,207 @@
+//! `TimerHeap`: pending timers, earliest `(deadline, sequence)` first.
+//!
+//! A binary heap, like asyncio's `loop._scheduled`. Ties between equal
+//! deadlines go to the earlier registration (the sequence number) — FIFO.
+//! asyncio leaves equal deadlines in heap order (unspecified); rondo makes
+//! them deterministic on purpose.
+//!
+//! Cancelling removes nothing from the heap — a heap cannot remove from the
+//! middle cheaply. The timer's sequence number goes into a `cancelled` set
+//! and the entry is skipped when it surfaces. So that cancelled sleeps cannot
+//! pile up (100,000 cancelled tasks must leave the heap empty), the heap is
+//! rebuilt without them once they are more than half of it — asyncio's rule
+//! too (`_MIN_CANCELLED_TIMER_HANDLES_FRACTION`).
+
+use super::handle::Handle;
+use crate::{TimerId, Waker};
+use std::cmp::Ordering;
+use std::collections::{BinaryHeap, HashSet};
+use std::time::Duration;
+
+/// What happens when a timer fires.
+pub(crate) enum TimerAction {
+    /// Wake a sleeping coroutine's task.
+    Wake(Waker),
+    /// Run a `call_later` callback.
+    Call(Box<dyn FnOnce()>),
+}
+
+impl From<TimerAction> for Handle {
+    fn from(action: TimerAction) -> Handle {
+        match action {
+            TimerAction::Wake(waker) => Handle::Wake(waker),
+            TimerAction::Call(f) => Handle::Call(f),
+        }
+    }
+}
+
+struct Entry {
+    deadline: Duration,
+    seq: u64,
+    action: TimerAction,
+}
+
+// `BinaryHeap` is a max-heap: order entries *backwards* so the earliest
+// (deadline, seq) is at the top.
+impl Ord for Entry {
+    fn cmp(&self, other: &Self) -> Ordering {
+        (other.deadline, other.seq).cmp(&(self.deadline, self.seq))
+    }
+}
+impl PartialOrd for Entry {
+    fn partial_cmp(&self, other: &Self) -> Option<Ordering> {
+        Some(self.cmp(other))
+    }
+}
+impl PartialEq for Entry {
+    fn eq(&self, other: &Self) -> bool {
+        (self.deadline, self.seq) == (other.deadline, other.seq)
+    }
+}
+impl Eq for Entry {}
+
+/// The loop's timers.
+#[derive(Default)]
+pub(crate) struct TimerHeap {
+    heap: BinaryHeap<Entry>,
+    /// Sequence numbers of entries still in `heap` but cancelled.
+    /// Invariant: every member names an entry that is in `heap`.
+    cancelled: HashSet<u64>,
+    next_seq: u64,
+    /// Every entry with a deadline at or before this has left the heap
+    /// (fired). Tells `cancel` whether an entry is still there.
+    collected_up_to: Duration,
+    /// Identifies the loop, so a timer of another loop is never cancelled here.
+    owner: u32,
+}
+
+impl TimerHeap {
+    pub(crate) fn new(owner: u32) -> TimerHeap {
+        TimerHeap { owner, ..TimerHeap::default() }
+    }
+
+    /// Registers `action` to fire at `deadline`.
+    pub(crate) fn push(&mut self, deadline: Duration, action: TimerAction) -> TimerId {
+        self.next_seq += 1;
+        let seq = self.next_seq;
+        self.heap.push(Entry { deadline, seq, action });
+        TimerId { deadline, seq, owner: self.owner }
+    }
+
+    /// Withdraws a timer. Returns `false` if it already fired or belongs to
+    /// another loop.
+    ///
+    /// Contract: each id is cancelled at most once. (After a compaction the
+    /// heap no longer remembers cancelled ids, so it could not tell.) Callers
+    /// own their ids: `Sleep` takes its id out when cancelling, and
+    /// `TimerHandle::cancel` consumes the handle.
+    pub(crate) fn cancel(&mut self, id: TimerId) -> bool {
+        if id.owner != self.owner || id.deadline <= self.collected_up_to {
+            return false;
+        }
+        if !self.cancelled.insert(id.seq) {
+            return false;
+        }
+        if self.cancelled.len() > 64 && self.cancelled.len() * 2 > self.heap.len() {
+            let cancelled = std::mem::take(&mut self.cancelled);
+            self.heap.retain(|entry| !cancelled.contains(&entry.seq));
+        }
+        true
+    }
+
+    /// Live (not cancelled) timers.
+    pub(crate) fn len(&self) -> usize {
+        self.heap.len() - self.cancelled.len()
+    }
+
+    /// Entries physically in the heap, cancelled ones included (for tests of the clean-up).
+    #[cfg(test)]
+    pub(crate) fn capacity_used(&self) -> usize {
+        self.heap.len()
+    }
+
+    /// The earliest live deadline, dropping cancelled entries from the top.
+    pub(crate) fn next_deadline(&mut self) -> Option<Duration> {
+        while let Some(top) = self.heap.peek() {
+            if self.cancelled.remove(&top.seq) {
+                self.heap.pop();
+            } else {
+                return Some(top.deadline);
+            }
+        }
+        None
+    }
+
+    /// Hands every live timer due at `now` to `fire`, earliest first.
+    pub(crate) fn pop_due(&mut self, now: Duration, mut fire: impl FnMut(TimerAction)) {
+        self.collected_up_to = now;
+        while self.heap.peek().is_some_and(|top| top.deadline <= now) {
+            let entry = self.heap.pop().expect("peeked");
+            if !self.cancelled.remove(&entry.seq) {
+                fire(entry.action);
+            }
+        }
+    }
+}
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::cell::RefCell;
+    use std::rc::Rc;
+
+    fn call(log: &Rc<RefCell<Vec<u32>>>, n: u32) -> TimerAction {
+        let log = log.clone();
+        TimerAction::Call(Box::new(move || log.borrow_mut().push(n)))
+    }
+
+    fn fire_all(heap: &mut TimerHeap, now: Duration) {
+        heap.pop_due(now, |action| match action {
+            TimerAction::Call(f) => f(),
+            TimerAction::Wake(w) => w.wake(),
+        });
+    }
+
+    #[test]
+    fn fires_earliest_first_and_equal_deadlines_in_registration_order() {
+        let log = Rc::new(RefCell::new(vec![]));
+        let mut heap = TimerHeap::new(1);
+        let s = Duration::from_secs;
+        heap.push(s(2), call(&log, 1));
+        heap.push(s(1), call(&log, 2));
+        heap.push(s(2), call(&log, 3));
+        heap.push(s(1), call(&log, 4));
+        assert_eq!(heap.next_deadline(), Some(s(1)));
+        fire_all(&mut heap, s(1));
+        assert_eq!(*log.borrow(), [2, 4]);
+        fire_all(&mut heap, s(5));
+        assert_eq!(*log.borrow(), [2, 4, 1, 3]);
+        assert_eq!(heap.len(), 0);
+    }
+
+    #[test]
+    fn cancelled_timers_never_fire_and_do_not_accumulate() {
+        let log = Rc::new(RefCell::new(vec![]));
+        let mut heap = TimerHeap::new(1);
+        let ids: Vec<TimerId> =
+            (0..1000).map(|i| heap.push(Duration::from_millis(10 + i), call(&log, i as u32))).collect();
+        for id in &ids[..999] {
+            assert!(heap.cancel(*id));
+        }
+        assert_eq!(heap.len(), 1);
+        assert!(heap.capacity_used() < 100, "the heap was compacted: {}", heap.capacity_used());
+        fire_all(&mut heap, Duration::from_secs(10));
+        assert_eq!(*log.borrow(), [999]);
+    }
+
+    #[test]
+    fn a_fired_or_foreign_timer_cannot_be_cancelled() {
+        let log = Rc::new(RefCell::new(vec![]));
+        let mut heap = TimerHeap::new(1);
+        let id = heap.push(Duration::from_secs(1), call(&log, 1));
+        fire_all(&mut heap, Duration::from_secs(1));
+        assert!(!heap.cancel(id));
+        let other = TimerId { owner: 2, ..heap.push(Duration::from_secs(3), call(&log, 2)) };
+        assert!(!heap.cancel(other));
+        assert_eq!(heap.len(), 1);
+    }
+}
