@@ -33,9 +33,14 @@ use rondo::stage1_generators::{
 /// How long each `hello` waits. Short, so the real-time tour is quick.
 const PAUSE: Duration = Duration::from_millis(200);
 
+#[allow(dead_code)] // unused when the tour includes this file as a module
 fn main() {
+    run(std::env::args().any(|arg| arg == "--virtual"));
+}
+
+/// Runs the whole stage-1 demonstration, printing as it goes.
+pub fn run(virtual_time: bool) {
     let wall = Instant::now();
-    let virtual_time = std::env::args().any(|arg| arg == "--virtual");
 
     // The time the sleepers read. With --virtual it is a fake that moves 1 ms
     // each time someone reads it, so busy sleepers make their own time pass.

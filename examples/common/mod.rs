@@ -1,0 +1,120 @@
+//! What every example shares: its command-line flags, its loop, its elapsed line.
+//!
+//! Examples are included as modules by `tour.rs` and by the scenario tests in
+//! `tests/`, so each one exposes `pub fn run(virtual_clock, &Transcript)` and
+//! its `main` only parses the flags.
+
+#![allow(dead_code)] // every example uses a different part of this
+
+use rondo::{Context, Coroutine, Echo, EventLoop, Poll, Task, TaskError, Transcript, spawn};
+use std::collections::VecDeque;
+use std::time::Duration;
+
+/// The flags every example accepts.
+pub struct Args {
+    /// `--virtual`: run on a virtual clock — same output, no waiting.
+    pub virtual_clock: bool,
+    /// `--stamps`: prefix every line with the loop time.
+    pub stamps: bool,
+}
+
+impl Args {
+    pub fn parse() -> Args {
+        let mut args = Args { virtual_clock: false, stamps: false };
+        for arg in std::env::args().skip(1) {
+            match arg.as_str() {
+                "--virtual" => args.virtual_clock = true,
+                "--stamps" => args.stamps = true,
+                "-h" | "--help" => {
+                    println!(
+                        "flags: --virtual (virtual clock: no real waiting), --stamps (print loop times)"
+                    );
+                    std::process::exit(0);
+                }
+                other => {
+                    eprintln!("unknown flag {other:?}; try --help");
+                    std::process::exit(2);
+                }
+            }
+        }
+        args
+    }
+
+    /// A transcript that prints as the seed program would.
+    pub fn transcript(&self) -> Transcript {
+        Transcript::echoing(if self.stamps { Echo::Stamped } else { Echo::Plain })
+    }
+}
+
+/// A new event loop on the chosen clock.
+pub fn event_loop(virtual_clock: bool) -> EventLoop {
+    if virtual_clock { EventLoop::new_virtual() } else { EventLoop::new() }
+}
+
+/// The seeds' closing line, e.g. `countasync.rs exec in 1.00 seconds.`
+pub fn elapsed_line(what: &str, elapsed: Duration, virtual_clock: bool) -> String {
+    let clock = if virtual_clock { " (virtual clock)" } else { "" };
+    format!("{what} exec in {:.2} seconds{clock}.", elapsed.as_secs_f64())
+}
+
+/// ```text
+/// async fn spawn_all(coroutines) -> Vec<Result<T, TaskError>> {
+///     let tasks: Vec<_> = coroutines.map(spawn).collect();  // all start together
+///     let mut results = vec![];
+///     for task in tasks { results.push(task.await) }        // then await each in order
+///     results
+/// }
+/// ```
+/// Stage 5's `gather` does this properly; at stage 4 we write it by hand —
+/// which is exactly the laborious part that stage 5 removes.
+pub fn spawn_all<C>(coroutines: Vec<C>) -> SpawnAll<C>
+where
+    C: Coroutine + 'static,
+    C::Output: 'static,
+{
+    SpawnAll { state: SpawnAllState::Start(coroutines) }
+}
+
+pub struct SpawnAll<C: Coroutine> {
+    state: SpawnAllState<C>,
+}
+
+enum SpawnAllState<C: Coroutine> {
+    Start(Vec<C>),
+    Awaiting { tasks: VecDeque<Task<C::Output>>, results: Vec<Result<C::Output, TaskError>> },
+    Done,
+}
+
+impl<C> Coroutine for SpawnAll<C>
+where
+    C: Coroutine + 'static,
+    C::Output: 'static,
+{
+    type Output = Vec<Result<C::Output, TaskError>>;
+
+    fn poll(&mut self, cx: &mut Context<'_>) -> Poll<Self::Output> {
+        loop {
+            match &mut self.state {
+                SpawnAllState::Start(coroutines) => {
+                    let tasks = coroutines.drain(..).map(spawn).collect();
+                    self.state = SpawnAllState::Awaiting { tasks, results: Vec::new() };
+                }
+                SpawnAllState::Awaiting { tasks, results } => {
+                    while let Some(task) = tasks.front_mut() {
+                        match task.poll(cx) {
+                            Poll::Pending => return Poll::Pending,
+                            Poll::Ready(result) => {
+                                results.push(result);
+                                tasks.pop_front();
+                            }
+                        }
+                    }
+                    let results = std::mem::take(results);
+                    self.state = SpawnAllState::Done;
+                    return Poll::Ready(results);
+                }
+                SpawnAllState::Done => panic!("spawn_all() polled after it completed"),
+            }
+        }
+    }
+}

@@ -1,0 +1,107 @@
+//! # tour — every example, in reading order, each with its one-line lesson
+//!
+//! Run: `cargo run --example tour` (real time: about 40 s of mostly
+//! sleeping, as the seeds do) or `cargo run --example tour -- --virtual`
+//! (virtual clock: the same lines, in well under a second).
+//!
+//! Each stop is one example file, included here as a module; run any of them
+//! alone with `cargo run --example NAME`.
+
+// Every example declares its own `mod common` so it also builds alone;
+// including several examples here therefore includes that file several times.
+#![allow(clippy::duplicate_mod)]
+
+#[path = "common/mod.rs"]
+mod common;
+
+#[allow(dead_code)]
+#[path = "arithmetic.rs"]
+mod arithmetic;
+#[allow(dead_code)]
+#[path = "busy_vs_loop.rs"]
+mod busy_vs_loop;
+#[allow(dead_code)]
+#[path = "countasync.rs"]
+mod countasync;
+#[allow(dead_code)]
+#[path = "countsync.rs"]
+mod countsync;
+#[allow(dead_code)]
+#[path = "create_task.rs"]
+mod create_task;
+#[allow(dead_code)]
+#[path = "generators.rs"]
+mod generators;
+#[allow(dead_code)]
+#[path = "say.rs"]
+mod say;
+
+use rondo::Transcript;
+use std::time::Instant;
+
+/// One stop of the tour.
+struct Stop {
+    name: &'static str,
+    stage: &'static str,
+    lesson: &'static str,
+    run: fn(bool, &Transcript),
+}
+
+const STOPS: &[Stop] = &[
+    Stop {
+        name: "generators",
+        stage: "1 generators",
+        lesson: "a generator is a struct with resume(); a loop over a list of them is the seed of an event loop",
+        run: |virtual_clock, _| generators::run(virtual_clock),
+    },
+    Stop {
+        name: "countsync",
+        stage: "3 sleep",
+        lesson: "a blocking sleep freezes everyone: One Two, One Two, One Two in 3 s",
+        run: countsync::run,
+    },
+    Stop {
+        name: "countasync",
+        stage: "3 sleep",
+        lesson: "sleeps that yield overlap: One One One, then Two Two Two, in 1 s",
+        run: countasync::run,
+    },
+    Stop {
+        name: "busy_vs_loop",
+        stage: "3 → 4",
+        lesson: "the naive runner spins a core while everyone sleeps; the event loop sleeps the thread",
+        run: busy_vs_loop::run,
+    },
+    Stop {
+        name: "create_task",
+        stage: "4 event loop",
+        lesson: "awaiting a coroutine is sequential; a spawned task starts on the loop's next iteration",
+        run: create_task::run,
+    },
+    Stop {
+        name: "arithmetic",
+        stage: "4 event loop",
+        lesson: "four sleeps awaited in turn add up to 16 s; as tasks they overlap in 7 s",
+        run: arithmetic::run,
+    },
+    Stop {
+        name: "say",
+        stage: "4 event loop",
+        lesson: "tasks made before the loop runs start when it does; run_forever ends only on stop()",
+        run: say::run,
+    },
+];
+
+fn main() {
+    let args = common::Args::parse();
+    let start = Instant::now();
+    let clock = if args.virtual_clock { "virtual clock" } else { "real clock" };
+    println!("rondo tour: {} examples, {clock}\n", STOPS.len());
+    for (n, stop) in STOPS.iter().enumerate() {
+        println!("━━━ {}. {} (stage {}) ━━━", n + 1, stop.name, stop.stage);
+        println!("    lesson: {}\n", stop.lesson);
+        (stop.run)(args.virtual_clock, &args.transcript());
+        println!("\n    run it alone: cargo run --example {}\n", stop.name);
+    }
+    println!("tour finished in {:.2} s of wall time", start.elapsed().as_secs_f64());
+}
