@@ -30,6 +30,8 @@ pub mod stage1_generators;
 pub mod stage2_coroutine;
 pub mod stage3_sleep;
 pub mod stage4_event_loop;
+#[cfg(test)]
+mod test_support;
 mod transcript;
 
 pub use stage2_coroutine::{BoxCoroutine, Context, Coroutine, Poll, Wake, Waker, block_on, yield_now};

@@ -163,3 +163,58 @@ impl Wake for Shared {
         self.woken.set(true);
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::stage3_sleep::{count, sleep};
+    use crate::test_support::{PollFn, never};
+    use crate::{BoxCoroutine, Coroutine, Transcript};
+
+    #[test]
+    fn overlapping_sleeps_finish_together_and_outputs_keep_their_order() {
+        let runner = NaiveRunner::new(Clock::virtual_());
+        let out = Transcript::new();
+        let counts: Vec<BoxCoroutine<'_, ()>> = (0..3).map(|_| Box::new(count(out.clone())) as _).collect();
+        let run = runner.run(counts);
+        assert_eq!(run.outputs.len(), 3);
+        assert_eq!(
+            out.stamped(),
+            ["0.000 One", "0.000 One", "0.000 One", "1.000 Two", "1.000 Two", "1.000 Two"]
+        );
+        assert_eq!(runner.clock().now(), Duration::from_secs(1));
+        // Every pass polls every unfinished coroutine: the O(all) cost.
+        assert_eq!((run.passes, run.polls), (2, 6));
+    }
+
+    #[test]
+    fn outputs_come_back_in_argument_order_not_finishing_order() {
+        let runner = NaiveRunner::new(Clock::virtual_());
+        let slow_then_fast: Vec<BoxCoroutine<'_, u32>> = [3u64, 1, 2]
+            .into_iter()
+            .map(|secs| {
+                let mut nap = sleep(Duration::from_secs(secs));
+                Box::new(PollFn(move |cx: &mut Context<'_>| nap.poll(cx).map(|()| secs as u32))) as _
+            })
+            .collect();
+        assert_eq!(runner.run(slow_then_fast).outputs, [3, 1, 2]);
+        assert_eq!(runner.clock().now(), Duration::from_secs(3));
+    }
+
+    #[test]
+    fn a_real_clock_makes_it_spin() {
+        // Not a timing assertion: only that waiting 5 ms took more than one
+        // useless poll, which is the flaw this runner exists to show.
+        let runner = NaiveRunner::new(Clock::real());
+        let nap: BoxCoroutine<'_, ()> = Box::new(sleep(Duration::from_millis(5)));
+        assert!(runner.run(vec![nap]).polls > 2);
+    }
+
+    #[test]
+    #[should_panic(expected = "deadlock: 1 coroutine(s) are pending, none woke and none is sleeping")]
+    fn nothing_that_could_ever_wake_is_a_deadlock_not_a_spin() {
+        let runner = NaiveRunner::new(Clock::real());
+        let stuck: BoxCoroutine<'_, ()> = Box::new(never());
+        runner.run(vec![stuck]);
+    }
+}

@@ -126,3 +126,87 @@ impl Drop for Sleep {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::{EventLoop, Transcript, spawn};
+
+    #[test]
+    fn the_deadline_is_taken_at_the_first_poll_not_at_creation() {
+        let ev = EventLoop::new_virtual();
+        let out = Transcript::new();
+        let log = out.clone();
+        let mut made_early = Some(sleep(Duration::from_secs(1)));
+        let mut waiting = Some(sleep(Duration::from_secs(5)));
+        let main = crate::test_support::PollFn(move |cx: &mut Context<'_>| {
+            // First wait 5 s, then start the sleep that was created at t=0.
+            if let Some(w) = &mut waiting {
+                if w.poll(cx).is_pending() {
+                    return Poll::Pending;
+                }
+                waiting = None;
+            }
+            let s = made_early.as_mut().unwrap();
+            if s.poll(cx).is_pending() {
+                return Poll::Pending;
+            }
+            log.say("done");
+            Poll::Ready(())
+        });
+        ev.run_until_complete(main).unwrap();
+        assert_eq!(out.stamped(), ["6.000 done"]);
+    }
+
+    #[test]
+    fn sleep_zero_yields_once_without_a_timer() {
+        // main: spawn `other`, say "before", sleep(0), say "after". The
+        // spawned task's first step was queued before main's re-queue, so it
+        // runs in between — and no time passes.
+        let ev = EventLoop::new_virtual();
+        let out = Transcript::new();
+        let (log, other_log) = (out.clone(), out.clone());
+        let mut zero: Option<Sleep> = None;
+        let main = crate::test_support::PollFn(move |cx: &mut Context<'_>| {
+            if zero.is_none() {
+                let other_log = other_log.clone();
+                let _other = spawn(crate::test_support::PollFn(move |_: &mut Context<'_>| {
+                    other_log.say("other task");
+                    Poll::Ready(())
+                }));
+                log.say("before sleep(0)");
+                zero = Some(sleep(Duration::ZERO));
+            }
+            if zero.as_mut().unwrap().poll(cx).is_pending() {
+                return Poll::Pending;
+            }
+            log.say("after sleep(0)");
+            Poll::Ready(())
+        });
+        ev.run_until_complete(main).unwrap();
+        assert_eq!(out.lines(), ["before sleep(0)", "other task", "after sleep(0)"]);
+        assert_eq!(ev.now(), Duration::ZERO, "sleep(0) takes no time");
+    }
+
+    #[test]
+    #[should_panic(expected = "sleep() called outside a running event loop")]
+    fn sleeping_outside_a_loop_is_a_clear_error() {
+        let waker = crate::Waker::noop();
+        let _ = sleep(Duration::from_secs(1)).poll(&mut Context::from_waker(&waker));
+    }
+
+    #[test]
+    #[should_panic(expected = "sleep() polled after it completed")]
+    fn polling_a_finished_sleep_panics() {
+        let ev = EventLoop::new_virtual();
+        let mut s = sleep(Duration::from_millis(1));
+        ev.run_until_complete(crate::test_support::PollFn(move |cx: &mut Context<'_>| {
+            if s.poll(cx).is_pending() {
+                return Poll::Pending;
+            }
+            let _ = s.poll(cx); // the bug: once more after Ready
+            Poll::Ready(())
+        }))
+        .unwrap();
+    }
+}

@@ -123,3 +123,81 @@ where
     );
     EventLoop::new().run(main)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::test_support::PollFn;
+    use crate::{Context, EventLoop, Poll, Transcript, stage2_coroutine::yield_now};
+
+    #[test]
+    #[should_panic(expected = "spawn() called outside a running event loop")]
+    fn spawn_outside_a_loop_says_what_to_do() {
+        let _ = spawn(yield_now());
+    }
+
+    #[test]
+    #[should_panic(expected = "current_task() called outside a running event loop")]
+    fn current_task_outside_a_loop_says_what_to_do() {
+        current_task();
+    }
+
+    #[test]
+    #[should_panic(expected = "rondo::run() cannot be called from a running event loop")]
+    fn run_inside_a_running_loop_is_refused() {
+        // The notebook case: asyncio.run() inside a cell's running loop.
+        EventLoop::new_virtual()
+            .run(PollFn(|_: &mut Context<'_>| {
+                run(yield_now());
+                Poll::Ready(())
+            }))
+            .unwrap();
+    }
+
+    #[test]
+    #[should_panic(expected = "run_until_complete() cannot be called from a running event loop")]
+    fn a_loop_inside_a_running_loop_is_refused() {
+        EventLoop::new_virtual()
+            .run(PollFn(|_: &mut Context<'_>| {
+                let _ = EventLoop::new_virtual().run_until_complete(yield_now());
+                Poll::Ready(())
+            }))
+            .unwrap();
+    }
+
+    #[test]
+    fn tasks_are_named_like_asyncio_and_all_tasks_lists_the_unfinished() {
+        let out = Transcript::new();
+        let log = out.clone();
+        let mut children = None;
+        let main = PollFn(move |cx: &mut Context<'_>| {
+            let (a, b) = children.get_or_insert_with(|| {
+                let a = spawn_named("Division", yield_now());
+                let b = spawn(yield_now());
+                let me = current_task().expect("main is a task");
+                let names: Vec<String> = all_tasks().into_iter().map(|t| t.name).collect();
+                log.say(format!("{} sees {names:?}", me.name));
+                (a, b)
+            });
+            if a.poll(cx).is_pending() || b.poll(cx).is_pending() {
+                return Poll::Pending;
+            }
+            let names: Vec<String> = all_tasks().into_iter().map(|t| t.name).collect();
+            log.say(format!("after: {names:?}"));
+            Poll::Ready(())
+        });
+        EventLoop::new_virtual().run(main).unwrap();
+        assert_eq!(out.lines(), [r#"Task-1 sees ["Task-1", "Division", "Task-3"]"#, r#"after: ["Task-1"]"#]);
+    }
+
+    #[test]
+    fn current_task_is_none_in_a_plain_callback() {
+        let ev = EventLoop::new_virtual();
+        let seen = std::rc::Rc::new(std::cell::Cell::new(Some(0)));
+        let s = seen.clone();
+        ev.call_soon(move || s.set(current_task().map(|t| t.id)));
+        ev.call_soon(stop);
+        ev.run_forever().unwrap();
+        assert_eq!(seen.get(), None);
+    }
+}

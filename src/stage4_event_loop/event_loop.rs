@@ -329,3 +329,119 @@ impl fmt::Debug for EventLoop {
             .finish()
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::test_support::{PollFn, never};
+    use crate::{Transcript, sleep, spawn};
+
+    #[test]
+    fn call_soon_runs_fifo_next_iteration_and_call_later_on_time() {
+        let ev = EventLoop::new_virtual();
+        let out = Transcript::new();
+        let (a, b, c) = (out.clone(), out.clone(), out.clone());
+        let _late = ev.call_later(Duration::from_secs(2), move || a.say("later, 2 s"));
+        ev.call_soon(move || b.say("soon 1"));
+        ev.call_soon(move || c.say("soon 2"));
+        ev.call_later(Duration::from_secs(3), crate::stop).cancel();
+        let stopper = ev.call_later(Duration::from_secs(4), crate::stop);
+        assert_eq!(stopper.deadline(), Duration::from_secs(4));
+        ev.run_forever().unwrap();
+        assert_eq!(out.stamped(), ["0.000 soon 1", "0.000 soon 2", "2.000 later, 2 s"]);
+        assert_eq!(ev.time(), 4.0, "the cancelled stop at 3 s did not fire");
+    }
+
+    #[test]
+    fn stop_finishes_the_current_iteration_only() {
+        // asyncio: stop() sets a flag; what the current iteration queues for
+        // the next one does not run.
+        let ev = EventLoop::new_virtual();
+        let out = Transcript::new();
+        let (a, b) = (out.clone(), out.clone());
+        ev.call_soon(move || {
+            crate::stop();
+            a.say("same iteration, after stop()");
+            crate::call_soon(move || b.say("next iteration"));
+        });
+        ev.run_forever().unwrap();
+        assert_eq!(out.lines(), ["same iteration, after stop()"]);
+        // The queued callback runs when the loop runs again.
+        ev.call_soon(crate::stop);
+        ev.run_forever().unwrap();
+        assert_eq!(out.lines(), ["same iteration, after stop()", "next iteration"]);
+    }
+
+    #[test]
+    fn run_forever_with_nothing_to_do_is_an_error_not_a_hang() {
+        let error = EventLoop::new_virtual().run_forever().unwrap_err();
+        assert_eq!(error, LoopError::Deadlock { stuck: vec![] });
+        assert!(error.to_string().contains("call stop()"));
+    }
+
+    #[test]
+    fn stopping_before_main_finishes_is_reported() {
+        let ev = EventLoop::new_virtual();
+        let _stop = ev.call_later(Duration::from_secs(1), crate::stop);
+        let error = ev.run_until_complete(sleep(Duration::from_secs(5))).unwrap_err();
+        assert_eq!(error, LoopError::StoppedBeforeComplete);
+    }
+
+    #[test]
+    fn run_cancels_what_is_left_and_their_handles_say_cancelled() {
+        let ev = EventLoop::new_virtual();
+        let orphan = ev.spawn(never());
+        let sleeper = ev.spawn(sleep(Duration::from_secs(60)));
+        ev.run(PollFn(|_: &mut Context<'_>| Poll::Ready(()))).unwrap();
+        let noop = Waker::noop();
+        let mut cx = Context::from_waker(&noop);
+        for mut task in [orphan, sleeper] {
+            assert!(task.done());
+            assert_eq!(task.poll(&mut cx), Poll::Ready(Err(TaskError::Cancelled)));
+        }
+    }
+
+    #[test]
+    fn a_hundred_thousand_cancelled_sleepers_leave_no_timer_and_no_task() {
+        let ev = EventLoop::new_virtual();
+        let main = PollFn(|_: &mut Context<'_>| {
+            for _ in 0..100_000 {
+                drop(spawn(sleep(Duration::from_secs(1))));
+            }
+            Poll::Ready(())
+        });
+        ev.run_until_complete(main).unwrap();
+        assert_eq!(ev.all_tasks().len(), 100_000);
+        // Step the loop once more so every sleeper has registered its timer.
+        ev.call_soon(crate::stop);
+        ev.run_forever().unwrap();
+        assert_eq!(ev.core.timers.borrow().len(), 100_000);
+        assert_eq!(ev.cancel_all(), 100_000);
+        assert_eq!(ev.core.timers.borrow().len(), 0);
+        assert!(ev.core.timers.borrow().capacity_used() < 100, "the heap was compacted");
+        assert_eq!(ev.core.tasks.borrow().len(), 0);
+        assert_eq!(ev.time(), 0.0);
+    }
+
+    #[test]
+    fn a_wake_while_the_loop_is_not_running_is_kept_for_the_next_run() {
+        // A task parked on a waker we hold; we wake it from outside the loop.
+        let ev = EventLoop::new_virtual();
+        let parked = std::rc::Rc::new(std::cell::RefCell::new(None::<Waker>));
+        let p = parked.clone();
+        let mut woken = false;
+        let task = ev.spawn(PollFn(move |cx: &mut Context<'_>| {
+            if woken {
+                return Poll::Ready(42);
+            }
+            woken = true;
+            *p.borrow_mut() = Some(cx.waker().clone());
+            Poll::Pending
+        }));
+        ev.call_soon(crate::stop);
+        ev.run_forever().unwrap();
+        assert!(!task.done());
+        parked.borrow_mut().take().unwrap().wake(); // outside any running loop
+        assert_eq!(ev.run_until_complete(task).unwrap(), Ok(42));
+    }
+}

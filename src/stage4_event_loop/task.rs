@@ -261,3 +261,56 @@ impl<T> fmt::Debug for Task<T> {
         f.debug_struct("Task").field("id", &header.id).field("name", &header.name()).finish()
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use crate::test_support::PollFn;
+    use crate::{Context, Coroutine, EventLoop, Poll, Task, spawn};
+    use std::cell::RefCell;
+    use std::rc::Rc;
+
+    #[test]
+    #[should_panic(expected = "awaits itself: it would wait forever")]
+    fn a_task_awaiting_itself_is_a_clear_error() {
+        let me: Rc<RefCell<Option<Task<()>>>> = Rc::default();
+        let slot = me.clone();
+        let ev = EventLoop::new_virtual();
+        let task = ev.spawn(PollFn(move |cx: &mut Context<'_>| {
+            let mut guard = slot.borrow_mut();
+            guard.as_mut().expect("handle stored before the first step").poll(cx).map(|_| ())
+        }));
+        *me.borrow_mut() = Some(task);
+        let _ = ev.run_until_complete(PollFn(|_: &mut Context<'_>| Poll::Pending::<()>));
+    }
+
+    #[test]
+    #[should_panic(expected = "polled after it completed: its output was already taken")]
+    fn polling_a_task_after_its_output_was_taken_panics() {
+        EventLoop::new_virtual()
+            .run(PollFn({
+                let mut child = None;
+                move |cx: &mut Context<'_>| {
+                    let c = child.get_or_insert_with(|| spawn(PollFn(|_: &mut Context<'_>| Poll::Ready(7))));
+                    if c.poll(cx).is_pending() {
+                        return Poll::Pending;
+                    }
+                    let _ = c.poll(cx); // the bug
+                    Poll::Ready(())
+                }
+            }))
+            .unwrap();
+    }
+
+    #[test]
+    fn a_handle_knows_its_task() {
+        let ev = EventLoop::new_virtual();
+        let named = ev.spawn_named("Subtraction", PollFn(|_: &mut Context<'_>| Poll::Ready(-10)));
+        let unnamed = ev.spawn(PollFn(|_: &mut Context<'_>| Poll::Ready(0)));
+        assert_eq!((named.id(), named.name()), (1, "Subtraction".to_string()));
+        assert_eq!((unnamed.id(), unnamed.name()), (2, "Task-2".to_string()));
+        assert!(!named.done());
+        assert_eq!(format!("{named:?}"), r#"Task { id: 1, name: "Subtraction" }"#);
+        assert_eq!(ev.run_until_complete(named).unwrap(), Ok(-10));
+        assert!(unnamed.done(), "it ran in the same iteration");
+    }
+}
