@@ -13,17 +13,21 @@
 //! 4. [`stage4_event_loop`] — tasks, a FIFO ready queue with asyncio's
 //!    per-iteration rule, wakers, a timer heap, idle waiting.
 //!
-//! The API a program uses is re-exported here at the crate root:
+//! The API a program uses is re-exported here at the crate root. Seed 004's
+//! `countasync` — three `count()`s that sleep together — on a virtual clock:
 //!
 //! ```
-//! use rondo::{run, sleep, spawn, Coroutine, Context, Poll};
-//! use std::time::Duration;
+//! use rondo::stage3_sleep::count;
+//! use rondo::{EventLoop, Transcript};
 //!
-//! // A finished coroutine; real programs write state machines (see stage 2).
-//! let answer = rondo::EventLoop::new_virtual()
-//!     .run(rondo::stage2_coroutine::yield_now())
-//!     .unwrap();
-//! assert_eq!(answer, ());
+//! let out = Transcript::new();
+//! let ev = EventLoop::new_virtual();
+//! let tasks: Vec<_> = (0..3).map(|_| ev.spawn(count(out.clone()))).collect();
+//! for task in tasks {
+//!     ev.run_until_complete(task).unwrap().unwrap();
+//! }
+//! assert_eq!(out.lines(), ["One", "One", "One", "Two", "Two", "Two"]);
+//! assert_eq!(ev.time(), 1.0); // one second, not three — and no real waiting
 //! ```
 
 pub mod stage1_generators;
@@ -45,6 +49,9 @@ pub use transcript::{Echo, Line, Transcript};
 /// The tutorial chapters in `docs/`, compiled as doctests so the tutorial cannot rot.
 #[cfg(doctest)]
 pub mod chapters {
+    #[doc = include_str!("../README.md")]
+    pub struct Readme;
+
     #[doc = include_str!("../docs/01-generators.md")]
     pub struct Chapter01Generators;
 }
