@@ -54,4 +54,10 @@ pub mod chapters {
 
     #[doc = include_str!("../docs/01-generators.md")]
     pub struct Chapter01Generators;
+    #[doc = include_str!("../docs/02-coroutine.md")]
+    pub struct Chapter02Coroutine;
+    #[doc = include_str!("../docs/03-sleep.md")]
+    pub struct Chapter03Sleep;
+    #[doc = include_str!("../docs/04-event-loop.md")]
+    pub struct Chapter04EventLoop;
 }

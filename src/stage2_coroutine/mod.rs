@@ -12,7 +12,7 @@
 //! - the [`Coroutine`] trait: `poll(&mut self, cx)` advances a state machine by
 //!   one step — a coroutine object does *nothing* until someone polls it, just
 //!   as calling an `async def` function in Python only builds a coroutine object
-//!   (seed 002: `main()` prints `<coroutine object main at 0x…>`);
+//!   (seed 001: `main()` shows `<coroutine object main at 0x…>`);
 //! - [`Context`] and [`Waker`]: the poller passes a waker in; a coroutine that
 //!   returns `Pending` keeps a clone and calls `wake()` when it can go on;
 //! - awaiting is *polling a child inside your own poll* — see

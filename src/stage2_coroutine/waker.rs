@@ -53,7 +53,7 @@ impl Waker {
     }
 
     /// The address of the wake target: identifies it without keeping it alive.
-    pub fn target_addr(&self) -> usize {
+    pub(crate) fn target_addr(&self) -> usize {
         // The data pointer only: two vtables for one type may differ between
         // codegen units, so comparing fat pointers would be unreliable.
         Rc::as_ptr(&self.target) as *const () as usize

@@ -25,7 +25,8 @@ use std::time::Duration;
 /// Suspends the calling coroutine for `duration` of runtime time.
 ///
 /// # Panics
-/// When first polled outside a running runtime.
+/// When first polled outside a running runtime — except `sleep(0)`, which
+/// needs no timer and so also works under `block_on`.
 pub fn sleep(duration: Duration) -> Sleep {
     Sleep { duration, state: SleepState::Start }
 }

@@ -257,7 +257,6 @@ impl EventLoop {
     /// One iteration: wait, collect due timers, run the snapshot of the ready queue.
     fn run_once(&self) -> Result<(), LoopError> {
         let core = &*self.core;
-        core.iterations.set(core.iterations.get() + 1);
 
         // 1. Wait — but only if there is nothing to do right now.
         if core.ready.borrow().is_empty() && !core.stopping.get() {
@@ -267,6 +266,8 @@ impl EventLoop {
                 None => return Err(LoopError::Deadlock { stuck: core.all_tasks() }),
             }
         }
+
+        core.iterations.set(core.iterations.get() + 1);
 
         // 2. Due timers join the tail of the ready queue, earliest first.
         {
