@@ -12,6 +12,8 @@
 //!    naive runner that polls everything and spins.
 //! 4. [`stage4_event_loop`] — tasks, a FIFO ready queue with asyncio's
 //!    per-iteration rule, wakers, a timer heap, idle waiting.
+//! 5. [`stage5_combinators`] — `gather`, `join`, `select`, `wait`,
+//!    `wait_for`, `as_completed`, `Promise`, streams: `await` composed.
 //!
 //! The API a program uses is re-exported here at the crate root. Seed 004's
 //! `countasync` — three `count()`s that sleep together — on a virtual clock:
@@ -34,6 +36,7 @@ pub mod stage1_generators;
 pub mod stage2_coroutine;
 pub mod stage3_sleep;
 pub mod stage4_event_loop;
+pub mod stage5_combinators;
 #[cfg(test)]
 mod test_support;
 mod transcript;
@@ -43,6 +46,11 @@ pub use stage3_sleep::{Clock, Sleep, TimerId, Timers, blocking_sleep, now, sleep
 pub use stage4_event_loop::{
     EventLoop, LoopError, Task, TaskError, TaskInfo, TimerHandle, all_tasks, call_later, call_soon,
     current_task, run, spawn, spawn_named, stop, try_run,
+};
+pub use stage5_combinators::{
+    CoroutineExt, Either, Elapsed, Promise, ReturnWhen, Stream, StreamExt, as_completed, gather,
+    gather_settled, gather_tasks, join, join_all, join3, lazy, poll_fn, race, ready, select, timeout, wait,
+    wait_for, wait_timeout,
 };
 pub use transcript::{Echo, Line, Transcript};
 

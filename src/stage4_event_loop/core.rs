@@ -185,6 +185,11 @@ thread_local! {
     static RUNNING: RefCell<Option<Rc<Core>>> = const { RefCell::new(None) };
 }
 
+/// The loop running on this thread, weakly (for objects that outlive a run).
+pub(crate) fn running_loop() -> Option<Weak<Core>> {
+    RUNNING.with(|running| running.borrow().as_ref().map(Rc::downgrade))
+}
+
 /// `true` while an event loop runs on this thread.
 pub(crate) fn loop_is_running() -> bool {
     RUNNING.with(|running| running.borrow().is_some())

@@ -29,7 +29,7 @@
 //! Stage 5 adds the combinators (`gather`, `select`, `wait_for`, …).
 
 mod api;
-mod core;
+pub(crate) mod core;
 mod event_loop;
 mod handle;
 mod task;
@@ -39,4 +39,5 @@ mod timer_heap;
 pub use api::{all_tasks, call_later, call_soon, current_task, run, spawn, spawn_named, stop, try_run};
 pub use core::TimerHandle;
 pub use event_loop::{EventLoop, LoopError};
+pub(crate) use task::TaskStatus;
 pub use task::{Task, TaskError, TaskInfo};

@@ -29,6 +29,8 @@ pub enum TaskError {
     Cancelled,
     /// The task's coroutine panicked; the message is the panic's payload.
     Panicked(String),
+    /// A promise was failed on purpose: `Promise::set_error(message)`.
+    Failed(String),
 }
 
 impl fmt::Display for TaskError {
@@ -36,6 +38,7 @@ impl fmt::Display for TaskError {
         match self {
             TaskError::Cancelled => f.write_str("task was cancelled"),
             TaskError::Panicked(message) => write!(f, "task panicked: {message}"),
+            TaskError::Failed(message) => write!(f, "failed: {message}"),
         }
     }
 }
@@ -105,11 +108,17 @@ pub(crate) trait AnyTask {
     fn cancel(&self);
 }
 
+/// Whether a task has finished, and how — readable without knowing its output type.
+pub(crate) trait TaskStatus {
+    fn is_finished(&self) -> bool;
+    /// Finished without an output (failed or cancelled)?
+    fn has_failed(&self) -> bool;
+}
+
 /// The handle's view of a task: its header and its output.
-trait Joinable<T> {
+trait Joinable<T>: TaskStatus {
     fn header(&self) -> &TaskHeader;
     fn poll_join(&self, waker: &Waker) -> Poll<Result<T, TaskError>>;
-    fn is_finished(&self) -> bool;
 }
 
 impl<C: Coroutine + 'static> TaskCell<C> {
@@ -195,9 +204,15 @@ impl<C: Coroutine + 'static> Joinable<C::Output> for TaskCell<C> {
             }
         }
     }
+}
 
+impl<C: Coroutine + 'static> TaskStatus for TaskCell<C> {
     fn is_finished(&self) -> bool {
         !matches!(&*self.stage.borrow(), Stage::Running(_))
+    }
+
+    fn has_failed(&self) -> bool {
+        matches!(&*self.stage.borrow(), Stage::Finished(Err(_)))
     }
 }
 
@@ -244,6 +259,45 @@ impl<T: 'static> Task<T> {
 
     pub(crate) fn key(&self) -> TaskKey {
         self.cell.header().key
+    }
+
+    /// Asks for `waker` to be woken when the task finishes, *without* taking
+    /// its output (what `gather` and `wait` need). Returns `true` if it has
+    /// already finished, in which case nothing is registered.
+    pub(crate) fn watch(&self, waker: &Waker) -> bool {
+        if self.cell.is_finished() {
+            return true;
+        }
+        self.cell.header().joiner.set(Some(waker.clone()));
+        false
+    }
+
+    /// Withdraws a waker registered by [`watch`](Task::watch) or a poll
+    /// (asyncio: `remove_done_callback`), so a finished `wait` is not woken later.
+    pub(crate) fn unwatch(&self) {
+        self.cell.header().joiner.set(None);
+    }
+
+    /// `true` if the task finished without an output (it failed or was cancelled).
+    pub fn failed(&self) -> bool {
+        self.cell.has_failed()
+    }
+
+    /// A weak view of the task's status, for callbacks that must not keep it alive.
+    pub(crate) fn status(&self) -> Weak<dyn TaskStatus> {
+        let status: Rc<dyn TaskStatus> = self.cell.clone();
+        Rc::downgrade(&status)
+    }
+
+    /// Takes the output of a finished task (`None` while it runs).
+    pub(crate) fn try_take(&self) -> Option<Result<T, TaskError>> {
+        if !self.cell.is_finished() {
+            return None;
+        }
+        match self.cell.poll_join(&Waker::noop()) {
+            Poll::Ready(result) => Some(result),
+            Poll::Pending => None,
+        }
     }
 }
 

@@ -1,0 +1,67 @@
+//! `as_completed`: the outputs of several coroutines, in the order they finish.
+//!
+//! ```python
+//! for next_done in asyncio.as_completed(coros):
+//!     result = await next_done
+//! ```
+//! rondo gives a [`Stream`](super::Stream): each `next()` yields the output of
+//! the next task to finish (`Some(Ok(v))`, or `Some(Err(e))` if it failed),
+//! then `None` when all have been yielded.
+
+use super::Stream;
+use super::task_set::{TaskSet, Until};
+use crate::{Context, Coroutine, Poll, TaskError, spawn};
+
+/// Runs each coroutine as a task and yields their outputs in finishing order.
+pub fn as_completed<C>(coroutines: Vec<C>) -> AsCompleted<C>
+where
+    C: Coroutine + 'static,
+    C::Output: 'static,
+{
+    AsCompleted { state: AsCompletedState::Start(coroutines), yielded: 0 }
+}
+
+/// The stream returned by [`as_completed`].
+#[must_use = "streams do nothing unless polled"]
+pub struct AsCompleted<C: Coroutine> {
+    state: AsCompletedState<C>,
+    /// How many entries of `finished` have been handed out.
+    yielded: usize,
+}
+
+enum AsCompletedState<C: Coroutine> {
+    Start(Vec<C>),
+    Running(TaskSet<C::Output>),
+}
+
+impl<C> Stream for AsCompleted<C>
+where
+    C: Coroutine + 'static,
+    C::Output: 'static,
+{
+    type Item = Result<C::Output, TaskError>;
+
+    fn poll_next(&mut self, cx: &mut Context<'_>) -> Poll<Option<Self::Item>> {
+        if let AsCompletedState::Start(coroutines) = &mut self.state {
+            let tasks = coroutines.drain(..).map(spawn).collect();
+            self.state = AsCompletedState::Running(TaskSet::watch(tasks, Until::Each));
+        }
+        let AsCompletedState::Running(set) = &self.state else { unreachable!() };
+        if self.yielded == set.tasks.len() {
+            return Poll::Ready(None);
+        }
+        let next = set.state.finished.borrow().get(self.yielded).copied();
+        match next {
+            Some(index) => {
+                self.yielded += 1;
+                Poll::Ready(Some(
+                    set.tasks[index].try_take().expect("a task whose callback ran has finished"),
+                ))
+            }
+            None => {
+                set.state.set_awaiter(cx.waker());
+                Poll::Pending
+            }
+        }
+    }
+}

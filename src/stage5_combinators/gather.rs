@@ -1,0 +1,131 @@
+//! `gather`: run coroutines as tasks, collect their outputs in argument order.
+//!
+//! ```python
+//! results = await asyncio.gather(division(10, 20), subtraction(10, 20), ...)
+//! ```
+//! ```text
+//! async fn gather(coroutines) -> Result<Vec<T>, TaskError> {
+//!     let tasks = coroutines.map(spawn);          // argument order = spawn order
+//!     wait until every task's done-callback ran,   // or the first failure's
+//!     outputs in argument order, or the first error at once
+//! }
+//! ```
+//! Each child becomes a task, in argument order, when `gather` is first
+//! polled — in asyncio, when `gather()` is called; with `await gather(..)`
+//! that is the same step. The first failure is returned at once and the
+//! other children keep running, as in asyncio; [`gather_settled`] waits for
+//! all and returns every outcome (`return_exceptions=True`).
+//!
+//! An awaiter of `gather` resumes *two* iterations after the last child
+//! finishes, not one: see [`done_callback`](super::done_callback).
+
+use super::task_set::{TaskSet, Until};
+use crate::{Context, Coroutine, Poll, Task, TaskError, spawn};
+
+/// Runs each coroutine as a task; outputs in argument order, or the first error.
+pub fn gather<C>(coroutines: Vec<C>) -> Gather<C::Output>
+where
+    C: Coroutine + 'static,
+    C::Output: 'static,
+{
+    Gather { state: GatherState::Start(spawner(coroutines)), until: Until::FirstFailure }
+}
+
+/// Like [`gather`], but waits for every child and returns every outcome
+/// (asyncio: `gather(..., return_exceptions=True)`).
+pub fn gather_settled<C>(coroutines: Vec<C>) -> GatherSettled<C::Output>
+where
+    C: Coroutine + 'static,
+    C::Output: 'static,
+{
+    GatherSettled(Gather { state: GatherState::Start(spawner(coroutines)), until: Until::All })
+}
+
+/// [`gather`] over tasks that already run (`gather(t1, t2)` in seed 000).
+pub fn gather_tasks<T: 'static>(tasks: Vec<Task<T>>) -> Gather<T> {
+    Gather { state: GatherState::Start(Box::new(move || tasks)), until: Until::FirstFailure }
+}
+
+/// Defers spawning to the first poll: building a `gather` runs nothing.
+fn spawner<C>(coroutines: Vec<C>) -> Box<dyn FnOnce() -> Vec<Task<C::Output>>>
+where
+    C: Coroutine + 'static,
+    C::Output: 'static,
+{
+    Box::new(move || coroutines.into_iter().map(spawn).collect())
+}
+
+/// The coroutine returned by [`gather`] and [`gather_tasks`].
+#[must_use = "coroutines do nothing unless polled: await it or spawn it"]
+pub struct Gather<T> {
+    state: GatherState<T>,
+    until: Until,
+}
+
+enum GatherState<T> {
+    /// Not polled yet: makes the tasks (spawning the coroutines, for `gather`).
+    Start(Box<dyn FnOnce() -> Vec<Task<T>>>),
+    Waiting(TaskSet<T>),
+    Done,
+}
+
+/// The coroutine returned by [`gather_settled`].
+#[must_use = "coroutines do nothing unless polled: await it or spawn it"]
+pub struct GatherSettled<T>(Gather<T>);
+
+impl<T: 'static> Gather<T> {
+    /// Shared by both flavours: every outcome, or `Err` at the first failure.
+    fn poll_outcomes(&mut self, cx: &mut Context<'_>) -> Poll<Result<Vec<Result<T, TaskError>>, TaskError>> {
+        loop {
+            match &mut self.state {
+                GatherState::Start(_) => {
+                    let GatherState::Start(make_tasks) =
+                        std::mem::replace(&mut self.state, GatherState::Done)
+                    else {
+                        unreachable!()
+                    };
+                    self.state = GatherState::Waiting(TaskSet::watch(make_tasks(), self.until));
+                }
+                GatherState::Waiting(set) => {
+                    if set.tasks.is_empty() {
+                        self.state = GatherState::Done;
+                        return Poll::Ready(Ok(Vec::new()));
+                    }
+                    if !set.state.fired.get() {
+                        set.state.set_awaiter(cx.waker());
+                        return Poll::Pending;
+                    }
+                    let outcome = match set.state.first_failure.get() {
+                        Some(failed) if self.until == Until::FirstFailure => {
+                            // The others run on, detached, as in asyncio.
+                            let error = set.tasks[failed].try_take().expect("a failed task has finished");
+                            Err(error.err().expect("it failed"))
+                        }
+                        _ => {
+                            Ok(set.tasks.iter().map(|t| t.try_take().expect("every task finished")).collect())
+                        }
+                    };
+                    self.state = GatherState::Done;
+                    return Poll::Ready(outcome);
+                }
+                GatherState::Done => panic!("gather() polled after it completed"),
+            }
+        }
+    }
+}
+
+impl<T: 'static> Coroutine for Gather<T> {
+    type Output = Result<Vec<T>, TaskError>;
+
+    fn poll(&mut self, cx: &mut Context<'_>) -> Poll<Self::Output> {
+        self.poll_outcomes(cx).map(|outcomes| outcomes?.into_iter().collect())
+    }
+}
+
+impl<T: 'static> Coroutine for GatherSettled<T> {
+    type Output = Vec<Result<T, TaskError>>;
+
+    fn poll(&mut self, cx: &mut Context<'_>) -> Poll<Self::Output> {
+        self.0.poll_outcomes(cx).map(|outcomes| outcomes.expect("settled gather never stops early"))
+    }
+}

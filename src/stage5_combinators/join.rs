@@ -1,0 +1,172 @@
+//! `join`: await several coroutines of different types *inline*, without tasks.
+//!
+//! ```text
+//! async fn join(a, b) -> (A, B) {   // both advance whenever the parent is polled
+//!     poll a and b (each until it finishes) until both have finished
+//! }
+//! ```
+//! How this differs from [`gather`](super::gather): `gather` turns each
+//! child into a task with its own place in the ready queue, so the children
+//! are stepped by the loop, one handle each, and the awaiter resumes two
+//! iterations after the last one finishes. `join` keeps the children inside
+//! the parent's own state machine: they are polled only when the parent is,
+//! in the parent's turn, and the parent resumes in the same step in which the
+//! last child finishes. No task, no allocation, no extra hop — but also no
+//! independent progress: a child that wakes makes the loop poll the whole
+//! parent, which polls every unfinished child again.
+//!
+//! Finished children are kept as `Done(output)`, so they are never polled again.
+
+use crate::{Context, Coroutine, Poll};
+
+/// A child of `join`: still running, or finished with its output kept.
+enum Child<C: Coroutine> {
+    Running(C),
+    Done(Option<C::Output>),
+}
+
+impl<C: Coroutine> Child<C> {
+    /// Polls if still running; `true` once finished.
+    fn poll_done(&mut self, cx: &mut Context<'_>) -> bool {
+        if let Child::Running(c) = self {
+            match c.poll(cx) {
+                Poll::Ready(output) => *self = Child::Done(Some(output)),
+                Poll::Pending => return false,
+            }
+        }
+        true
+    }
+
+    fn take(&mut self) -> C::Output {
+        match self {
+            Child::Done(output) => output.take().expect("join: output taken once"),
+            Child::Running(_) => unreachable!("join: taking the output of a running child"),
+        }
+    }
+}
+
+/// Runs `a` and `b` concurrently inside the caller's own task; both outputs.
+pub fn join<A: Coroutine, B: Coroutine>(a: A, b: B) -> Join<A, B> {
+    Join { a: Child::Running(a), b: Child::Running(b), done: false }
+}
+
+/// The coroutine returned by [`join`].
+#[must_use = "coroutines do nothing unless polled: await it or spawn it"]
+pub struct Join<A: Coroutine, B: Coroutine> {
+    a: Child<A>,
+    b: Child<B>,
+    done: bool,
+}
+
+impl<A: Coroutine, B: Coroutine> Coroutine for Join<A, B> {
+    type Output = (A::Output, B::Output);
+    fn poll(&mut self, cx: &mut Context<'_>) -> Poll<Self::Output> {
+        assert!(!self.done, "join() polled after it completed");
+        // Poll both every time: `&` would skip `b` whenever `a` is pending.
+        let a_done = self.a.poll_done(cx);
+        let b_done = self.b.poll_done(cx);
+        if !(a_done && b_done) {
+            return Poll::Pending;
+        }
+        self.done = true;
+        Poll::Ready((self.a.take(), self.b.take()))
+    }
+}
+
+/// Runs three coroutines concurrently inside the caller's task.
+pub fn join3<A: Coroutine, B: Coroutine, C: Coroutine>(a: A, b: B, c: C) -> Join3<A, B, C> {
+    Join3 { a: Child::Running(a), b: Child::Running(b), c: Child::Running(c), done: false }
+}
+
+/// The coroutine returned by [`join3`].
+#[must_use = "coroutines do nothing unless polled: await it or spawn it"]
+pub struct Join3<A: Coroutine, B: Coroutine, C: Coroutine> {
+    a: Child<A>,
+    b: Child<B>,
+    c: Child<C>,
+    done: bool,
+}
+
+impl<A: Coroutine, B: Coroutine, C: Coroutine> Coroutine for Join3<A, B, C> {
+    type Output = (A::Output, B::Output, C::Output);
+    fn poll(&mut self, cx: &mut Context<'_>) -> Poll<Self::Output> {
+        assert!(!self.done, "join3() polled after it completed");
+        let a_done = self.a.poll_done(cx);
+        let b_done = self.b.poll_done(cx);
+        let c_done = self.c.poll_done(cx);
+        if !(a_done && b_done && c_done) {
+            return Poll::Pending;
+        }
+        self.done = true;
+        Poll::Ready((self.a.take(), self.b.take(), self.c.take()))
+    }
+}
+
+/// Runs any number of coroutines of one type inside the caller's task; outputs in order.
+pub fn join_all<C: Coroutine>(coroutines: Vec<C>) -> JoinAll<C> {
+    JoinAll { children: coroutines.into_iter().map(Child::Running).collect(), done: false }
+}
+
+/// The coroutine returned by [`join_all`].
+#[must_use = "coroutines do nothing unless polled: await it or spawn it"]
+pub struct JoinAll<C: Coroutine> {
+    children: Vec<Child<C>>,
+    done: bool,
+}
+
+impl<C: Coroutine> Coroutine for JoinAll<C> {
+    type Output = Vec<C::Output>;
+    fn poll(&mut self, cx: &mut Context<'_>) -> Poll<Vec<C::Output>> {
+        assert!(!self.done, "join_all() polled after it completed");
+        let mut all_done = true;
+        for child in &mut self.children {
+            all_done &= child.poll_done(cx);
+        }
+        if !all_done {
+            return Poll::Pending;
+        }
+        self.done = true;
+        Poll::Ready(self.children.iter_mut().map(Child::take).collect())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::{CoroutineExt, EventLoop, Transcript, lazy, sleep, spawn};
+    use std::time::Duration;
+
+    #[test]
+    fn join_runs_both_inline_and_returns_both_outputs() {
+        let ev = EventLoop::new_virtual();
+        let a = sleep(Duration::from_secs(2)).map(|()| "two");
+        let b = sleep(Duration::from_secs(1)).map(|()| 1);
+        assert_eq!(ev.run_until_complete(join(a, b)).unwrap(), ("two", 1));
+        assert_eq!(ev.time(), 2.0, "concurrent, not 3 s");
+    }
+
+    #[test]
+    fn join_uses_no_task_and_resumes_in_the_same_step_gather_needs_two_more() {
+        // With join, main says "joined" in the very step the last child
+        // finishes; the ticking task gets no turn in between.
+        let out = Transcript::new();
+        let o = out.clone();
+        let main = lazy(move || {
+            let tick = o.clone();
+            let _t = spawn(crate::stage2_coroutine::yield_now().map(move |()| tick.say("tick")));
+            let o = o.clone();
+            join3(crate::ready(1), crate::stage2_coroutine::yield_now(), crate::ready(3))
+                .map(move |(a, (), c)| o.say(format!("joined {a} {c}; tasks: {}", crate::all_tasks().len())))
+        })
+        .then(|j| j);
+        EventLoop::new_virtual().run(main).unwrap();
+        assert_eq!(out.lines(), ["joined 1 3; tasks: 2", "tick"]);
+    }
+
+    #[test]
+    fn join_all_keeps_argument_order() {
+        let naps: Vec<_> =
+            [3u64, 1, 2].map(|s| sleep(Duration::from_secs(s)).map(move |()| s)).into_iter().collect();
+        assert_eq!(EventLoop::new_virtual().run(join_all(naps)).unwrap(), [3, 1, 2]);
+    }
+}

@@ -1,0 +1,119 @@
+//! `TaskSet`: several tasks watched the asyncio way, for `gather`, `wait` and `as_completed`.
+//!
+//! Each task gets a [`callback_waker`](super::done_callback): when it
+//! finishes, a callback runs on the *next* iteration, records which task
+//! finished and whether it failed, and wakes the awaiter only if the set's
+//! condition now holds (all done, first done, first failure…). So the awaiter
+//! resumes exactly when asyncio's would: two iterations after the deciding
+//! task finished, and never for nothing.
+//!
+//! The callbacks hold only `Weak` references: a task's waker must not keep
+//! the set alive, or task → callback → set → task would be a cycle.
+
+use super::done_callback::callback_waker;
+use crate::stage4_event_loop::TaskStatus;
+use crate::{Task, Waker};
+use std::cell::{Cell, RefCell};
+use std::rc::{Rc, Weak};
+
+/// When a set's awaiter should be woken.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Until {
+    /// Every task has finished (`gather(..., return_exceptions=True)`, `ALL_COMPLETED`).
+    All,
+    /// Any task has finished (`FIRST_COMPLETED`).
+    First,
+    /// A task failed, or all finished (`gather`, `FIRST_EXCEPTION`).
+    FirstFailure,
+    /// After every single completion (`as_completed`).
+    Each,
+}
+
+/// What the callbacks record, shared with the set.
+pub(crate) struct SetState {
+    until: Until,
+    total: usize,
+    /// Indices of finished tasks, in the order their callbacks ran.
+    pub(crate) finished: RefCell<Vec<usize>>,
+    /// The first task whose callback saw it failed.
+    pub(crate) first_failure: Cell<Option<usize>>,
+    /// The condition held (for `Each`: reset by the consumer).
+    pub(crate) fired: Cell<bool>,
+    awaiter: RefCell<Option<Waker>>,
+}
+
+impl SetState {
+    /// The callback for task `index`, run one iteration after it finished.
+    fn on_done(&self, index: usize, status: &Weak<dyn TaskStatus>) {
+        let failed = status.upgrade().is_some_and(|s| s.has_failed());
+        let count = {
+            let mut finished = self.finished.borrow_mut();
+            finished.push(index);
+            finished.len()
+        };
+        if failed && self.first_failure.get().is_none() {
+            self.first_failure.set(Some(index));
+        }
+        let holds = match self.until {
+            Until::All => count == self.total,
+            Until::First | Until::Each => true,
+            Until::FirstFailure => failed || count == self.total,
+        };
+        if holds && (self.until == Until::Each || !self.fired.get()) {
+            self.fired.set(true);
+            if let Some(awaiter) = self.awaiter.borrow_mut().take() {
+                awaiter.wake();
+            }
+        }
+    }
+
+    /// Remembers whom to wake; called on every `Pending` poll of the awaiter.
+    pub(crate) fn set_awaiter(&self, waker: &Waker) {
+        *self.awaiter.borrow_mut() = Some(waker.clone());
+    }
+}
+
+/// Tasks being watched, and what their callbacks found out.
+pub(crate) struct TaskSet<T> {
+    pub(crate) tasks: Vec<Task<T>>,
+    pub(crate) state: Rc<SetState>,
+}
+
+impl<T: 'static> TaskSet<T> {
+    /// Starts watching `tasks`. A task that has already finished gets its
+    /// callback scheduled right away — asyncio's `add_done_callback` on a done
+    /// future does the same, so the hop count does not change.
+    pub(crate) fn watch(tasks: Vec<Task<T>>, until: Until) -> TaskSet<T> {
+        let state = Rc::new(SetState {
+            until,
+            total: tasks.len(),
+            finished: RefCell::new(Vec::with_capacity(tasks.len())),
+            first_failure: Cell::new(None),
+            fired: Cell::new(false),
+            awaiter: RefCell::new(None),
+        });
+        for (index, task) in tasks.iter().enumerate() {
+            let weak_state = Rc::downgrade(&state);
+            let status = task.status();
+            let callback: Rc<dyn Fn()> = Rc::new(move || {
+                if let Some(state) = weak_state.upgrade() {
+                    state.on_done(index, &status);
+                }
+            });
+            if task.watch(&callback_waker(callback.clone())) {
+                crate::call_soon(move || callback());
+            }
+        }
+        TaskSet { tasks, state }
+    }
+
+    /// Stops watching: later completions must not wake anyone (asyncio's
+    /// `remove_done_callback` at the end of `wait`).
+    pub(crate) fn unwatch(&self) {
+        for task in &self.tasks {
+            if !task.done() {
+                task.unwatch();
+            }
+        }
+    }
+}

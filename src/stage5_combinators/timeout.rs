@@ -1,0 +1,67 @@
+//! `wait_for` / `timeout`: give a coroutine a deadline; on expiry it is cancelled.
+//!
+//! ```python
+//! result = await asyncio.wait_for(slow(), timeout=1.0)   # TimeoutError after 1 s
+//! ```
+//! ```text
+//! async fn wait_for(inner, limit) -> Result<T, Elapsed> {
+//!     select(inner, sleep(limit)).await   // inner first: a tie goes to the result
+//! }
+//! ```
+//! The inner coroutine runs inline in the caller's task, as in Python 3.12+
+//! (where `wait_for` is `async with timeout(...)`); Python 3.11 and older
+//! wrapped it in a task, which costs extra iterations. On expiry the inner
+//! coroutine is dropped — cancelled — and the caller gets [`Elapsed`].
+
+use crate::{Context, Coroutine, Poll, Sleep, sleep};
+use std::fmt;
+use std::time::Duration;
+
+/// The error of a coroutine that ran out of time.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Elapsed {
+    /// The limit that passed.
+    pub limit: Duration,
+}
+
+impl fmt::Display for Elapsed {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "timed out after {:?}", self.limit)
+    }
+}
+
+impl std::error::Error for Elapsed {}
+
+/// Runs `inner` for at most `limit` (asyncio: `wait_for(inner, timeout=limit)`).
+pub fn wait_for<C: Coroutine>(inner: C, limit: Duration) -> Timeout<C> {
+    Timeout { inner: Some(inner), timer: sleep(limit), limit }
+}
+
+/// [`wait_for`] with the arguments the other way round, like `asyncio.timeout(limit)`.
+pub fn timeout<C: Coroutine>(limit: Duration, inner: C) -> Timeout<C> {
+    wait_for(inner, limit)
+}
+
+/// The coroutine returned by [`wait_for`] and [`timeout`].
+#[must_use = "coroutines do nothing unless polled: await it or spawn it"]
+pub struct Timeout<C> {
+    inner: Option<C>,
+    timer: Sleep,
+    limit: Duration,
+}
+
+impl<C: Coroutine> Coroutine for Timeout<C> {
+    type Output = Result<C::Output, Elapsed>;
+    fn poll(&mut self, cx: &mut Context<'_>) -> Poll<Self::Output> {
+        let inner = self.inner.as_mut().expect("wait_for() polled after it completed");
+        if let Poll::Ready(output) = inner.poll(cx) {
+            self.inner = None;
+            return Poll::Ready(Ok(output));
+        }
+        if self.timer.poll(cx).is_pending() {
+            return Poll::Pending;
+        }
+        self.inner = None; // cancels the inner coroutine: its `Drop` runs now
+        Poll::Ready(Err(Elapsed { limit: self.limit }))
+    }
+}

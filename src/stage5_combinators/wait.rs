@@ -1,0 +1,85 @@
+//! `wait`: block until some condition over a set of tasks holds; get them back as (done, pending).
+//!
+//! ```python
+//! done, pending = await asyncio.wait([t1, t2, t3], return_when=FIRST_COMPLETED)
+//! ```
+//! Unlike `gather`, `wait` takes no outputs: it hands the tasks back, split
+//! by whether they are done, and you await the done ones to read their
+//! outputs (they answer at once). Pending tasks keep running. asyncio
+//! returns sets; rondo keeps the order you gave.
+
+use super::task_set::{TaskSet, Until};
+use crate::{Context, Coroutine, Poll, Sleep, Task, sleep};
+use std::time::Duration;
+
+/// asyncio's `return_when`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ReturnWhen {
+    /// As soon as any task finishes.
+    FirstCompleted,
+    /// As soon as any task fails (or all finish).
+    FirstException,
+    /// When all tasks have finished.
+    AllCompleted,
+}
+
+/// Waits until `when` holds for `tasks`; returns `(done, pending)`.
+pub fn wait<T: 'static>(tasks: Vec<Task<T>>, when: ReturnWhen) -> Wait<T> {
+    Wait { state: WaitState::Start(tasks), when, timeout: None }
+}
+
+/// [`wait`] that also returns when `timeout` has passed (asyncio's `timeout=`).
+pub fn wait_timeout<T: 'static>(tasks: Vec<Task<T>>, when: ReturnWhen, timeout: Duration) -> Wait<T> {
+    Wait { state: WaitState::Start(tasks), when, timeout: Some(sleep(timeout)) }
+}
+
+/// The coroutine returned by [`wait`] and [`wait_timeout`].
+#[must_use = "coroutines do nothing unless polled: await it or spawn it"]
+pub struct Wait<T> {
+    state: WaitState<T>,
+    when: ReturnWhen,
+    timeout: Option<Sleep>,
+}
+
+enum WaitState<T> {
+    Start(Vec<Task<T>>),
+    Waiting(TaskSet<T>),
+    Done,
+}
+
+/// What `wait` returns: the finished tasks and the others, each in the order given.
+pub type DoneAndPending<T> = (Vec<Task<T>>, Vec<Task<T>>);
+
+impl<T: 'static> Coroutine for Wait<T> {
+    type Output = DoneAndPending<T>;
+
+    fn poll(&mut self, cx: &mut Context<'_>) -> Poll<DoneAndPending<T>> {
+        loop {
+            match &mut self.state {
+                WaitState::Start(tasks) => {
+                    let until = match self.when {
+                        ReturnWhen::FirstCompleted => Until::First,
+                        ReturnWhen::FirstException => Until::FirstFailure,
+                        ReturnWhen::AllCompleted => Until::All,
+                    };
+                    let tasks = std::mem::take(tasks);
+                    self.state = WaitState::Waiting(TaskSet::watch(tasks, until));
+                }
+                WaitState::Waiting(set) => {
+                    let timed_out = self.timeout.as_mut().is_some_and(|t| t.poll(cx).is_ready());
+                    if !set.tasks.is_empty() && !set.state.fired.get() && !timed_out {
+                        set.state.set_awaiter(cx.waker());
+                        return Poll::Pending;
+                    }
+                    set.unwatch();
+                    self.timeout = None; // withdraws the timeout's timer
+                    let WaitState::Waiting(set) = std::mem::replace(&mut self.state, WaitState::Done) else {
+                        unreachable!()
+                    };
+                    return Poll::Ready(set.tasks.into_iter().partition(|t| t.done()));
+                }
+                WaitState::Done => panic!("wait() polled after it completed"),
+            }
+        }
+    }
+}
