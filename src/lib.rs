@@ -14,6 +14,8 @@
 //!    per-iteration rule, wakers, a timer heap, idle waiting.
 //! 5. [`stage5_combinators`] — `gather`, `join`, `select`, `wait`,
 //!    `wait_for`, `as_completed`, `Promise`, streams: `await` composed.
+//! 6. [`stage6_failure`] — cancellation, panics as task errors, deadlock
+//!    reports, the slow-step detector.
 //!
 //! The API a program uses is re-exported here at the crate root. Seed 004's
 //! `countasync` — three `count()`s that sleep together — on a virtual clock:
@@ -37,6 +39,7 @@ pub mod stage2_coroutine;
 pub mod stage3_sleep;
 pub mod stage4_event_loop;
 pub mod stage5_combinators;
+pub mod stage6_failure;
 #[cfg(test)]
 mod test_support;
 mod transcript;
@@ -52,6 +55,7 @@ pub use stage5_combinators::{
     gather_settled, gather_tasks, join, join_all, join3, lazy, poll_fn, race, ready, select, timeout, wait,
     wait_for, wait_timeout,
 };
+pub use stage6_failure::{SlowStep, StuckTask, Unobserved, shield};
 pub use transcript::{Echo, Line, Transcript};
 
 /// The tutorial chapters in `docs/`, compiled as doctests so the tutorial cannot rot.

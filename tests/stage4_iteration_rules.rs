@@ -114,10 +114,13 @@ fn a_task_waiting_on_nothing_is_a_deadlock_error_naming_it() {
     let error = ev.run_until_complete(Never).unwrap_err();
     match &error {
         LoopError::Deadlock { stuck } => {
-            let names: Vec<&str> = stuck.iter().map(|t| t.name.as_str()).collect();
+            let names: Vec<&str> = stuck.iter().map(|t| t.task.name.as_str()).collect();
             assert_eq!(names, ["stuck-one", "Task-2"]);
+            assert!(stuck[0].waits_on.contains("can no longer wake it"), "{}", stuck[0].waits_on);
         }
         other => panic!("expected a deadlock, got {other:?}"),
     }
-    assert!(error.to_string().contains("stuck-one Task-2"), "{error}");
+    let report = error.to_string();
+    assert!(report.contains("task 'stuck-one' (spawned at tests/stage4_iteration_rules.rs:"), "{report}");
+    assert!(report.contains("task 'Task-2'"), "{report}");
 }

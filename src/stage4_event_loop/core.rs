@@ -13,6 +13,8 @@ use super::task::{AnyTask, Task, TaskCell, TaskInfo};
 use super::task_table::{TaskKey, TaskTable};
 use super::timer_heap::{TimerAction, TimerHeap};
 use crate::stage3_sleep::Clock;
+use crate::stage6_failure::deadlock::Blocker;
+use crate::stage6_failure::{DEFAULT_SLOW_STEP, SlowStep};
 use crate::{Coroutine, TimerId, Timers, Waker};
 use std::cell::{Cell, RefCell};
 use std::collections::VecDeque;
@@ -37,6 +39,13 @@ pub(crate) struct Core {
     next_task_id: Cell<u64>,
     /// Iterations run so far.
     pub(crate) iterations: Cell<u64>,
+    /// Stage 6: things tasks wait on that can explain a deadlock.
+    pub(crate) blockers: RefCell<Vec<Weak<dyn Blocker>>>,
+    /// Stage 6: tasks that panicked, kept to report the ones nobody awaited.
+    pub(crate) failures: RefCell<Vec<Rc<dyn AnyTask>>>,
+    /// Stage 6: steps longer than this are reported (`None`: not timed).
+    pub(crate) slow_step_threshold: Cell<Option<Duration>>,
+    pub(crate) slow_steps: RefCell<Vec<SlowStep>>,
 }
 
 /// Gives each loop a distinct number, so timers are never cancelled in the wrong loop.
@@ -61,6 +70,10 @@ impl Core {
             main_task: Cell::new(None),
             next_task_id: Cell::new(1),
             iterations: Cell::new(0),
+            blockers: RefCell::new(Vec::new()),
+            failures: RefCell::new(Vec::new()),
+            slow_step_threshold: Cell::new(Some(DEFAULT_SLOW_STEP)),
+            slow_steps: RefCell::new(Vec::new()),
         }
     }
 
@@ -113,6 +126,43 @@ impl Core {
         self.stopping.set(true);
     }
 
+    /// Records that the running task now awaits the task at `awaited`.
+    pub(crate) fn note_awaiting(&self, awaited: TaskKey) {
+        if let Some(current) = self.current.get()
+            && let Some(task) = self.tasks.borrow().get(current)
+        {
+            task.header().awaiting.set(Some(awaited));
+        }
+    }
+
+    /// Cancels a task the way asyncio does (stage 6). If it is awaiting
+    /// another task — that task's joiner is this task's waker — cancel that
+    /// one first and let its end wake this one, which then ends in turn; so
+    /// clean-ups run innermost first. Otherwise make sure this task gets a
+    /// step soon, in which its coroutine is dropped.
+    pub(crate) fn cancel_task(&self, key: TaskKey) {
+        let Some(task) = self.tasks.borrow().get(key).cloned() else { return };
+        let header = task.header();
+        header.cancel_requested.set(true);
+        let me = Rc::as_ptr(&task) as *const () as usize;
+        let awaited = header.awaiting.get().and_then(|k| self.tasks.borrow().get(k).cloned());
+        if let Some(awaited) = awaited {
+            let joiner = awaited.header().joiner.take();
+            let awaited_by_me = joiner.as_ref().is_some_and(|w| w.target_addr() == me);
+            awaited.header().joiner.set(joiner);
+            if awaited_by_me {
+                // Its end wakes us; if it is already being cancelled, just wait.
+                if !awaited.header().cancel_requested.get() {
+                    self.cancel_task(awaited.header().key);
+                }
+                return;
+            }
+        }
+        if !header.queued.replace(true) {
+            self.schedule_step(key);
+        }
+    }
+
     pub(crate) fn current_task(&self) -> Option<TaskInfo> {
         let key = self.current.get()?;
         self.tasks.borrow().get(key).map(|task| task.header().info())
@@ -125,9 +175,11 @@ impl Core {
         all
     }
 
-    /// Cancels every unfinished task: drops its coroutine and tells its awaiter.
+    /// Cancels every unfinished task, in spawn order: drops its coroutine
+    /// and tells its awaiter.
     pub(crate) fn cancel_all(&self) -> usize {
-        let tasks: Vec<Rc<dyn AnyTask>> = self.tasks.borrow_mut().drain();
+        let mut tasks: Vec<Rc<dyn AnyTask>> = self.tasks.borrow_mut().drain();
+        tasks.sort_by_key(|t| t.header().id);
         for task in &tasks {
             task.cancel();
             if let Some(joiner) = task.header().joiner.take() {

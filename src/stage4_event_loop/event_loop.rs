@@ -18,8 +18,10 @@
 
 use super::core::{Core, RunningGuard, TimerHandle};
 use super::handle::Handle;
-use super::task::{Task, TaskError, TaskInfo};
+use super::task::{AnyTask, Task, TaskError, TaskInfo};
 use crate::stage3_sleep::Clock;
+use crate::stage6_failure::deadlock::{self, StuckTask};
+use crate::stage6_failure::{SlowStep, Unobserved};
 use crate::{Context, Coroutine, Poll, Waker};
 use std::fmt;
 use std::panic::Location;
@@ -34,8 +36,8 @@ pub enum LoopError {
     /// wake it — yet these tasks are still waiting. They would wait forever;
     /// asyncio, trio and tokio hang here, rondo stops and says who is stuck.
     Deadlock {
-        /// The unfinished tasks.
-        stuck: Vec<TaskInfo>,
+        /// The unfinished tasks, and what each waits on.
+        stuck: Vec<StuckTask>,
     },
     /// `stop()` was called before the coroutine given to `run_until_complete` finished.
     StoppedBeforeComplete,
@@ -57,7 +59,7 @@ impl fmt::Display for LoopError {
                     stuck.len()
                 )?;
                 for task in stuck {
-                    write!(f, " {}", task.name)?;
+                    write!(f, "\n  {task}")?;
                 }
                 Ok(())
             }
@@ -220,6 +222,8 @@ impl EventLoop {
         let noop = Waker::noop();
         match task.poll(&mut Context::from_waker(&noop)) {
             Poll::Ready(Ok(output)) => Ok(output),
+            // A panic in main is the caller's panic (asyncio.run re-raises).
+            Poll::Ready(Err(TaskError::Panicked(message))) => std::panic::resume_unwind(Box::new(message)),
             Poll::Ready(Err(error)) => Err(LoopError::Main(error)),
             Poll::Pending => Err(LoopError::StoppedBeforeComplete),
         }
@@ -263,7 +267,7 @@ impl EventLoop {
             let next = core.timers.borrow_mut().next_deadline();
             match next {
                 Some(deadline) => core.clock.wait_until(deadline),
-                None => return Err(LoopError::Deadlock { stuck: core.all_tasks() }),
+                None => return Err(LoopError::Deadlock { stuck: deadlock::explain(core) }),
             }
         }
 
@@ -297,10 +301,17 @@ impl EventLoop {
                 // it runs (it may spawn). A missing key is a stale wake.
                 let Some(task) = core.tasks.borrow().get(key).cloned() else { return };
                 core.current.set(Some(key));
+                let started = core.slow_step_threshold.get().map(|limit| (limit, core.clock.now()));
                 let poll = task.clone().step();
                 core.current.set(None);
+                if let Some((limit, started)) = started {
+                    self.check_slow_step(&*task, started, limit);
+                }
                 if poll.is_ready() {
                     core.tasks.borrow_mut().remove(key);
+                    if task.panic_message().is_some() {
+                        core.failures.borrow_mut().push(task.clone());
+                    }
                     // asyncio schedules a finished task's done-callbacks with
                     // call_soon, in the order they were added: first the
                     // stop callback of run_until_complete, then the awaiter.
@@ -315,6 +326,52 @@ impl EventLoop {
             Handle::Wake(waker) => waker.wake(),
             Handle::Call(callback) => callback(),
             Handle::Stop => core.stop(),
+        }
+    }
+}
+
+/// Stage 6: failures and blocking calls.
+impl EventLoop {
+    /// Reports steps that hold the loop longer than `threshold` (`None`: stop
+    /// timing steps). The default is 100 ms.
+    pub fn set_slow_step_threshold(&self, threshold: Option<Duration>) {
+        self.core.slow_step_threshold.set(threshold);
+    }
+
+    /// The slow steps reported so far.
+    pub fn slow_steps(&self) -> Vec<SlowStep> {
+        self.core.slow_steps.borrow().clone()
+    }
+
+    /// Takes the failures nobody awaited so far (they are then not reported
+    /// again when the loop is dropped).
+    pub fn take_unobserved_failures(&self) -> Vec<Unobserved> {
+        let failures = std::mem::take(&mut *self.core.failures.borrow_mut());
+        failures
+            .iter()
+            .filter_map(|task| {
+                let message = task.panic_message()?;
+                Some(Unobserved { task: task.header().info(), message })
+            })
+            .collect()
+    }
+
+    fn check_slow_step(&self, task: &dyn AnyTask, started: Duration, limit: Duration) {
+        let held = self.core.clock.now().saturating_sub(started);
+        if held > limit {
+            let slow = SlowStep { task: task.header().info(), held, at: started };
+            eprintln!("rondo: slow step: {slow}");
+            self.core.slow_steps.borrow_mut().push(slow);
+        }
+    }
+}
+
+impl Drop for EventLoop {
+    /// asyncio's "Task exception was never retrieved": failures nobody
+    /// awaited are said out loud, not lost.
+    fn drop(&mut self) {
+        for failure in self.take_unobserved_failures() {
+            eprintln!("rondo: {failure}");
         }
     }
 }

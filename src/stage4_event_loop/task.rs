@@ -14,6 +14,8 @@
 
 use super::core::Core;
 use super::task_table::TaskKey;
+use crate::stage6_failure::cancel::in_cancel_scope;
+use crate::stage6_failure::panics::{drop_catching, poll_catching};
 use crate::{Context, Coroutine, Poll, Wake, Waker};
 use std::cell::{Cell, RefCell};
 use std::fmt;
@@ -67,9 +69,15 @@ pub(crate) struct TaskHeader {
     /// the ready queue. A second wake is then a no-op, so a task woken by two
     /// sources in one iteration is polled once.
     pub(crate) queued: Cell<bool>,
+    /// Set by `Task::cancel` (stage 6): the next step drops the coroutine
+    /// instead of polling it.
+    pub(crate) cancel_requested: Cell<bool>,
+    /// The task this one last awaited through a `Task` handle (stage 6:
+    /// cancellation goes down this chain first, as in asyncio).
+    pub(crate) awaiting: Cell<Option<TaskKey>>,
     /// The waker of whoever awaits this task's `Task<T>` handle.
     pub(crate) joiner: Cell<Option<Waker>>,
-    core: Weak<Core>,
+    pub(crate) core: Weak<Core>,
     /// Where `spawn` was called: reported with the task's failures.
     pub(crate) spawned_at: &'static Location<'static>,
 }
@@ -79,6 +87,14 @@ impl TaskHeader {
         match &self.name {
             Some(name) => name.to_string(),
             None => format!("Task-{}", self.id),
+        }
+    }
+
+    /// Cancels this task through its loop (see `Core::cancel_task`).
+    pub(crate) fn request_cancel(&self) {
+        match self.core.upgrade() {
+            Some(core) => core.cancel_task(self.key),
+            None => self.cancel_requested.set(true), // the loop is gone; nothing will step it
         }
     }
 
@@ -106,6 +122,8 @@ pub(crate) trait AnyTask {
     fn step(self: Rc<Self>) -> Poll<()>;
     /// Drops the coroutine (running its `Drop` as clean-up) and records `Cancelled`.
     fn cancel(&self);
+    /// The panic message, while the task's failure has not been taken by an awaiter.
+    fn panic_message(&self) -> Option<String>;
 }
 
 /// Whether a task has finished, and how — readable without knowing its output type.
@@ -130,8 +148,17 @@ impl<C: Coroutine + 'static> TaskCell<C> {
         core: Weak<Core>,
         spawned_at: &'static Location<'static>,
     ) -> Rc<TaskCell<C>> {
-        let header =
-            TaskHeader { key, id, name, queued: Cell::new(false), joiner: Cell::new(None), core, spawned_at };
+        let header = TaskHeader {
+            key,
+            id,
+            name,
+            queued: Cell::new(false),
+            cancel_requested: Cell::new(false),
+            awaiting: Cell::new(None),
+            joiner: Cell::new(None),
+            core,
+            spawned_at,
+        };
         Rc::new(TaskCell { header, stage: RefCell::new(Stage::Running(coroutine)) })
     }
 }
@@ -145,18 +172,31 @@ impl<C: Coroutine + 'static> AnyTask for TaskCell<C> {
         // Cleared *before* polling: a coroutine that wakes itself (yield_now)
         // must be able to queue the task again.
         self.header.queued.set(false);
+        if self.header.cancel_requested.get() {
+            // Stage 6: a cancelled task's next step is its end.
+            self.cancel();
+            return Poll::Ready(());
+        }
         let waker = Waker::new(self.clone());
         let mut cx = Context::from_waker(&waker);
         let mut stage = self.stage.borrow_mut();
         let Stage::Running(coroutine) = &mut *stage else {
             return Poll::Ready(()); // cancelled meanwhile: nothing to run
         };
-        match coroutine.poll(&mut cx) {
-            Poll::Pending => Poll::Pending,
-            Poll::Ready(output) => {
+        // Stage 6: a panic ends this task, not the loop.
+        match poll_catching(coroutine, &mut cx) {
+            Ok(Poll::Pending) => Poll::Pending,
+            Ok(Poll::Ready(output)) => {
                 // Dropping the finished coroutine here means it can never be
                 // polled again.
                 *stage = Stage::Finished(Ok(output));
+                Poll::Ready(())
+            }
+            Err(message) => {
+                let broken =
+                    std::mem::replace(&mut *stage, Stage::Finished(Err(TaskError::Panicked(message))));
+                drop(stage);
+                drop_catching(broken);
                 Poll::Ready(())
             }
         }
@@ -173,8 +213,16 @@ impl<C: Coroutine + 'static> AnyTask for TaskCell<C> {
             }
         };
         // The coroutine's `Drop` (its clean-up) runs outside the borrow, so it
-        // may look at this task without tripping the `RefCell`.
-        drop(old);
+        // may look at this task without tripping the `RefCell` — and inside a
+        // cancel scope, so the tasks it was awaiting are cancelled too.
+        in_cancel_scope(|| drop_catching(old));
+    }
+
+    fn panic_message(&self) -> Option<String> {
+        match &*self.stage.borrow() {
+            Stage::Finished(Err(TaskError::Panicked(message))) => Some(message.clone()),
+            _ => None,
+        }
     }
 }
 
@@ -185,9 +233,11 @@ impl<C: Coroutine + 'static> Joinable<C::Output> for TaskCell<C> {
 
     fn poll_join(&self, waker: &Waker) -> Poll<Result<C::Output, TaskError>> {
         let Ok(mut stage) = self.stage.try_borrow_mut() else {
-            // The only time the stage is borrowed is while this very task is
-            // being polled: it is awaiting its own handle.
-            panic!("task {} awaits itself: it would wait forever for its own result", self.header.name());
+            // The stage is borrowed only while this very task is being
+            // polled: it is awaiting its own handle. It will wait forever;
+            // the loop's deadlock report says so ("awaits itself").
+            self.header.joiner.set(Some(waker.clone()));
+            return Poll::Pending;
         };
         match &*stage {
             Stage::Running(_) => {
@@ -235,11 +285,43 @@ impl<C: Coroutine + 'static> Wake for TaskCell<C> {
 #[must_use = "a task runs without being awaited, but its output is lost if the handle is dropped"]
 pub struct Task<T> {
     cell: Rc<dyn Joinable<T>>,
+    /// `true` while this handle is being awaited (its last poll was `Pending`):
+    /// then cancelling its owner cancels the task too (stage 6).
+    pub(crate) awaiting: Cell<bool>,
 }
 
 impl<T: 'static> Task<T> {
     pub(crate) fn new<C: Coroutine<Output = T> + 'static>(cell: Rc<TaskCell<C>>) -> Task<T> {
-        Task { cell }
+        Task { cell, awaiting: Cell::new(false) }
+    }
+}
+
+impl<T> Task<T> {
+    /// Cancels the task: at its next step the loop drops its coroutine
+    /// instead of polling it (its `Drop` is its clean-up, and the tasks it was
+    /// awaiting are cancelled too), and its awaiter gets
+    /// `Err(TaskError::Cancelled)`. Returns `false` if it had already finished.
+    ///
+    /// asyncio throws `CancelledError` into the coroutine, which may catch it
+    /// and go on; a dropped Rust state machine cannot, so a rondo cancellation
+    /// always ends the task — see `docs/06-failure.md`.
+    pub fn cancel(&self) -> bool {
+        if self.cell.is_finished() {
+            return false;
+        }
+        self.cell.header().request_cancel();
+        true
+    }
+
+    /// Polls for the output without telling the awaiting task what it waits
+    /// on, so cancelling that task does not reach this one (`shield`).
+    pub(crate) fn poll_shielded(&mut self, cx: &mut Context<'_>) -> Poll<Result<T, TaskError>> {
+        self.cell.poll_join(cx.waker())
+    }
+
+    /// `true` if the task ended because it was cancelled.
+    pub fn cancelled(&self) -> bool {
+        self.cell.header().cancel_requested.get() && self.cell.is_finished()
     }
 
     /// The task's per-loop number.
@@ -305,7 +387,27 @@ impl<T: 'static> Coroutine for Task<T> {
     type Output = Result<T, TaskError>;
 
     fn poll(&mut self, cx: &mut Context<'_>) -> Poll<Result<T, TaskError>> {
-        self.cell.poll_join(cx.waker())
+        let poll = self.cell.poll_join(cx.waker());
+        self.awaiting.set(poll.is_pending());
+        if poll.is_pending() {
+            // Let the awaiting task know what it waits on: cancelling it will
+            // cancel this task first (stage 6).
+            if let Some(core) = self.cell.header().core.upgrade() {
+                core.note_awaiting(self.cell.header().key);
+            }
+        }
+        poll
+    }
+}
+
+impl<T> Drop for Task<T> {
+    /// Dropping a handle detaches the task — unless the handle was being
+    /// awaited by a coroutine that is being cancelled: then, as in asyncio,
+    /// the cancellation goes on into the awaited task.
+    fn drop(&mut self) {
+        if self.awaiting.get() && crate::stage6_failure::cancel::cancelling() && !self.cell.is_finished() {
+            self.cell.header().request_cancel();
+        }
     }
 }
 
@@ -319,22 +421,30 @@ impl<T> fmt::Debug for Task<T> {
 #[cfg(test)]
 mod tests {
     use crate::test_support::PollFn;
-    use crate::{Context, Coroutine, EventLoop, Poll, Task, spawn};
+    use crate::{Context, Coroutine, CoroutineExt, EventLoop, Poll, Task, spawn};
     use std::cell::RefCell;
     use std::rc::Rc;
 
     #[test]
-    #[should_panic(expected = "awaits itself: it would wait forever")]
-    fn a_task_awaiting_itself_is_a_clear_error() {
+    fn a_task_awaiting_itself_is_reported_as_a_deadlock() {
         let me: Rc<RefCell<Option<Task<()>>>> = Rc::default();
         let slot = me.clone();
         let ev = EventLoop::new_virtual();
-        let task = ev.spawn(PollFn(move |cx: &mut Context<'_>| {
-            let mut guard = slot.borrow_mut();
-            guard.as_mut().expect("handle stored before the first step").poll(cx).map(|_| ())
-        }));
+        let task = ev.spawn_named(
+            "narcissus",
+            PollFn(move |cx: &mut Context<'_>| {
+                let mut guard = slot.borrow_mut();
+                guard.as_mut().expect("handle stored before the first step").poll(cx).map(|_| ())
+            }),
+        );
         *me.borrow_mut() = Some(task);
-        let _ = ev.run_until_complete(PollFn(|_: &mut Context<'_>| Poll::Pending::<()>));
+        let error = ev.run_until_complete(
+            crate::stage2_coroutine::yield_now().then(|()| PollFn(|_: &mut Context<'_>| Poll::Pending::<()>)),
+        );
+        let crate::LoopError::Deadlock { stuck } = error.unwrap_err() else { panic!("a deadlock") };
+        assert_eq!(stuck[0].task.name, "narcissus");
+        assert_eq!(stuck[0].waits_on, "awaits itself: it can never finish");
+        me.borrow_mut().take(); // break the handle's cycle through the closure
     }
 
     #[test]

@@ -44,7 +44,7 @@ where
     fn poll_next(&mut self, cx: &mut Context<'_>) -> Poll<Option<Self::Item>> {
         if let AsCompletedState::Start(coroutines) = &mut self.state {
             let tasks = coroutines.drain(..).map(spawn).collect();
-            self.state = AsCompletedState::Running(TaskSet::watch(tasks, Until::Each));
+            self.state = AsCompletedState::Running(TaskSet::watch(tasks, Until::Each, "as_completed"));
         }
         let AsCompletedState::Running(set) = &self.state else { unreachable!() };
         if self.yielded == set.tasks.len() {

@@ -84,7 +84,7 @@ impl<T: 'static> Gather<T> {
                     else {
                         unreachable!()
                     };
-                    self.state = GatherState::Waiting(TaskSet::watch(make_tasks(), self.until));
+                    self.state = GatherState::Waiting(TaskSet::watch(make_tasks(), self.until, "gather"));
                 }
                 GatherState::Waiting(set) => {
                     if set.tasks.is_empty() {

@@ -15,9 +15,11 @@
 //! Every awaiter gets its own copy of the value, hence `T: Clone`.
 
 use crate::stage4_event_loop::core::{Core, running_loop};
+use crate::stage6_failure::deadlock::{Blocker, register_blocker};
 use crate::{Context, Coroutine, Poll, TaskError, Waker};
 use std::cell::RefCell;
 use std::fmt;
+use std::panic::Location;
 use std::rc::{Rc, Weak};
 
 /// A value that will be set later, awaitable by any number of coroutines.
@@ -37,6 +39,10 @@ struct Inner<T> {
     listeners: Vec<Listener<T>>,
     /// The loop that runs the callbacks (captured when one is added).
     event_loop: Option<Weak<Core>>,
+    /// Where it was made, for deadlock reports.
+    created_at: &'static Location<'static>,
+    /// Told the loop about itself (stage 6), once.
+    registered: bool,
 }
 
 /// A callback given to `add_done_callback`.
@@ -50,6 +56,7 @@ enum Listener<T> {
 }
 
 impl<T: Clone + 'static> Default for Promise<T> {
+    #[track_caller]
     fn default() -> Self {
         Promise::new()
     }
@@ -57,10 +64,16 @@ impl<T: Clone + 'static> Default for Promise<T> {
 
 impl<T: Clone + 'static> Promise<T> {
     /// A promise nobody has set yet.
+    #[track_caller]
     pub fn new() -> Promise<T> {
-        Promise {
-            inner: Rc::new(RefCell::new(Inner { outcome: None, listeners: Vec::new(), event_loop: None })),
-        }
+        let inner = Inner {
+            outcome: None,
+            listeners: Vec::new(),
+            event_loop: None,
+            created_at: Location::caller(),
+            registered: false,
+        };
+        Promise { inner: Rc::new(RefCell::new(inner)) }
     }
 
     /// Sets the value and schedules every awaiter and callback.
@@ -149,6 +162,21 @@ impl<T: Clone + 'static> Promise<T> {
     }
 }
 
+impl<T> Blocker for RefCell<Inner<T>> {
+    fn waiter_addrs(&self) -> Vec<usize> {
+        let inner = self.borrow();
+        let awaiters = inner.listeners.iter().filter_map(|l| match l {
+            Listener::Awaiter(waker) => Some(waker.target_addr()),
+            Listener::Callback(_) => None,
+        });
+        awaiters.collect()
+    }
+
+    fn describe(&self) -> String {
+        format!("awaits a promise that nobody has resolved (created at {})", self.borrow().created_at)
+    }
+}
+
 impl<T> fmt::Debug for Promise<T> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let inner = self.inner.borrow();
@@ -179,6 +207,13 @@ impl<T: Clone + 'static> Coroutine for PromiseWait<T> {
         if self.registered != Some(addr) {
             inner.listeners.push(Listener::Awaiter(cx.waker().clone()));
             self.registered = Some(addr);
+        }
+        if !inner.registered {
+            // Stage 6: tell the loop, so a deadlock report can name this promise.
+            inner.registered = true;
+            drop(inner);
+            let me: Rc<dyn Blocker> = self.promise.inner.clone();
+            register_blocker(Rc::downgrade(&me));
         }
         Poll::Pending
     }

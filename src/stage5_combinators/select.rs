@@ -6,6 +6,7 @@
 //! decides. The losers are *dropped* — that is how rondo cancels a coroutine
 //! (its `Drop` runs; a sleep withdraws its timer).
 
+use crate::stage6_failure::cancel::in_cancel_scope;
 use crate::{Context, Coroutine, Poll};
 
 /// Which of two coroutines won, with its output.
@@ -39,7 +40,10 @@ impl<A: Coroutine, B: Coroutine> Coroutine for Select<A, B> {
                 Poll::Pending => return Poll::Pending,
             },
         };
-        self.children = None; // drops the loser: its clean-up runs now
+        // Drops the loser — cancels it: its clean-up runs now, and a task it
+        // was awaiting is cancelled too (stage 6).
+        let losers = self.children.take();
+        in_cancel_scope(|| drop(losers));
         Poll::Ready(winner)
     }
 }
@@ -66,7 +70,8 @@ impl<C: Coroutine> Coroutine for Race<C> {
         let children = self.children.as_mut().expect("race() polled after it completed");
         for (index, child) in children.iter_mut().enumerate() {
             if let Poll::Ready(output) = child.poll(cx) {
-                self.children = None; // drops every loser
+                let losers = self.children.take(); // every loser is cancelled
+                in_cancel_scope(|| drop(losers));
                 return Poll::Ready((index, output));
             }
         }

@@ -12,6 +12,8 @@
 
 use super::done_callback::callback_waker;
 use crate::stage4_event_loop::TaskStatus;
+use crate::stage6_failure::cancel::cancelling;
+use crate::stage6_failure::deadlock::{Blocker, register_blocker};
 use crate::{Task, Waker};
 use std::cell::{Cell, RefCell};
 use std::rc::{Rc, Weak};
@@ -40,6 +42,19 @@ pub(crate) struct SetState {
     /// The condition held (for `Each`: reset by the consumer).
     pub(crate) fired: Cell<bool>,
     awaiter: RefCell<Option<Waker>>,
+    /// "gather" or "wait", and the tasks' names: for deadlock reports.
+    what: &'static str,
+    names: Vec<String>,
+}
+
+impl Blocker for SetState {
+    fn waiter_addrs(&self) -> Vec<usize> {
+        self.awaiter.borrow().iter().map(Waker::target_addr).collect()
+    }
+
+    fn describe(&self) -> String {
+        format!("awaits {} of tasks {}", self.what, self.names.join(", "))
+    }
 }
 
 impl SetState {
@@ -77,14 +92,19 @@ impl SetState {
 pub(crate) struct TaskSet<T> {
     pub(crate) tasks: Vec<Task<T>>,
     pub(crate) state: Rc<SetState>,
+    /// Cancel the unfinished tasks if the set is dropped by a cancellation:
+    /// `gather` owns its children, `wait` and `as_completed` do not (as in asyncio).
+    owns_tasks: bool,
 }
 
 impl<T: 'static> TaskSet<T> {
     /// Starts watching `tasks`. A task that has already finished gets its
     /// callback scheduled right away — asyncio's `add_done_callback` on a done
     /// future does the same, so the hop count does not change.
-    pub(crate) fn watch(tasks: Vec<Task<T>>, until: Until) -> TaskSet<T> {
+    pub(crate) fn watch(tasks: Vec<Task<T>>, until: Until, what: &'static str) -> TaskSet<T> {
         let state = Rc::new(SetState {
+            what,
+            names: tasks.iter().map(|t| t.name()).collect(),
             until,
             total: tasks.len(),
             finished: RefCell::new(Vec::with_capacity(tasks.len())),
@@ -104,7 +124,9 @@ impl<T: 'static> TaskSet<T> {
                 crate::call_soon(move || callback());
             }
         }
-        TaskSet { tasks, state }
+        let blocker: Rc<dyn Blocker> = state.clone();
+        register_blocker(Rc::downgrade(&blocker));
+        TaskSet { tasks, state, owns_tasks: what == "gather" }
     }
 
     /// Stops watching: later completions must not wake anyone (asyncio's
@@ -113,6 +135,20 @@ impl<T: 'static> TaskSet<T> {
         for task in &self.tasks {
             if !task.done() {
                 task.unwatch();
+            }
+        }
+    }
+}
+
+impl<T> Drop for TaskSet<T> {
+    /// A `gather` cancelled while waiting cancels its unfinished children,
+    /// as asyncio's `_GatheringFuture.cancel()` does.
+    fn drop(&mut self) {
+        if self.owns_tasks && cancelling() {
+            for task in &self.tasks {
+                if !task.done() {
+                    task.cancel();
+                }
             }
         }
     }

@@ -13,6 +13,7 @@
 //! wrapped it in a task, which costs extra iterations. On expiry the inner
 //! coroutine is dropped — cancelled — and the caller gets [`Elapsed`].
 
+use crate::stage6_failure::cancel::in_cancel_scope;
 use crate::{Context, Coroutine, Poll, Sleep, sleep};
 use std::fmt;
 use std::time::Duration;
@@ -61,7 +62,10 @@ impl<C: Coroutine> Coroutine for Timeout<C> {
         if self.timer.poll(cx).is_pending() {
             return Poll::Pending;
         }
-        self.inner = None; // cancels the inner coroutine: its `Drop` runs now
+        // Cancels the inner coroutine: its `Drop` runs now, and a task it was
+        // awaiting is cancelled too (stage 6).
+        let inner = self.inner.take();
+        in_cancel_scope(|| drop(inner));
         Poll::Ready(Err(Elapsed { limit: self.limit }))
     }
 }

@@ -63,7 +63,7 @@ impl<T: 'static> Coroutine for Wait<T> {
                         ReturnWhen::AllCompleted => Until::All,
                     };
                     let tasks = std::mem::take(tasks);
-                    self.state = WaitState::Waiting(TaskSet::watch(tasks, until));
+                    self.state = WaitState::Waiting(TaskSet::watch(tasks, until, "wait"));
                 }
                 WaitState::Waiting(set) => {
                     let timed_out = self.timeout.as_mut().is_some_and(|t| t.poll(cx).is_ready());
@@ -73,10 +73,9 @@ impl<T: 'static> Coroutine for Wait<T> {
                     }
                     set.unwatch();
                     self.timeout = None; // withdraws the timeout's timer
-                    let WaitState::Waiting(set) = std::mem::replace(&mut self.state, WaitState::Done) else {
-                        unreachable!()
-                    };
-                    return Poll::Ready(set.tasks.into_iter().partition(|t| t.done()));
+                    let tasks = std::mem::take(&mut set.tasks);
+                    self.state = WaitState::Done;
+                    return Poll::Ready(tasks.into_iter().partition(|t| t.done()));
                 }
                 WaitState::Done => panic!("wait() polled after it completed"),
             }
