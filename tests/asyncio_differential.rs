@@ -1,0 +1,95 @@
+//! Every seed example against CPython: the example's own code runs here
+//! under rondo's virtual clock, its mirror in `tests/asyncio/` runs on
+//! CPython's asyncio under a virtual clock (`rondo_vclock.py`), and their
+//! lines and timestamps must be equal. Without `python3` the test says it
+//! skipped (CI has python3).
+
+// Every example declares its own `mod common` so it also builds alone;
+// including several examples here therefore includes that file several times.
+#![allow(clippy::duplicate_mod)]
+
+use rondo::Transcript;
+use std::path::Path;
+use std::process::Command;
+
+macro_rules! examples {
+    ($($name:ident = $path:literal),* $(,)?) => {
+        $(
+            #[allow(dead_code)]
+            #[path = $path]
+            mod $name;
+        )*
+        /// Every example that has an asyncio mirror, with its `run`.
+        const MIRRORED: &[(&str, fn(bool, &Transcript))] = &[$((stringify!($name), $name::run)),*];
+    };
+}
+
+examples!(
+    countasync = "../examples/countasync.rs",
+    countsync = "../examples/countsync.rs",
+    create_task = "../examples/create_task.rs",
+    arithmetic = "../examples/arithmetic.rs",
+    say = "../examples/say.rs",
+);
+
+/// Examples that are not asyncio programs, and so have no mirror.
+const NOT_ASYNCIO: &[&str] = &[
+    "generators",   // stage 1: plain generators, no event loop
+    "busy_vs_loop", // measures CPU time of two runners
+    "tour",         // runs the others
+    "bench",        // measures speed
+];
+
+fn python_lines(mirror: &Path) -> Option<Vec<String>> {
+    let output = match Command::new("python3").arg(mirror).current_dir(mirror.parent().unwrap()).output() {
+        Ok(output) => output,
+        Err(_) => return None,
+    };
+    assert!(
+        output.status.success(),
+        "{} failed:\n{}",
+        mirror.display(),
+        String::from_utf8_lossy(&output.stderr)
+    );
+    Some(String::from_utf8(output.stdout).expect("utf-8").lines().map(str::to_string).collect())
+}
+
+#[test]
+fn every_example_prints_what_cpython_prints_at_the_same_virtual_times() {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/asyncio");
+    let mut compared = 0;
+    for (name, run) in MIRRORED {
+        let out = Transcript::new();
+        run(true, &out);
+        let Some(expected) = python_lines(&dir.join(format!("{name}.py"))) else {
+            println!("skipped: python3 not found, so rondo was not compared with CPython");
+            return;
+        };
+        assert_eq!(out.stamped(), expected, "{name}: rondo (left) and CPython (right) differ");
+        compared += 1;
+    }
+    println!("{compared} examples print exactly what CPython prints");
+}
+
+#[test]
+fn every_asyncio_example_has_a_mirror_and_is_compared() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    for entry in std::fs::read_dir(root.join("examples")).unwrap() {
+        let path = entry.unwrap().path();
+        if path.extension().is_none_or(|e| e != "rs") {
+            continue;
+        }
+        let name = path.file_stem().unwrap().to_str().unwrap().to_string();
+        if NOT_ASYNCIO.contains(&name.as_str()) {
+            continue;
+        }
+        assert!(
+            root.join("tests/asyncio").join(format!("{name}.py")).exists(),
+            "examples/{name}.rs has no CPython mirror tests/asyncio/{name}.py"
+        );
+        assert!(
+            MIRRORED.iter().any(|(n, _)| *n == name),
+            "examples/{name}.rs is not in the examples! list of tests/asyncio_differential.rs"
+        );
+    }
+}
