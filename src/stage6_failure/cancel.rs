@@ -74,3 +74,47 @@ impl<T> Drop for Shield<T> {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::{CoroutineExt, EventLoop, Transcript, lazy, sleep, spawn};
+    use std::time::Duration;
+
+    #[test]
+    fn the_scope_is_entered_and_left_even_when_the_drop_panics() {
+        assert!(!cancelling());
+        in_cancel_scope(|| assert!(cancelling()));
+        let caught = std::panic::catch_unwind(|| in_cancel_scope(|| panic!("in a drop")));
+        assert!(caught.is_err());
+        assert!(!cancelling(), "left the scope while unwinding");
+    }
+
+    #[test]
+    fn dropping_an_awaited_handle_outside_a_cancellation_only_detaches_the_task() {
+        // `select` lost by a plain drop of the whole coroutine from user code
+        // (not a cancellation): the child runs on.
+        let out = Transcript::new();
+        let o = out.clone();
+        let ev = EventLoop::new_virtual();
+        ev.run_until_complete(
+            lazy(move || {
+                let o2 = o.clone();
+                let child = spawn(sleep(Duration::from_secs(1)).map(move |()| o2.say("child finished")));
+                // Await it for one step, then give up by dropping the handle.
+                let mut waiting = Some(child);
+                crate::poll_fn(move |cx| {
+                    if let Some(mut c) = waiting.take() {
+                        assert!(c.poll(cx).is_pending());
+                        drop(c); // discarded, not cancelled
+                    }
+                    Poll::Ready(())
+                })
+                .then(|()| sleep(Duration::from_secs(2)))
+            })
+            .then(|c| c),
+        )
+        .unwrap();
+        assert_eq!(out.stamped(), ["1.000 child finished"]);
+    }
+}

@@ -89,3 +89,27 @@ pub(crate) fn explain(core: &Core) -> Vec<StuckTask> {
     stuck.sort_by_key(|s| s.task.id);
     stuck
 }
+
+#[cfg(test)]
+mod tests {
+    use crate::test_support::never;
+    use crate::{EventLoop, LoopError, Promise};
+
+    #[test]
+    fn a_waker_nobody_holds_and_a_dropped_promise_are_told_apart() {
+        let ev = EventLoop::new_virtual();
+        let _lost = ev.spawn_named("lost", never());
+        let dropped: Promise<u8> = Promise::new();
+        let _orphan = ev.spawn_named("orphan", dropped.wait());
+        drop(dropped); // the task still holds a clone: the promise lives on, unresolved
+        let error = ev.run_forever().unwrap_err();
+        let LoopError::Deadlock { stuck } = error else { panic!("a deadlock") };
+        assert_eq!(stuck.len(), 2);
+        assert!(stuck[0].waits_on.contains("can no longer wake it"), "{}", stuck[0].waits_on);
+        assert!(
+            stuck[1].waits_on.starts_with("awaits a promise that nobody has resolved"),
+            "{}",
+            stuck[1].waits_on
+        );
+    }
+}

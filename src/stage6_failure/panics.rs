@@ -60,3 +60,41 @@ impl fmt::Display for Unobserved {
         )
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::{TaskInfo, Waker};
+    use std::panic::Location;
+
+    #[test]
+    fn a_panic_becomes_its_message() {
+        let mut boom = crate::poll_fn(|_| -> Poll<()> { panic!("boom {}", 42) });
+        let waker = Waker::noop();
+        let result = poll_catching(&mut boom, &mut Context::from_waker(&waker));
+        assert_eq!(result.err().as_deref(), Some("boom 42"));
+        let static_str: Box<dyn Any + Send> = Box::new("plain");
+        assert_eq!(panic_message(&*static_str), "plain");
+        let other: Box<dyn Any + Send> = Box::new(7u8);
+        assert_eq!(panic_message(&*other), "a panic with a non-string payload");
+    }
+
+    #[test]
+    fn a_panicking_drop_is_contained() {
+        struct Bomb;
+        impl Drop for Bomb {
+            fn drop(&mut self) {
+                panic!("in drop");
+            }
+        }
+        drop_catching(Bomb); // returns normally
+    }
+
+    #[test]
+    fn the_report_names_the_task_and_where_it_was_spawned() {
+        let task = TaskInfo { id: 3, name: "worker".into(), spawned_at: Location::caller() };
+        let report = Unobserved { task, message: "oops".into() }.to_string();
+        assert!(report.starts_with("task 'worker' (spawned at src/stage6_failure/panics.rs:"), "{report}");
+        assert!(report.ends_with("panicked and nobody awaited it: oops"), "{report}");
+    }
+}

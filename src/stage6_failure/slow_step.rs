@@ -40,3 +40,24 @@ impl fmt::Display for SlowStep {
         )
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use crate::{EventLoop, blocking_sleep, lazy};
+    use std::time::Duration;
+
+    #[test]
+    fn only_steps_over_the_threshold_are_reported_and_the_threshold_can_be_changed() {
+        let ev = EventLoop::new_virtual();
+        ev.run_until_complete(lazy(|| blocking_sleep(Duration::from_millis(100)))).unwrap();
+        assert!(ev.slow_steps().is_empty(), "exactly the threshold is not over it");
+        ev.set_slow_step_threshold(Some(Duration::from_millis(10)));
+        ev.run_until_complete(lazy(|| blocking_sleep(Duration::from_millis(11)))).unwrap();
+        assert_eq!(ev.slow_steps().len(), 1);
+        assert_eq!(ev.slow_steps()[0].held, Duration::from_millis(11));
+        assert_eq!(ev.slow_steps()[0].at, Duration::from_millis(100));
+        ev.set_slow_step_threshold(None);
+        ev.run_until_complete(lazy(|| blocking_sleep(Duration::from_secs(5)))).unwrap();
+        assert_eq!(ev.slow_steps().len(), 1, "not timed any more");
+    }
+}
