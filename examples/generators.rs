@@ -27,7 +27,7 @@ use std::time::{Duration, Instant};
 use rondo::stage1_generators::{
     Asleep, BoxGenerator, Countdown, EvenNumbers, Event, Generator, GeneratorState, HelloBusyLoop,
     HelloThenBlock, HelloYieldAsleep, HelloYieldFromAsleep, RealTime, Say, SteppingTime, TimeSource,
-    buggy_round_robin, round_robin,
+    countdown_transcript, round_robin,
 };
 
 /// How long each `hello` waits. Short, so the real-time tour is quick.
@@ -73,8 +73,8 @@ pub fn run(virtual_time: bool) {
         }
     });
     println!("  on countdown(0), countdown(0), countdown(1) (`n:v` yield, `n!` done):");
-    println!("    seed's loop: {}", transcript(true, &[0, 0, 1]));
-    println!("    fixed loop:  {}", transcript(false, &[0, 0, 1]));
+    println!("    seed's loop: {}", countdown_transcript(true, &[0, 0, 1]));
+    println!("    fixed loop:  {}", countdown_transcript(false, &[0, 0, 1]));
 
     let secs = PAUSE.as_secs_f64();
     println!("\n== 3. two hello()s under the loop, each waiting {secs} s ==");
@@ -105,24 +105,6 @@ pub fn run(virtual_time: bool) {
 fn countdowns(lengths: &[u64]) -> Vec<BoxGenerator<u64, &'static str>> {
     let boxed = |&n: &u64| Box::new(Countdown::new(n)) as BoxGenerator<u64, &'static str>;
     lengths.iter().map(boxed).collect()
-}
-
-/// Runs countdowns under the seed's loop (`seed_loop`) or the fixed one and
-/// writes what happened on one line.
-fn transcript(seed_loop: bool, lengths: &[u64]) -> String {
-    let mut out = Vec::new();
-    let record = |event| {
-        out.push(match event {
-            Event::Yielded { id, value } => format!("{id}:{value}"),
-            Event::Completed { id, .. } => format!("{id}!"),
-        })
-    };
-    if seed_loop {
-        buggy_round_robin(countdowns(lengths), record);
-    } else {
-        round_robin(countdowns(lengths), record);
-    }
-    out.join(" ")
 }
 
 /// Runs two hellos made by `make` under the round-robin loop, printing what

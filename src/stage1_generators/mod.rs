@@ -76,5 +76,5 @@ pub use even_numbers::EvenNumbers;
 pub use generator::{BoxGenerator, Generator, GeneratorState};
 pub use hello::{HelloBusyLoop, HelloThenBlock, Say};
 pub use hello_yield_from::{HelloYieldAsleep, HelloYieldFromAsleep};
-pub use round_robin::{Event, buggy_round_robin, round_robin};
+pub use round_robin::{Event, buggy_round_robin, countdown_transcript, round_robin};
 pub use time_source::{RealTime, SteppingTime, TimeSource};

@@ -4,6 +4,7 @@
 //! and decides which one runs next; none of them runs unless the loop
 //! resumes it. Everything in stages 3 and 4 grows from these few lines.
 
+use super::countdown::Countdown;
 use super::generator::{BoxGenerator, GeneratorState};
 
 // The Python this file rebuilds (seed 003; `StopException` there is a typo
@@ -133,31 +134,37 @@ pub fn buggy_round_robin<Y, R>(
     }
 }
 
+/// Runs countdowns of the given lengths under the seed's loop (`seed_loop`)
+/// or the fixed one, and writes what happened on one line: `id:value` for a
+/// yield, `id!` for a completion. With `[0, 0, 1]` the seed's loop skips
+/// generator 1 on the pass where generator 0 is removed.
+pub fn countdown_transcript(seed_loop: bool, lengths: &[u64]) -> String {
+    let mut out = Vec::new();
+    let record = |event| {
+        out.push(match event {
+            Event::Yielded { id, value } => format!("{id}:{value}"),
+            Event::Completed { id, .. } => format!("{id}!"),
+        })
+    };
+    if seed_loop {
+        buggy_round_robin(countdowns(lengths), record);
+    } else {
+        round_robin(countdowns(lengths), record);
+    }
+    out.join(" ")
+}
+
+/// Boxed countdowns of the given lengths, ready for a loop.
+fn countdowns(lengths: &[u64]) -> Vec<BoxGenerator<u64, &'static str>> {
+    lengths.iter().map(|&n| Box::new(Countdown::new(n)) as BoxGenerator<u64, &'static str>).collect()
+}
+
 #[cfg(test)]
 mod tests {
-    use super::super::countdown::Countdown;
     use super::*;
 
-    fn countdowns(starts: &[u64]) -> Vec<BoxGenerator<u64, &'static str>> {
-        starts.iter().map(|&n| Box::new(Countdown::new(n)) as BoxGenerator<u64, &'static str>).collect()
-    }
-
-    /// A compact transcript of the seed's loop (`seed_loop`) or the fixed
-    /// one: "id:value" for a yield, "id!" for a completion.
-    fn transcript(seed_loop: bool, starts: &[u64]) -> String {
-        let mut out = Vec::new();
-        let record = |event| {
-            out.push(match event {
-                Event::Yielded { id, value } => format!("{id}:{value}"),
-                Event::Completed { id, .. } => format!("{id}!"),
-            })
-        };
-        if seed_loop {
-            buggy_round_robin(countdowns(starts), record);
-        } else {
-            round_robin(countdowns(starts), record);
-        }
-        out.join(" ")
+    fn transcript(seed_loop: bool, lengths: &[u64]) -> String {
+        countdown_transcript(seed_loop, lengths)
     }
 
     #[test]
