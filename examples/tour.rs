@@ -35,6 +35,24 @@ mod generators;
 #[allow(dead_code)]
 #[path = "say.rs"]
 mod say;
+#[allow(dead_code)]
+#[path = "fetch_data.rs"]
+mod fetch_data;
+#[allow(dead_code)]
+#[path = "find_divisibles.rs"]
+mod find_divisibles;
+#[allow(dead_code)]
+#[path = "gather_results.rs"]
+mod gather_results;
+#[allow(dead_code)]
+#[path = "hello.rs"]
+mod hello;
+#[allow(dead_code)]
+#[path = "highest_prime.rs"]
+mod highest_prime;
+#[allow(dead_code)]
+#[path = "restaurant.rs"]
+mod restaurant;
 
 use rondo::Transcript;
 use std::time::Instant;
@@ -89,6 +107,42 @@ const STOPS: &[Stop] = &[
         stage: "4 event loop",
         lesson: "tasks made before the loop runs start when it does; run_forever ends only on stop()",
         run: say::run,
+    },
+    Stop {
+        name: "hello",
+        stage: "5 combinators",
+        lesson: "two awaits in a row take 2 s; gather(hello(), hello()) takes 1 s",
+        run: hello::run,
+    },
+    Stop {
+        name: "gather_results",
+        stage: "5 combinators",
+        lesson: "gather returns results in argument order, whatever order the tasks finish in",
+        run: gather_results::run,
+    },
+    Stop {
+        name: "restaurant",
+        stage: "5 combinators",
+        lesson: "a task you never await is cancelled when main returns; the notebook's loop would keep it",
+        run: restaurant::run,
+    },
+    Stop {
+        name: "fetch_data",
+        stage: "6 failure",
+        lesson: "run cancels what is left when main returns: printNumbers never reaches 9",
+        run: fetch_data::run,
+    },
+    Stop {
+        name: "find_divisibles",
+        stage: "5 combinators",
+        lesson: "long CPU work that yields now and then lets the others through",
+        run: find_divisibles::run,
+    },
+    Stop {
+        name: "highest_prime",
+        stage: "6 failure",
+        lesson: "a blocking sleep inside a coroutine serializes everyone, and the slow-step detector names it",
+        run: highest_prime::run,
     },
 ];
 

@@ -51,9 +51,10 @@ pub use stage4_event_loop::{
     current_task, run, spawn, spawn_named, stop, try_run,
 };
 pub use stage5_combinators::{
-    CoroutineExt, Either, Elapsed, Promise, ReturnWhen, Stream, StreamExt, as_completed, gather,
-    gather_settled, gather_tasks, join, join_all, join3, lazy, poll_fn, race, ready, select, timeout, wait,
-    wait_for, wait_timeout,
+    AsCompleted, CoroutineExt, DoneAndPending, Either, Elapsed, Gather, GatherSettled, Join, Join3, JoinAll,
+    Lazy, Map, PollFn, Promise, PromiseWait, Race, Ready, ReturnWhen, Select, Stream, StreamExt, Then,
+    Ticker, Timeout, Wait, as_completed, gather, gather_settled, gather_tasks, join, join_all, join3, lazy,
+    poll_fn, race, ready, select, ticker, timeout, wait, wait_for, wait_timeout,
 };
 pub use stage6_failure::{SlowStep, StuckTask, Unobserved, shield};
 pub use transcript::{Echo, Line, Transcript};

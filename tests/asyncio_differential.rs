@@ -30,6 +30,12 @@ examples!(
     create_task = "../examples/create_task.rs",
     arithmetic = "../examples/arithmetic.rs",
     say = "../examples/say.rs",
+    hello = "../examples/hello.rs",
+    highest_prime = "../examples/highest_prime.rs",
+    find_divisibles = "../examples/find_divisibles.rs",
+    restaurant = "../examples/restaurant.rs",
+    fetch_data = "../examples/fetch_data.rs",
+    gather_results = "../examples/gather_results.rs",
 );
 
 /// Examples that are not asyncio programs, and so have no mirror.

@@ -96,7 +96,10 @@ where
         loop {
             match &mut self.state {
                 SpawnAllState::Start(coroutines) => {
-                    let tasks = coroutines.drain(..).map(spawn).collect();
+                    // A closure, so the tasks report this line as their spawn site
+                    // (`.map(spawn)` would report the standard library).
+                    #[allow(clippy::redundant_closure)]
+                    let tasks = coroutines.drain(..).map(|c| spawn(c)).collect();
                     self.state = SpawnAllState::Awaiting { tasks, results: Vec::new() };
                 }
                 SpawnAllState::Awaiting { tasks, results } => {

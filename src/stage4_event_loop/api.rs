@@ -29,6 +29,16 @@ where
     with_running_loop("spawn()", |core| core.spawn(coroutine, None, at))
 }
 
+/// [`spawn`] on behalf of a caller further up (`gather` spawning its
+/// children): the task reports `at` as its spawn site.
+pub(crate) fn spawn_at<C>(coroutine: C, at: &'static Location<'static>) -> Task<C::Output>
+where
+    C: Coroutine + 'static,
+    C::Output: 'static,
+{
+    with_running_loop("spawn()", |core| core.spawn(coroutine, None, at))
+}
+
 /// [`spawn`] with a name, as `create_task(coro, name="Division")`.
 ///
 /// # Panics

@@ -36,6 +36,7 @@ mod task;
 mod task_table;
 mod timer_heap;
 
+pub(crate) use api::spawn_at;
 pub use api::{all_tasks, call_later, call_soon, current_task, run, spawn, spawn_named, stop, try_run};
 pub use core::TimerHandle;
 pub use event_loop::{EventLoop, LoopError};

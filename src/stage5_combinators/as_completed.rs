@@ -10,15 +10,18 @@
 
 use super::Stream;
 use super::task_set::{TaskSet, Until};
-use crate::{Context, Coroutine, Poll, TaskError, spawn};
+use crate::stage4_event_loop::spawn_at;
+use crate::{Context, Coroutine, Poll, TaskError};
+use std::panic::Location;
 
 /// Runs each coroutine as a task and yields their outputs in finishing order.
+#[track_caller]
 pub fn as_completed<C>(coroutines: Vec<C>) -> AsCompleted<C>
 where
     C: Coroutine + 'static,
     C::Output: 'static,
 {
-    AsCompleted { state: AsCompletedState::Start(coroutines), yielded: 0 }
+    AsCompleted { state: AsCompletedState::Start(coroutines), yielded: 0, spawned_at: Location::caller() }
 }
 
 /// The stream returned by [`as_completed`].
@@ -27,6 +30,8 @@ pub struct AsCompleted<C: Coroutine> {
     state: AsCompletedState<C>,
     /// How many entries of `finished` have been handed out.
     yielded: usize,
+    /// The `as_completed` call: the children's spawn site.
+    spawned_at: &'static Location<'static>,
 }
 
 enum AsCompletedState<C: Coroutine> {
@@ -43,7 +48,8 @@ where
 
     fn poll_next(&mut self, cx: &mut Context<'_>) -> Poll<Option<Self::Item>> {
         if let AsCompletedState::Start(coroutines) = &mut self.state {
-            let tasks = coroutines.drain(..).map(spawn).collect();
+            let at = self.spawned_at;
+            let tasks = coroutines.drain(..).map(|c| spawn_at(c, at)).collect();
             self.state = AsCompletedState::Running(TaskSet::watch(tasks, Until::Each, "as_completed"));
         }
         let AsCompletedState::Running(set) = &self.state else { unreachable!() };

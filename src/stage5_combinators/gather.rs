@@ -20,9 +20,12 @@
 //! finishes, not one: see [`done_callback`](super::done_callback).
 
 use super::task_set::{TaskSet, Until};
-use crate::{Context, Coroutine, Poll, Task, TaskError, spawn};
+use crate::stage4_event_loop::spawn_at;
+use crate::{Context, Coroutine, Poll, Task, TaskError};
+use std::panic::Location;
 
 /// Runs each coroutine as a task; outputs in argument order, or the first error.
+#[track_caller]
 pub fn gather<C>(coroutines: Vec<C>) -> Gather<C::Output>
 where
     C: Coroutine + 'static,
@@ -33,6 +36,7 @@ where
 
 /// Like [`gather`], but waits for every child and returns every outcome
 /// (asyncio: `gather(..., return_exceptions=True)`).
+#[track_caller]
 pub fn gather_settled<C>(coroutines: Vec<C>) -> GatherSettled<C::Output>
 where
     C: Coroutine + 'static,
@@ -47,12 +51,15 @@ pub fn gather_tasks<T: 'static>(tasks: Vec<Task<T>>) -> Gather<T> {
 }
 
 /// Defers spawning to the first poll: building a `gather` runs nothing.
+/// The children report the `gather` call as their spawn site.
+#[track_caller]
 fn spawner<C>(coroutines: Vec<C>) -> Box<dyn FnOnce() -> Vec<Task<C::Output>>>
 where
     C: Coroutine + 'static,
     C::Output: 'static,
 {
-    Box::new(move || coroutines.into_iter().map(spawn).collect())
+    let at = Location::caller();
+    Box::new(move || coroutines.into_iter().map(|c| spawn_at(c, at)).collect())
 }
 
 /// The coroutine returned by [`gather`] and [`gather_tasks`].
