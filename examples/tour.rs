@@ -30,12 +30,6 @@ mod countsync;
 #[path = "create_task.rs"]
 mod create_task;
 #[allow(dead_code)]
-#[path = "generators.rs"]
-mod generators;
-#[allow(dead_code)]
-#[path = "say.rs"]
-mod say;
-#[allow(dead_code)]
 #[path = "fetch_data.rs"]
 mod fetch_data;
 #[allow(dead_code)]
@@ -45,6 +39,9 @@ mod find_divisibles;
 #[path = "gather_results.rs"]
 mod gather_results;
 #[allow(dead_code)]
+#[path = "generators.rs"]
+mod generators;
+#[allow(dead_code)]
 #[path = "hello.rs"]
 mod hello;
 #[allow(dead_code)]
@@ -53,6 +50,9 @@ mod highest_prime;
 #[allow(dead_code)]
 #[path = "restaurant.rs"]
 mod restaurant;
+#[allow(dead_code)]
+#[path = "say.rs"]
+mod say;
 
 use rondo::Transcript;
 use std::time::Instant;
