@@ -21,6 +21,15 @@ mod arithmetic;
 #[path = "busy_vs_loop.rs"]
 mod busy_vs_loop;
 #[allow(dead_code)]
+#[path = "cats.rs"]
+mod cats;
+#[allow(dead_code)]
+#[path = "chess.rs"]
+mod chess;
+#[allow(dead_code)]
+#[path = "coro_seq.rs"]
+mod coro_seq;
+#[allow(dead_code)]
 #[path = "countasync.rs"]
 mod countasync;
 #[allow(dead_code)]
@@ -29,6 +38,12 @@ mod countsync;
 #[allow(dead_code)]
 #[path = "create_task.rs"]
 mod create_task;
+#[allow(dead_code)]
+#[path = "current_task.rs"]
+mod current_task;
+#[allow(dead_code)]
+#[path = "deadlock.rs"]
+mod deadlock;
 #[allow(dead_code)]
 #[path = "fetch_data.rs"]
 mod fetch_data;
@@ -47,6 +62,9 @@ mod hello;
 #[allow(dead_code)]
 #[path = "highest_prime.rs"]
 mod highest_prime;
+#[allow(dead_code)]
+#[path = "promise.rs"]
+mod promise;
 #[allow(dead_code)]
 #[path = "restaurant.rs"]
 mod restaurant;
@@ -143,6 +161,42 @@ const STOPS: &[Stop] = &[
         stage: "6 failure",
         lesson: "a blocking sleep inside a coroutine serializes everyone, and the slow-step detector names it",
         run: highest_prime::run,
+    },
+    Stop {
+        name: "current_task",
+        stage: "4 event loop",
+        lesson: "every task has a name; all_tasks() counts 5 while the operations run, then 1",
+        run: current_task::run,
+    },
+    Stop {
+        name: "promise",
+        stage: "5 combinators",
+        lesson: "a Promise (asyncio.Future) is set by one coroutine and awaited by another",
+        run: promise::run,
+    },
+    Stop {
+        name: "coro_seq",
+        stage: "5 combinators",
+        lesson: "two tasks gathered finish with the longest: 10 s, results in argument order",
+        run: coro_seq::run,
+    },
+    Stop {
+        name: "cats",
+        stage: "5 combinators",
+        lesson: "awaiting is polling a child: five cats, each three coroutines deep, nap together in 2 s",
+        run: cats::run,
+    },
+    Stop {
+        name: "chess",
+        stage: "5 combinators",
+        lesson: "24 boards one at a time take 12 hours; moving from board to board, about one",
+        run: chess::run,
+    },
+    Stop {
+        name: "deadlock",
+        stage: "6 failure",
+        lesson: "where asyncio hangs forever, rondo stops and names every stuck task and what it waits on",
+        run: deadlock::run,
     },
 ];
 

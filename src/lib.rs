@@ -73,4 +73,8 @@ pub mod chapters {
     pub struct Chapter03Sleep;
     #[doc = include_str!("../docs/04-event-loop.md")]
     pub struct Chapter04EventLoop;
+    #[doc = include_str!("../docs/05-combinators.md")]
+    pub struct Chapter05Combinators;
+    #[doc = include_str!("../docs/06-failure.md")]
+    pub struct Chapter06Failure;
 }

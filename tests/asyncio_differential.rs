@@ -36,6 +36,11 @@ examples!(
     restaurant = "../examples/restaurant.rs",
     fetch_data = "../examples/fetch_data.rs",
     gather_results = "../examples/gather_results.rs",
+    current_task = "../examples/current_task.rs",
+    promise = "../examples/promise.rs",
+    coro_seq = "../examples/coro_seq.rs",
+    chess = "../examples/chess.rs",
+    cats = "../examples/cats.rs",
 );
 
 /// Examples that are not asyncio programs, and so have no mirror.
@@ -44,6 +49,7 @@ const NOT_ASYNCIO: &[&str] = &[
     "busy_vs_loop", // measures CPU time of two runners
     "tour",         // runs the others
     "bench",        // measures speed
+    "deadlock",     // CPython hangs forever here; rondo reports who is stuck
 ];
 
 fn python_lines(mirror: &Path) -> Option<Vec<String>> {

@@ -181,6 +181,7 @@ impl Core {
         let mut tasks: Vec<Rc<dyn AnyTask>> = self.tasks.borrow_mut().drain();
         tasks.sort_by_key(|t| t.header().id);
         for task in &tasks {
+            task.header().cancel_requested.set(true); // so `Task::cancelled()` says so
             task.cancel();
             if let Some(joiner) = task.header().joiner.take() {
                 joiner.wake();

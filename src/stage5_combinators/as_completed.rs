@@ -9,7 +9,7 @@
 //! then `None` when all have been yielded.
 
 use super::Stream;
-use super::task_set::{TaskSet, Until};
+use super::task_set::{SetKind, TaskSet, Until};
 use crate::stage4_event_loop::spawn_at;
 use crate::{Context, Coroutine, Poll, TaskError};
 use std::panic::Location;
@@ -50,7 +50,7 @@ where
         if let AsCompletedState::Start(coroutines) = &mut self.state {
             let at = self.spawned_at;
             let tasks = coroutines.drain(..).map(|c| spawn_at(c, at)).collect();
-            self.state = AsCompletedState::Running(TaskSet::watch(tasks, Until::Each, "as_completed"));
+            self.state = AsCompletedState::Running(TaskSet::watch(tasks, Until::Each, SetKind::AsCompleted));
         }
         let AsCompletedState::Running(set) = &self.state else { unreachable!() };
         if self.yielded == set.tasks.len() {

@@ -19,7 +19,7 @@
 //! An awaiter of `gather` resumes *two* iterations after the last child
 //! finishes, not one: see [`done_callback`](super::done_callback).
 
-use super::task_set::{TaskSet, Until};
+use super::task_set::{SetKind, TaskSet, Until};
 use crate::stage4_event_loop::spawn_at;
 use crate::{Context, Coroutine, Poll, Task, TaskError};
 use std::panic::Location;
@@ -91,7 +91,8 @@ impl<T: 'static> Gather<T> {
                     else {
                         unreachable!()
                     };
-                    self.state = GatherState::Waiting(TaskSet::watch(make_tasks(), self.until, "gather"));
+                    self.state =
+                        GatherState::Waiting(TaskSet::watch(make_tasks(), self.until, SetKind::Gather));
                 }
                 GatherState::Waiting(set) => {
                     if set.tasks.is_empty() {

@@ -29,10 +29,12 @@
 //! their results in argument order, foo/bar and the `Future`, `coro(seq)`,
 //! the restaurant, the chess exhibition.
 //!
-//! **The flaw this stage leaves.** Nothing here deals with failure: a
-//! panicking coroutine takes the whole loop down, nothing can cancel a task
-//! from outside, and a forgotten `set_result` leaves its awaiters stuck with
-//! no explanation. Stage 6 handles errors and cancellation.
+//! **The flaw this stage leaves.** These combinators assume every child
+//! finishes well. Failure needs its own machinery — a panicking coroutine
+//! would unwind through the loop, nothing could cancel a task from outside,
+//! and a forgotten `set_result` would leave its awaiters stuck with no
+//! explanation. Stage 6 adds it (the hooks it needs are already visible here:
+//! `select` and `wait_for` drop their losers inside a cancel scope).
 
 mod as_completed;
 pub mod chain;

@@ -31,6 +31,30 @@ pub(crate) enum Until {
     Each,
 }
 
+/// Which combinator watches the set.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum SetKind {
+    Gather,
+    Wait,
+    AsCompleted,
+}
+
+impl SetKind {
+    fn name(self) -> &'static str {
+        match self {
+            SetKind::Gather => "gather",
+            SetKind::Wait => "wait",
+            SetKind::AsCompleted => "as_completed",
+        }
+    }
+
+    /// `gather` owns its children — cancelling it cancels them, as asyncio's
+    /// `_GatheringFuture.cancel()` does; `wait` and `as_completed` do not.
+    fn owns_tasks(self) -> bool {
+        self == SetKind::Gather
+    }
+}
+
 /// What the callbacks record, shared with the set.
 pub(crate) struct SetState {
     until: Until,
@@ -42,8 +66,8 @@ pub(crate) struct SetState {
     /// The condition held (for `Each`: reset by the consumer).
     pub(crate) fired: Cell<bool>,
     awaiter: RefCell<Option<Waker>>,
-    /// "gather" or "wait", and the tasks' names: for deadlock reports.
-    what: &'static str,
+    /// Who watches, and the tasks' names: for deadlock reports.
+    kind: SetKind,
     names: Vec<String>,
 }
 
@@ -53,7 +77,7 @@ impl Blocker for SetState {
     }
 
     fn describe(&self) -> String {
-        format!("awaits {} of tasks {}", self.what, self.names.join(", "))
+        format!("awaits {} of tasks {}", self.kind.name(), self.names.join(", "))
     }
 }
 
@@ -101,9 +125,9 @@ impl<T: 'static> TaskSet<T> {
     /// Starts watching `tasks`. A task that has already finished gets its
     /// callback scheduled right away — asyncio's `add_done_callback` on a done
     /// future does the same, so the hop count does not change.
-    pub(crate) fn watch(tasks: Vec<Task<T>>, until: Until, what: &'static str) -> TaskSet<T> {
+    pub(crate) fn watch(tasks: Vec<Task<T>>, until: Until, kind: SetKind) -> TaskSet<T> {
         let state = Rc::new(SetState {
-            what,
+            kind,
             names: tasks.iter().map(|t| t.name()).collect(),
             until,
             total: tasks.len(),
@@ -126,7 +150,7 @@ impl<T: 'static> TaskSet<T> {
         }
         let blocker: Rc<dyn Blocker> = state.clone();
         register_blocker(Rc::downgrade(&blocker));
-        TaskSet { tasks, state, owns_tasks: what == "gather" }
+        TaskSet { tasks, state, owns_tasks: kind.owns_tasks() }
     }
 
     /// Stops watching: later completions must not wake anyone (asyncio's

@@ -8,7 +8,7 @@
 //! outputs (they answer at once). Pending tasks keep running. asyncio
 //! returns sets; rondo keeps the order you gave.
 
-use super::task_set::{TaskSet, Until};
+use super::task_set::{SetKind, TaskSet, Until};
 use crate::{Context, Coroutine, Poll, Sleep, Task, sleep};
 use std::time::Duration;
 
@@ -24,12 +24,20 @@ pub enum ReturnWhen {
 }
 
 /// Waits until `when` holds for `tasks`; returns `(done, pending)`.
+///
+/// # Panics
+/// If `tasks` is empty (asyncio raises `ValueError`: there is nothing to wait for).
 pub fn wait<T: 'static>(tasks: Vec<Task<T>>, when: ReturnWhen) -> Wait<T> {
+    assert!(!tasks.is_empty(), "wait() of no tasks: there is nothing to wait for");
     Wait { state: WaitState::Start(tasks), when, timeout: None }
 }
 
 /// [`wait`] that also returns when `timeout` has passed (asyncio's `timeout=`).
+///
+/// # Panics
+/// If `tasks` is empty.
 pub fn wait_timeout<T: 'static>(tasks: Vec<Task<T>>, when: ReturnWhen, timeout: Duration) -> Wait<T> {
+    assert!(!tasks.is_empty(), "wait() of no tasks: there is nothing to wait for");
     Wait { state: WaitState::Start(tasks), when, timeout: Some(sleep(timeout)) }
 }
 
@@ -63,7 +71,7 @@ impl<T: 'static> Coroutine for Wait<T> {
                         ReturnWhen::AllCompleted => Until::All,
                     };
                     let tasks = std::mem::take(tasks);
-                    self.state = WaitState::Waiting(TaskSet::watch(tasks, until, "wait"));
+                    self.state = WaitState::Waiting(TaskSet::watch(tasks, until, SetKind::Wait));
                 }
                 WaitState::Waiting(set) => {
                     let timed_out = self.timeout.as_mut().is_some_and(|t| t.poll(cx).is_ready());

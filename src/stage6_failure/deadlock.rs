@@ -9,7 +9,7 @@
 //! - the [`Blocker`]s — promises, gathers — that registered with the loop
 //!   when someone started waiting on them;
 //! - anything else is a waker handed to something the loop does not know
-//!   (a custom `Wake`, a dropped promise): said as such.
+//!   (a custom `Wake`, a hand-written coroutine that kept no waker): said as such.
 //!
 //! Nothing of this runs on the hot path: registering a blocker is one push
 //! the first time somebody waits on it.
