@@ -14,9 +14,10 @@ use super::task_table::{TaskKey, TaskTable};
 use super::timer_heap::{TimerAction, TimerHeap};
 use crate::stage3_sleep::Clock;
 use crate::stage6_failure::deadlock::Blocker;
+use crate::stage6_failure::slow_step::Watchdog;
 use crate::stage6_failure::{DEFAULT_SLOW_STEP, SlowStep};
 use crate::{Coroutine, TimerId, Timers, Waker};
-use std::cell::{Cell, RefCell};
+use std::cell::{Cell, OnceCell, RefCell};
 use std::collections::VecDeque;
 use std::panic::Location;
 use std::rc::{Rc, Weak};
@@ -46,6 +47,10 @@ pub(crate) struct Core {
     /// Stage 6: steps longer than this are reported (`None`: not timed).
     pub(crate) slow_step_threshold: Cell<Option<Duration>>,
     pub(crate) slow_steps: RefCell<Vec<SlowStep>>,
+    /// Stage 6, real clock: the thread that spots slow steps (started by the first run).
+    pub(crate) watchdog: OnceCell<Watchdog>,
+    /// Steps run so far (numbers the steps for the watchdog).
+    pub(crate) steps: Cell<u64>,
 }
 
 /// Gives each loop a distinct number, so timers are never cancelled in the wrong loop.
@@ -74,6 +79,8 @@ impl Core {
             failures: RefCell::new(Vec::new()),
             slow_step_threshold: Cell::new(Some(DEFAULT_SLOW_STEP)),
             slow_steps: RefCell::new(Vec::new()),
+            watchdog: OnceCell::new(),
+            steps: Cell::new(0),
         }
     }
 

@@ -21,6 +21,7 @@ use super::handle::Handle;
 use super::task::{AnyTask, Task, TaskError, TaskInfo};
 use crate::stage3_sleep::Clock;
 use crate::stage6_failure::deadlock::{self, StuckTask};
+use crate::stage6_failure::slow_step::Watchdog;
 use crate::stage6_failure::{SlowStep, Unobserved};
 use crate::{Context, Coroutine, Poll, Waker};
 use std::fmt;
@@ -183,6 +184,8 @@ impl EventLoop {
     }
 
     fn run_until_stopped(&self) -> Result<(), LoopError> {
+        self.start_watchdog();
+        self.core.watchdog.get().inspect(|w| w.set_idle(false));
         let result = loop {
             if let Err(error) = self.run_once() {
                 break Err(error);
@@ -192,6 +195,7 @@ impl EventLoop {
             }
         };
         self.core.stopping.set(false);
+        self.core.watchdog.get().inspect(|w| w.set_idle(true));
         result
     }
 
@@ -266,7 +270,12 @@ impl EventLoop {
         if core.ready.borrow().is_empty() && !core.stopping.get() {
             let next = core.timers.borrow_mut().next_deadline();
             match next {
-                Some(deadline) => core.clock.wait_until(deadline),
+                Some(deadline) => {
+                    let watchdog = core.watchdog.get();
+                    watchdog.inspect(|w| w.set_idle(true));
+                    core.clock.wait_until(deadline);
+                    watchdog.inspect(|w| w.set_idle(false));
+                }
                 None => return Err(LoopError::Deadlock { stuck: deadlock::explain(core) }),
             }
         }
@@ -301,10 +310,26 @@ impl EventLoop {
                 // it runs (it may spawn). A missing key is a stale wake.
                 let Some(task) = core.tasks.borrow().get(key).cloned() else { return };
                 core.current.set(Some(key));
-                let started = core.slow_step_threshold.get().map(|limit| (limit, core.clock.now()));
+                // Stage 6: time the step — exactly under a virtual clock, by
+                // the watchdog thread under the real one (see slow_step.rs).
+                let seq = core.steps.get() + 1;
+                core.steps.set(seq);
+                let watchdog = core.watchdog.get();
+                let timed = match watchdog {
+                    Some(watchdog) => {
+                        watchdog.step_started(seq, task.header().id);
+                        None
+                    }
+                    None => core.slow_step_threshold.get().map(|limit| (limit, core.clock.now())),
+                };
                 let poll = task.clone().step();
                 core.current.set(None);
-                if let Some((limit, started)) = started {
+                if let Some(watchdog) = watchdog
+                    && watchdog.step_ended(seq)
+                {
+                    self.collect_sightings(watchdog, &*task);
+                }
+                if let Some((limit, started)) = timed {
                     self.check_slow_step(&*task, started, limit);
                 }
                 if poll.is_ready() {
@@ -336,6 +361,34 @@ impl EventLoop {
     /// timing steps). The default is 100 ms.
     pub fn set_slow_step_threshold(&self, threshold: Option<Duration>) {
         self.core.slow_step_threshold.set(threshold);
+        if let Some(watchdog) = self.core.watchdog.get() {
+            watchdog.set_threshold(threshold);
+        }
+    }
+
+    /// Starts the real clock's watchdog thread, the first time a loop runs.
+    fn start_watchdog(&self) {
+        let core = &self.core;
+        if !core.clock.is_virtual()
+            && core.watchdog.get().is_none()
+            && core.slow_step_threshold.get().is_some()
+        {
+            let _ = core.watchdog.set(Watchdog::start(core.slow_step_threshold.get()));
+        }
+    }
+
+    /// Turns the watchdog's sightings during `task`'s step into reports.
+    fn collect_sightings(&self, watchdog: &Watchdog, task: &dyn AnyTask) {
+        for sighting in watchdog.take_sightings() {
+            if sighting.task_id != task.header().id {
+                continue; // cannot happen: sightings are collected right after their step
+            }
+            let held = sighting.first_seen.elapsed();
+            let at = self.core.clock.now().saturating_sub(held);
+            let slow = SlowStep { task: task.header().info(), held, at };
+            eprintln!("rondo: slow step: {slow}");
+            self.core.slow_steps.borrow_mut().push(slow);
+        }
     }
 
     /// The slow steps reported so far.
