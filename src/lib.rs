@@ -34,6 +34,7 @@
 //! assert_eq!(ev.time(), 1.0); // one second, not three — and no real waiting
 //! ```
 
+pub mod observe;
 pub mod stage1_generators;
 pub mod stage2_coroutine;
 pub mod stage3_sleep;
@@ -50,6 +51,7 @@ pub use stage4_event_loop::{
     EventLoop, LoopError, Task, TaskError, TaskInfo, TimerHandle, all_tasks, call_later, call_soon,
     current_task, run, spawn, spawn_named, stop, try_run,
 };
+pub use stage4_event_loop::{LoopEvent, LoopSnapshot, LoopView, Observer};
 pub use stage5_combinators::{
     AsCompleted, CoroutineExt, DoneAndPending, Either, Elapsed, Gather, GatherSettled, Join, Join3, JoinAll,
     Lazy, Map, PollFn, Promise, PromiseWait, Race, Ready, ReturnWhen, Select, Stream, StreamExt, Then,

@@ -17,6 +17,13 @@ pub trait Coroutine {
 
     /// Advances the coroutine by one step.
     fn poll(&mut self, cx: &mut Context<'_>) -> Poll<Self::Output>;
+
+    /// The name of the state the machine is in, for step mode and traces
+    /// (stage 4's hooks). Hand-written machines return their `State`
+    /// variant; the default says nothing.
+    fn state_name(&self) -> Option<String> {
+        None
+    }
 }
 
 /// A boxed coroutine: how runners store coroutines of different types in one list.
@@ -28,6 +35,9 @@ impl<C: Coroutine + ?Sized> Coroutine for Box<C> {
     fn poll(&mut self, cx: &mut Context<'_>) -> Poll<C::Output> {
         (**self).poll(cx)
     }
+    fn state_name(&self) -> Option<String> {
+        (**self).state_name()
+    }
 }
 
 // Polling through a `&mut` lets a parent poll a child it does not own outright.
@@ -35,5 +45,8 @@ impl<C: Coroutine + ?Sized> Coroutine for &mut C {
     type Output = C::Output;
     fn poll(&mut self, cx: &mut Context<'_>) -> Poll<C::Output> {
         (**self).poll(cx)
+    }
+    fn state_name(&self) -> Option<String> {
+        (**self).state_name()
     }
 }

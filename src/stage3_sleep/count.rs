@@ -70,4 +70,15 @@ impl Coroutine for Count {
             }
         }
     }
+
+    fn state_name(&self) -> Option<String> {
+        Some(match &self.state {
+            CountState::Start => "Start".to_string(),
+            CountState::Sleeping(nap) => match nap.deadline() {
+                Some(deadline) => format!("Sleeping(until {:.3})", deadline.as_secs_f64()),
+                None => "Sleeping".to_string(),
+            },
+            CountState::Done => "Done".to_string(),
+        })
+    }
 }

@@ -9,6 +9,7 @@
 //! `tasks`), wake (borrowing `ready`) or sleep (borrowing `timers`).
 
 use super::handle::Handle;
+use super::hooks::{LoopEvent, LoopView, Observer};
 use super::task::{AnyTask, Task, TaskCell, TaskInfo};
 use super::task_table::{TaskKey, TaskTable};
 use super::timer_heap::{TimerAction, TimerHeap};
@@ -51,6 +52,10 @@ pub(crate) struct Core {
     pub(crate) watchdog: OnceCell<Watchdog>,
     /// Steps run so far (numbers the steps for the watchdog).
     pub(crate) steps: Cell<u64>,
+    /// Hooks: `true` while an observer is installed — the one flag every
+    /// hook site checks.
+    pub(crate) observing: Cell<bool>,
+    pub(crate) observer: RefCell<Option<Box<dyn Observer>>>,
 }
 
 /// Gives each loop a distinct number, so timers are never cancelled in the wrong loop.
@@ -81,6 +86,8 @@ impl Core {
             slow_steps: RefCell::new(Vec::new()),
             watchdog: OnceCell::new(),
             steps: Cell::new(0),
+            observing: Cell::new(false),
+            observer: RefCell::new(None),
         }
     }
 
@@ -106,12 +113,21 @@ impl Core {
         drop(tasks);
         cell.header().queued.set(true);
         self.ready.borrow_mut().push_back(Handle::Step(key));
+        if self.observing.get() {
+            self.emit(LoopEvent::Spawned { task: cell.header().info() });
+        }
         Task::new(cell)
     }
 
     /// Queues a step of the task at `key` (called by its waker).
     pub(crate) fn schedule_step(&self, key: TaskKey) {
         self.ready.borrow_mut().push_back(Handle::Step(key));
+        if self.observing.get() {
+            let info = self.tasks.borrow().get(key).map(|t| t.header().info());
+            if let Some(task) = info {
+                self.emit(LoopEvent::Woken { task });
+            }
+        }
     }
 
     /// Queues a callback (asyncio: `call_soon`).
@@ -133,6 +149,32 @@ impl Core {
         self.stopping.set(true);
     }
 
+    /// Unfinished tasks as (address, name): to name the owner of a waker.
+    pub(crate) fn task_names_by_addr(&self) -> Vec<(usize, String)> {
+        let tasks = self.tasks.borrow();
+        tasks.iter().map(|t| (Rc::as_ptr(t) as *const () as usize, t.header().name())).collect()
+    }
+
+    /// Unfinished tasks by id: (queued?, address) — in the order `explain` lists them.
+    pub(crate) fn task_addrs_by_id(&self) -> Vec<(bool, usize)> {
+        let tasks = self.tasks.borrow();
+        let mut all: Vec<(u64, bool, usize)> = tasks
+            .iter()
+            .map(|t| (t.header().id, t.header().queued.get(), Rc::as_ptr(t) as *const () as usize))
+            .collect();
+        all.sort_by_key(|&(id, _, _)| id);
+        all.into_iter().map(|(_, queued, addr)| (queued, addr)).collect()
+    }
+
+    /// Delivers `event` to the observer, if one is installed. Callers check
+    /// `observing` first, so that building the event costs nothing otherwise.
+    pub(crate) fn emit(&self, event: LoopEvent) {
+        let Ok(mut observer) = self.observer.try_borrow_mut() else { return }; // no re-entry
+        if let Some(observer) = observer.as_mut() {
+            observer.event(self.clock.now(), &event, &LoopView { core: self });
+        }
+    }
+
     /// Records that the running task now awaits the task at `awaited`.
     pub(crate) fn note_awaiting(&self, awaited: TaskKey) {
         if let Some(current) = self.current.get()
@@ -150,6 +192,9 @@ impl Core {
     pub(crate) fn cancel_task(&self, key: TaskKey) {
         let Some(task) = self.tasks.borrow().get(key).cloned() else { return };
         let header = task.header();
+        if self.observing.get() && !header.cancel_requested.get() {
+            self.emit(LoopEvent::CancelRequested { task: header.info() });
+        }
         header.cancel_requested.set(true);
         let me = Rc::as_ptr(&task) as *const () as usize;
         let awaited = header.awaiting.get().and_then(|k| self.tasks.borrow().get(k).cloned());

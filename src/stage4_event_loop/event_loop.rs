@@ -18,7 +18,10 @@
 
 use super::core::{Core, RunningGuard, TimerHandle};
 use super::handle::Handle;
+use super::hooks::{LoopEvent, Observer};
 use super::task::{AnyTask, Task, TaskError, TaskInfo};
+use super::task_table::TaskKey;
+use super::timer_heap::TimerAction;
 use crate::stage3_sleep::Clock;
 use crate::stage6_failure::deadlock::{self, StuckTask};
 use crate::stage6_failure::slow_step::Watchdog;
@@ -107,7 +110,12 @@ impl EventLoop {
 
     /// A loop on the given clock.
     pub fn with_clock(clock: Clock) -> EventLoop {
-        EventLoop { core: Rc::new(Core::new(clock)) }
+        let ev = EventLoop { core: Rc::new(Core::new(clock)) };
+        // RONDO_TRACE and friends: watch any program without changing it.
+        if let Some(observer) = crate::observe::from_env() {
+            ev.observe(observer);
+        }
+        ev
     }
 
     /// The loop's time in seconds since it was made (asyncio: `loop.time()`).
@@ -166,6 +174,19 @@ impl EventLoop {
         self.core.stop();
     }
 
+    /// Installs an observer of the loop's events (replacing any other);
+    /// see [`hooks`](super::hooks).
+    pub fn observe(&self, observer: Box<dyn Observer>) {
+        *self.core.observer.borrow_mut() = Some(observer);
+        self.core.observing.set(true);
+    }
+
+    /// Removes the observer, returning it.
+    pub fn stop_observing(&self) -> Option<Box<dyn Observer>> {
+        self.core.observing.set(false);
+        self.core.observer.borrow_mut().take()
+    }
+
     /// Unfinished tasks.
     pub fn all_tasks(&self) -> Vec<TaskInfo> {
         self.core.all_tasks()
@@ -196,6 +217,11 @@ impl EventLoop {
         };
         self.core.stopping.set(false);
         self.core.watchdog.get().inspect(|w| w.set_idle(true));
+        if self.core.observing.get()
+            && let Some(observer) = self.core.observer.borrow_mut().as_mut()
+        {
+            observer.finished(self.core.clock.now());
+        }
         result
     }
 
@@ -271,6 +297,15 @@ impl EventLoop {
             let next = core.timers.borrow_mut().next_deadline();
             match next {
                 Some(deadline) => {
+                    if core.observing.get() {
+                        let from = core.clock.now();
+                        let event = if core.clock.is_virtual() {
+                            LoopEvent::ClockJumped { from, to: deadline.max(from) }
+                        } else {
+                            LoopEvent::Idle { until: deadline }
+                        };
+                        core.emit(event);
+                    }
                     let watchdog = core.watchdog.get();
                     watchdog.inspect(|w| w.set_idle(true));
                     core.clock.wait_until(deadline);
@@ -281,6 +316,9 @@ impl EventLoop {
         }
 
         core.iterations.set(core.iterations.get() + 1);
+        if core.observing.get() {
+            core.emit(LoopEvent::Iteration { n: core.iterations.get() });
+        }
 
         // 2. Due timers join the tail of the ready queue, earliest first.
         {
@@ -288,7 +326,26 @@ impl EventLoop {
             if timers.len() > 0 {
                 let now = core.clock.now();
                 let mut ready = core.ready.borrow_mut();
-                timers.pop_due(now, |action| ready.push_back(action.into()));
+                let mut fired = Vec::new();
+                timers.pop_due(now, |action| {
+                    if core.observing.get() {
+                        fired.push(match &action {
+                            TimerAction::Wake(waker) => Some(waker.target_addr()),
+                            TimerAction::Call(_) => None,
+                        });
+                    }
+                    ready.push_back(action.into())
+                });
+                drop((ready, timers));
+                if !fired.is_empty() {
+                    let names = core.task_names_by_addr();
+                    for target in fired {
+                        let what = target
+                            .and_then(|addr| names.iter().find(|(a, _)| *a == addr).map(|(_, n)| n.clone()))
+                            .unwrap_or_else(|| "callback".to_string());
+                        core.emit(LoopEvent::TimerFired { deadline: now, what });
+                    }
+                }
             }
         }
 
@@ -303,54 +360,81 @@ impl EventLoop {
     }
 
     fn run_handle(&self, handle: Handle) {
-        let core = &*self.core;
         match handle {
-            Handle::Step(key) => {
-                // Clone the task out so no borrow of the table is held while
-                // it runs (it may spawn). A missing key is a stale wake.
-                let Some(task) = core.tasks.borrow().get(key).cloned() else { return };
-                core.current.set(Some(key));
-                // Stage 6: time the step — exactly under a virtual clock, by
-                // the watchdog thread under the real one (see slow_step.rs).
-                let seq = core.steps.get() + 1;
-                core.steps.set(seq);
-                let watchdog = core.watchdog.get();
-                let timed = match watchdog {
-                    Some(watchdog) => {
-                        watchdog.step_started(seq, task.header().id);
-                        None
-                    }
-                    None => core.slow_step_threshold.get().map(|limit| (limit, core.clock.now())),
-                };
-                let poll = task.clone().step();
-                core.current.set(None);
-                if let Some(watchdog) = watchdog
-                    && watchdog.step_ended(seq)
-                {
-                    self.collect_sightings(watchdog, &*task);
-                }
-                if let Some((limit, started)) = timed {
-                    self.check_slow_step(&*task, started, limit);
-                }
-                if poll.is_ready() {
-                    core.tasks.borrow_mut().remove(key);
-                    if task.panic_message().is_some() {
-                        core.failures.borrow_mut().push(task.clone());
-                    }
-                    // asyncio schedules a finished task's done-callbacks with
-                    // call_soon, in the order they were added: first the
-                    // stop callback of run_until_complete, then the awaiter.
-                    if core.main_task.get() == Some(key) {
-                        core.ready.borrow_mut().push_back(Handle::Stop);
-                    }
-                    if let Some(joiner) = task.header().joiner.take() {
-                        joiner.wake();
-                    }
-                }
-            }
+            Handle::Step(key) => self.run_step(key),
             Handle::Wake(waker) => waker.wake(),
             Handle::Call(callback) => callback(),
-            Handle::Stop => core.stop(),
+            Handle::Stop => self.core.stop(),
+        }
+    }
+
+    /// Steps the task at `key` once, and finishes it if it is done.
+    fn run_step(&self, key: TaskKey) {
+        let core = &*self.core;
+        // Clone the task out so no borrow of the table is held while it runs
+        // (it may spawn). A missing key is a stale wake.
+        let Some(task) = core.tasks.borrow().get(key).cloned() else { return };
+        core.current.set(Some(key));
+        // Stage 6: time the step — exactly under a virtual clock, by the
+        // watchdog thread under the real one (see slow_step.rs).
+        let seq = core.steps.get() + 1;
+        core.steps.set(seq);
+        let watchdog = core.watchdog.get();
+        let timed = match watchdog {
+            Some(watchdog) => {
+                watchdog.step_started(seq, task.header().id);
+                None
+            }
+            None => core.slow_step_threshold.get().map(|limit| (limit, core.clock.now())),
+        };
+        let observed_from = core.observing.get().then(|| {
+            core.emit(LoopEvent::StepStarted { task: task.header().info() });
+            core.clock.now()
+        });
+        let poll = task.clone().step();
+        core.current.set(None);
+        if let Some(watchdog) = watchdog
+            && watchdog.step_ended(seq)
+        {
+            self.collect_sightings(watchdog, &*task);
+        }
+        if let Some((limit, started)) = timed {
+            self.check_slow_step(&*task, started, limit);
+        }
+        if let Some(started) = observed_from {
+            let held = core.clock.now().saturating_sub(started);
+            let (ready, state) = (poll.is_ready(), task.state_name());
+            core.emit(LoopEvent::StepEnded { task: task.header().info(), held, ready, state });
+        }
+        if poll.is_ready() {
+            self.finish(key, &task);
+        }
+    }
+
+    /// A task finished in this step: forget it, and tell whoever waits.
+    fn finish(&self, key: TaskKey, task: &Rc<dyn AnyTask>) {
+        let core = &*self.core;
+        core.tasks.borrow_mut().remove(key);
+        let panicked = task.panic_message();
+        if core.observing.get() {
+            let outcome = match (&panicked, task.header().cancel_requested.get()) {
+                (Some(message), _) => format!("panicked: {message}"),
+                (None, true) => "cancelled".to_string(),
+                (None, false) => "done".to_string(),
+            };
+            core.emit(LoopEvent::Completed { task: task.header().info(), outcome });
+        }
+        if panicked.is_some() {
+            core.failures.borrow_mut().push(task.clone());
+        }
+        // asyncio schedules a finished task's done-callbacks with call_soon,
+        // in the order they were added: first the stop callback of
+        // run_until_complete, then the awaiter.
+        if core.main_task.get() == Some(key) {
+            core.ready.borrow_mut().push_back(Handle::Stop);
+        }
+        if let Some(joiner) = task.header().joiner.take() {
+            joiner.wake();
         }
     }
 }

@@ -124,6 +124,8 @@ pub(crate) trait AnyTask {
     fn cancel(&self);
     /// The panic message, while the task's failure has not been taken by an awaiter.
     fn panic_message(&self) -> Option<String>;
+    /// The coroutine's state name, while it runs (hooks).
+    fn state_name(&self) -> Option<String>;
 }
 
 /// Whether a task has finished, and how — readable without knowing its output type.
@@ -216,6 +218,13 @@ impl<C: Coroutine + 'static> AnyTask for TaskCell<C> {
         // may look at this task without tripping the `RefCell` — and inside a
         // cancel scope, so the tasks it was awaiting are cancelled too.
         in_cancel_scope(|| drop_catching(old));
+    }
+
+    fn state_name(&self) -> Option<String> {
+        match &*self.stage.try_borrow().ok()? {
+            Stage::Running(coroutine) => coroutine.state_name(),
+            _ => None,
+        }
     }
 
     fn panic_message(&self) -> Option<String> {

@@ -132,6 +132,25 @@ impl TimerHeap {
         None
     }
 
+    /// Live timers, earliest first: deadline, and the wake target's address
+    /// for a wake (`None` for a callback). For observers; walks the heap.
+    pub(crate) fn live_entries(&self) -> Vec<(Duration, Option<usize>)> {
+        let mut entries: Vec<(Duration, u64, Option<usize>)> = self
+            .heap
+            .iter()
+            .filter(|e| !self.cancelled.contains(&e.seq))
+            .map(|e| {
+                let target = match &e.action {
+                    TimerAction::Wake(waker) => Some(waker.target_addr()),
+                    TimerAction::Call(_) => None,
+                };
+                (e.deadline, e.seq, target)
+            })
+            .collect();
+        entries.sort_by_key(|&(deadline, seq, _)| (deadline, seq));
+        entries.into_iter().map(|(deadline, _, target)| (deadline, target)).collect()
+    }
+
     /// Hands every live timer due at `now` to `fire`, earliest first.
     pub(crate) fn pop_due(&mut self, now: Duration, mut fire: impl FnMut(TimerAction)) {
         self.collected_up_to = now;
