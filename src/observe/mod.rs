@@ -10,17 +10,27 @@
 //!
 //! Observers print to stderr, so a program's own output stays as it was.
 
+mod timeline;
 mod trace;
 
+pub use timeline::{Span, Timeline};
 pub use trace::Trace;
 
 use crate::stage4_event_loop::Observer;
 
-/// The observer the environment asks for, if any (`RONDO_TRACE=1`).
+/// The observer the environment asks for, if any: `RONDO_TRACE=1`,
+/// `RONDO_TIMELINE=1` (text chart) or `RONDO_TIMELINE=path.json` (Chrome trace).
 pub(crate) fn from_env() -> Option<Box<dyn Observer>> {
-    let on = |name: &str| std::env::var(name).is_ok_and(|v| !v.is_empty() && v != "0");
-    if on("RONDO_TRACE") {
+    let var = |name: &str| std::env::var(name).ok().filter(|v| !v.is_empty() && v != "0");
+    if var("RONDO_TRACE").is_some() {
         return Some(Box::new(Trace::to_stderr()));
+    }
+    if let Some(timeline) = var("RONDO_TIMELINE") {
+        return Some(Box::new(if timeline.ends_with(".json") {
+            Timeline::chrome_json(timeline)
+        } else {
+            Timeline::text_to_stderr()
+        }));
     }
     None
 }

@@ -187,6 +187,11 @@ impl EventLoop {
         self.core.observer.borrow_mut().take()
     }
 
+    #[cfg(test)]
+    pub(crate) fn core_for_tests(&self) -> Rc<Core> {
+        self.core.clone()
+    }
+
     /// Unfinished tasks.
     pub fn all_tasks(&self) -> Vec<TaskInfo> {
         self.core.all_tasks()
