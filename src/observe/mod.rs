@@ -5,14 +5,19 @@
 //! environment variable, so every example can be watched without a change:
 //!
 //! ```sh
+//! RONDO_STEP=1 cargo run --example countasync                 # pause after every step
 //! RONDO_TRACE=1 cargo run --example countasync -- --virtual   # one line per loop event
+//! RONDO_TIMELINE=1 cargo run --example chess -- --virtual     # swimlanes when the loop stops
+//! RONDO_TIMELINE=chess.json cargo run --example chess -- --virtual  # for ui.perfetto.dev
 //! ```
 //!
 //! Observers print to stderr, so a program's own output stays as it was.
 
+mod step_mode;
 mod timeline;
 mod trace;
 
+pub use step_mode::StepMode;
 pub use timeline::{Span, Timeline};
 pub use trace::Trace;
 
@@ -22,6 +27,9 @@ use crate::stage4_event_loop::Observer;
 /// `RONDO_TIMELINE=1` (text chart) or `RONDO_TIMELINE=path.json` (Chrome trace).
 pub(crate) fn from_env() -> Option<Box<dyn Observer>> {
     let var = |name: &str| std::env::var(name).ok().filter(|v| !v.is_empty() && v != "0");
+    if var("RONDO_STEP").is_some() {
+        return Some(Box::new(StepMode::on_terminal()));
+    }
     if var("RONDO_TRACE").is_some() {
         return Some(Box::new(Trace::to_stderr()));
     }

@@ -1,0 +1,139 @@
+//! `StepMode`: pause after every step and show the whole loop.
+//!
+//! `RONDO_STEP=1 cargo run --example countasync` stops after each task step
+//! and shows what the loop now holds:
+//!
+//! ```text
+//! ── step 3 · iteration 2 · t=0.000 ──────────────────────
+//! ran     Task-2 -> pending, now in Sleeping(until 1.000)
+//! ready   Task-3, Task-4
+//! timers  1.000 Task-2
+//! tasks   Task-1: awaits gather of tasks Task-2, Task-3, Task-4
+//!         Task-2: sleeping until 1.000
+//!         Task-3: ready
+//! [Enter] next step · c continue · q quit >
+//! ```
+//! Enter goes on by one step, `c` runs to the end without pausing, `q`
+//! quits the program. When standard input is not a terminal (a pipe, a test,
+//! CI), it prints every step without pausing.
+
+use crate::stage4_event_loop::{LoopEvent, LoopView, Observer};
+use std::fmt::Write as _;
+use std::io::{BufRead, IsTerminal, Write};
+use std::time::Duration;
+
+/// Pauses after each step (when its input is interactive) and shows the loop.
+pub struct StepMode {
+    out: Box<dyn Write>,
+    /// Where Enter / c / q come from; `None` never pauses.
+    input: Option<Box<dyn BufRead>>,
+    steps: u64,
+}
+
+impl StepMode {
+    /// Step mode on the terminal: shows on stderr, pauses only if stdin is a terminal.
+    pub fn on_terminal() -> StepMode {
+        let input: Option<Box<dyn BufRead>> =
+            std::io::stdin().is_terminal().then(|| Box::new(std::io::stdin().lock()) as Box<dyn BufRead>);
+        StepMode { out: Box::new(std::io::stderr()), input, steps: 0 }
+    }
+
+    /// Step mode writing to `out`, reading its commands from `input` (`None`: never pause).
+    pub fn with(out: Box<dyn Write>, input: Option<Box<dyn BufRead>>) -> StepMode {
+        StepMode { out, input, steps: 0 }
+    }
+
+    fn show(&mut self, at: Duration, ran: &str, outcome: &str, view: &LoopView<'_>) -> String {
+        let snapshot = view.snapshot();
+        let mut text = String::new();
+        let title =
+            format!("step {} · iteration {} · t={:.3}", self.steps, snapshot.iteration, at.as_secs_f64());
+        let _ = writeln!(text, "── {title} {}", "─".repeat(52usize.saturating_sub(title.chars().count())));
+        let _ = writeln!(text, "ran     {ran} -> {outcome}");
+        let list =
+            |items: Vec<String>| if items.is_empty() { "(empty)".to_string() } else { items.join(", ") };
+        let _ = writeln!(text, "ready   {}", list(snapshot.ready));
+        let timers: Vec<String> = snapshot
+            .timers
+            .iter()
+            .map(|(deadline, what)| format!("{:.3} {what}", deadline.as_secs_f64()))
+            .collect();
+        let _ = writeln!(text, "timers  {}", list(timers));
+        for (n, (task, waits)) in snapshot.tasks.iter().enumerate() {
+            let label = if n == 0 { "tasks  " } else { "       " };
+            let _ = writeln!(text, "{label} {task}: {waits}");
+        }
+        if snapshot.tasks.is_empty() {
+            let _ = writeln!(text, "tasks   (none left)");
+        }
+        text
+    }
+}
+
+impl Observer for StepMode {
+    fn event(&mut self, at: Duration, event: &LoopEvent, view: &LoopView<'_>) {
+        let LoopEvent::StepEnded { task, ready, state, .. } = event else { return };
+        self.steps += 1;
+        let outcome = match (ready, state) {
+            (true, _) => "ready (finished)".to_string(),
+            (false, Some(state)) => format!("pending, now in {state}"),
+            (false, None) => "pending".to_string(),
+        };
+        let text = self.show(at, &task.name, &outcome, view);
+        let _ = self.out.write_all(text.as_bytes());
+        let Some(input) = self.input.as_mut() else { return };
+        let _ = write!(self.out, "[Enter] next step · c continue · q quit > ");
+        let _ = self.out.flush();
+        let mut answer = String::new();
+        match input.read_line(&mut answer) {
+            Ok(0) | Err(_) => self.input = None, // input closed: run on
+            Ok(_) => match answer.trim() {
+                "c" => self.input = None,
+                "q" => {
+                    let _ = writeln!(self.out, "quit.");
+                    std::process::exit(0);
+                }
+                _ => {}
+            },
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::{EventLoop, Transcript};
+    use std::cell::RefCell;
+    use std::rc::Rc;
+
+    #[derive(Clone, Default)]
+    struct Shared(Rc<RefCell<Vec<u8>>>);
+    impl Write for Shared {
+        fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+            self.0.borrow_mut().extend_from_slice(buf);
+            Ok(buf.len())
+        }
+        fn flush(&mut self) -> std::io::Result<()> {
+            Ok(())
+        }
+    }
+
+    #[test]
+    fn enter_steps_and_c_continues_without_pausing() {
+        let buffer = Shared::default();
+        let input = std::io::Cursor::new(b"\nc\n".to_vec());
+        let ev = EventLoop::new_virtual();
+        ev.observe(Box::new(StepMode::with(Box::new(buffer.clone()), Some(Box::new(input)))));
+        let out = Transcript::new();
+        let counts: Vec<_> = (0..2).map(|_| crate::stage3_sleep::count(out.clone())).collect();
+        ev.run_until_complete(crate::gather(counts)).unwrap().unwrap();
+        let text = String::from_utf8(buffer.0.borrow().clone()).unwrap();
+        // Two prompts: after step 1 (Enter) and step 2 ("c"); none after.
+        assert_eq!(text.matches("[Enter] next step").count(), 2, "{text}");
+        assert!(text.contains("── step 1 · iteration 1 · t=0.000"), "{text}");
+        assert!(text.contains("ran     Task-1 -> pending\nready   Task-2, Task-3\n"), "{text}");
+        assert!(text.contains("ran     Task-2 -> pending, now in Sleeping(until 1.000)\nready   Task-3\ntimers  1.000 Task-2\n"), "{text}");
+        assert!(text.contains("tasks   Task-1: awaits gather of tasks Task-2, Task-3\n        Task-2: sleeping until 1.000\n        Task-3: ready\n"), "{text}");
+        assert!(text.contains("── step 6 · "), "every step is still shown: {text}");
+    }
+}
