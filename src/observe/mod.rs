@@ -12,7 +12,12 @@
 //! ```
 //!
 //! Observers print to stderr, so a program's own output stays as it was.
+//!
+//! One more switch is not an observer but a perturbation:
+//! `RONDO_SHUFFLE=<seed>` reorders what is ready in the same iteration,
+//! reproducibly ([`shuffle`]).
 
+pub(crate) mod shuffle;
 mod step_mode;
 mod timeline;
 mod trace;

@@ -13,6 +13,7 @@ use super::hooks::{LoopEvent, LoopView, Observer};
 use super::task::{AnyTask, Task, TaskCell, TaskInfo};
 use super::task_table::{TaskKey, TaskTable};
 use super::timer_heap::{TimerAction, TimerHeap};
+use crate::observe::shuffle::Shuffler;
 use crate::stage3_sleep::Clock;
 use crate::stage6_failure::deadlock::Blocker;
 use crate::stage6_failure::slow_step::Watchdog;
@@ -56,6 +57,8 @@ pub(crate) struct Core {
     /// hook site checks.
     pub(crate) observing: Cell<bool>,
     pub(crate) observer: RefCell<Option<Box<dyn Observer>>>,
+    /// `RONDO_SHUFFLE`: reorders each iteration's handles, from a seed.
+    pub(crate) shuffler: RefCell<Option<Shuffler>>,
 }
 
 /// Gives each loop a distinct number, so timers are never cancelled in the wrong loop.
@@ -88,6 +91,7 @@ impl Core {
             steps: Cell::new(0),
             observing: Cell::new(false),
             observer: RefCell::new(None),
+            shuffler: RefCell::new(None),
         }
     }
 

@@ -22,6 +22,7 @@ use super::hooks::{LoopEvent, Observer};
 use super::task::{AnyTask, Task, TaskError, TaskInfo};
 use super::task_table::TaskKey;
 use super::timer_heap::TimerAction;
+use crate::observe::shuffle::Shuffler;
 use crate::stage3_sleep::Clock;
 use crate::stage6_failure::deadlock::{self, StuckTask};
 use crate::stage6_failure::slow_step::Watchdog;
@@ -115,7 +116,19 @@ impl EventLoop {
         if let Some(observer) = crate::observe::from_env() {
             ev.observe(observer);
         }
+        if let Some(seed) = crate::observe::shuffle::seed_from_env() {
+            eprintln!(
+                "rondo: RONDO_SHUFFLE={seed}: same-iteration order shuffled; run again with this seed to replay"
+            );
+            ev.shuffle(seed);
+        }
         ev
+    }
+
+    /// Runs the handles of each iteration in an order shuffled from `seed`
+    /// instead of FIFO (`RONDO_SHUFFLE`). The same seed gives the same schedule.
+    pub fn shuffle(&self, seed: u64) {
+        *self.core.shuffler.borrow_mut() = Some(Shuffler::new(seed));
     }
 
     /// The loop's time in seconds since it was made (asyncio: `loop.time()`).
@@ -357,6 +370,10 @@ impl EventLoop {
         // 3. Run exactly what is queued now. `pop_front` one at a time, with
         //    the borrow released, because each handle may queue more.
         let snapshot = core.ready.borrow().len();
+        if let Some(shuffler) = core.shuffler.borrow_mut().as_mut() {
+            // RONDO_SHUFFLE: same handles, this iteration, another order.
+            shuffler.shuffle(core.ready.borrow_mut().make_contiguous());
+        }
         for _ in 0..snapshot {
             let handle = core.ready.borrow_mut().pop_front().expect("snapshot counted it");
             self.run_handle(handle);
