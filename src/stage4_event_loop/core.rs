@@ -20,7 +20,7 @@ use crate::stage6_failure::slow_step::Watchdog;
 use crate::stage6_failure::{DEFAULT_SLOW_STEP, SlowStep};
 use crate::{Coroutine, TimerId, Timers, Waker};
 use std::cell::{Cell, OnceCell, RefCell};
-use std::collections::VecDeque;
+use std::collections::{HashMap, VecDeque};
 use std::panic::Location;
 use std::rc::{Rc, Weak};
 use std::sync::atomic::{AtomicU32, Ordering};
@@ -40,6 +40,8 @@ pub(crate) struct Core {
     /// The task `run_until_complete` waits for: its finishing schedules `Stop`.
     pub(crate) main_task: Cell<Option<TaskKey>>,
     next_task_id: Cell<u64>,
+    /// Names of the tasks spawned with one, by id (most tasks have none).
+    pub(crate) names: RefCell<HashMap<u64, Box<str>>>,
     /// Iterations run so far.
     pub(crate) iterations: Cell<u64>,
     /// Stage 6: things tasks wait on that can explain a deadlock.
@@ -82,6 +84,7 @@ impl Core {
             current: Cell::new(None),
             main_task: Cell::new(None),
             next_task_id: Cell::new(1),
+            names: RefCell::new(HashMap::new()),
             iterations: Cell::new(0),
             blockers: RefCell::new(Vec::new()),
             failures: RefCell::new(Vec::new()),
@@ -109,9 +112,13 @@ impl Core {
     {
         let id = self.next_task_id.get();
         self.next_task_id.set(id + 1);
+        let named = name.is_some();
+        if let Some(name) = name {
+            self.names.borrow_mut().insert(id, name);
+        }
         let mut tasks = self.tasks.borrow_mut();
         let key = tasks.next_key();
-        let cell = TaskCell::new(coroutine, key, id, name, Rc::downgrade(self), at);
+        let cell = TaskCell::new(coroutine, key, id, named, Rc::downgrade(self), at);
         let inserted = tasks.insert(cell.clone());
         debug_assert_eq!(inserted, key);
         drop(tasks);
@@ -184,7 +191,7 @@ impl Core {
         if let Some(current) = self.current.get()
             && let Some(task) = self.tasks.borrow().get(current)
         {
-            task.header().awaiting.set(Some(awaited));
+            task.header().awaiting.set(awaited);
         }
     }
 
@@ -201,7 +208,7 @@ impl Core {
         }
         header.cancel_requested.set(true);
         let me = Rc::as_ptr(&task) as *const () as usize;
-        let awaited = header.awaiting.get().and_then(|k| self.tasks.borrow().get(k).cloned());
+        let awaited = self.tasks.borrow().get(header.awaiting.get()).cloned();
         if let Some(awaited) = awaited {
             let joiner = awaited.header().joiner.take();
             let awaited_by_me = joiner.as_ref().is_some_and(|w| w.target_addr() == me);
@@ -309,14 +316,16 @@ pub(crate) fn loop_is_running() -> bool {
 /// # Panics
 /// Outside a running loop, naming `what` was called and what to do instead.
 pub(crate) fn with_running_loop<R>(what: &str, f: impl FnOnce(&Rc<Core>) -> R) -> R {
-    let core = RUNNING.with(|running| running.borrow().clone());
-    match core {
-        Some(core) => f(&core),
+    // A shared borrow, no `Rc` clone: this runs on every `spawn`. (Nothing in
+    // `f` may start a loop — that needs the mutable borrow — and nothing does:
+    // `run` checks `loop_is_running` first.)
+    RUNNING.with(|running| match &*running.borrow() {
+        Some(core) => f(core),
         None => panic!(
             "{what} called outside a running event loop: \
              call it from a coroutine run by rondo::run(main) (or an EventLoop)"
         ),
-    }
+    })
 }
 
 /// Marks `core` as this thread's running loop until dropped; also installs

@@ -271,7 +271,9 @@ impl EventLoop {
         match task.poll(&mut Context::from_waker(&noop)) {
             Poll::Ready(Ok(output)) => Ok(output),
             // A panic in main is the caller's panic (asyncio.run re-raises).
-            Poll::Ready(Err(TaskError::Panicked(message))) => std::panic::resume_unwind(Box::new(message)),
+            Poll::Ready(Err(TaskError::Panicked(message))) => {
+                std::panic::resume_unwind(Box::new(message.to_string()))
+            }
             Poll::Ready(Err(error)) => Err(LoopError::Main(error)),
             Poll::Pending => Err(LoopError::StoppedBeforeComplete),
         }

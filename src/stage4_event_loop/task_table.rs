@@ -17,6 +17,11 @@ pub(crate) struct TaskKey {
     generation: u32,
 }
 
+impl TaskKey {
+    /// Names no task (its slot index is never used).
+    pub(crate) const NONE: TaskKey = TaskKey { index: u32::MAX, generation: 0 };
+}
+
 struct Slot {
     generation: u32,
     task: Option<Rc<dyn AnyTask>>,

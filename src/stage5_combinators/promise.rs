@@ -89,7 +89,7 @@ impl<T: Clone + 'static> Promise<T> {
     /// # Panics
     /// If the promise was already resolved.
     pub fn set_error(&self, message: impl Into<String>) {
-        self.resolve(Err(TaskError::Failed(message.into())), "set_error");
+        self.resolve(Err(TaskError::Failed(message.into().into())), "set_error");
     }
 
     /// Cancels the promise if it is still pending: awaiters get
