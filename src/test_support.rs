@@ -16,3 +16,24 @@ impl<T, F: FnMut(&mut Context<'_>) -> Poll<T>> Coroutine for PollFn<F> {
 pub(crate) fn never() -> PollFn<impl FnMut(&mut Context<'_>) -> Poll<()>> {
     PollFn(|_: &mut Context<'_>| Poll::Pending)
 }
+
+/// A `Write` whose bytes a test reads back (observers write to it).
+#[derive(Clone, Default)]
+pub(crate) struct SharedBuffer(std::rc::Rc<std::cell::RefCell<Vec<u8>>>);
+
+impl SharedBuffer {
+    /// Everything written so far, as text.
+    pub(crate) fn text(&self) -> String {
+        String::from_utf8(self.0.borrow().clone()).expect("utf-8")
+    }
+}
+
+impl std::io::Write for SharedBuffer {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        self.0.borrow_mut().extend_from_slice(buf);
+        Ok(buf.len())
+    }
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}

@@ -20,6 +20,8 @@
 
 mod common;
 
+use common::cpython::{Run, parse_python_runs, run_python, stamp};
+
 use common::{Op, Script, say, spawn_op};
 use proptest::prelude::*;
 use proptest::strategy::ValueTree;
@@ -28,8 +30,6 @@ use rondo::{EventLoop, Transcript};
 use std::cmp::Reverse;
 use std::collections::{BinaryHeap, HashMap, VecDeque};
 use std::fmt::Write as _;
-use std::io::Write as _;
-use std::process::{Command, Stdio};
 
 // ---------------------------------------------------------------------------
 // Programs
@@ -243,23 +243,6 @@ struct Model {
     tasks: Vec<ModelTask>,
     stopping: bool,
     trace: Vec<String>,
-}
-
-/// What a run printed, when it ended, and after how many iterations.
-///
-/// The iteration count sees what a trace cannot: in virtual time a timer is
-/// only ever due right after a jump, when the ready queue is empty, so the
-/// hop from a timer's handle to its task's step shifts every trace line by
-/// one iteration and changes no order. Only the count tells it is there.
-#[derive(Debug, PartialEq)]
-struct Run {
-    trace: Vec<String>,
-    end_ms: u64,
-    iterations: u64,
-}
-
-fn stamp(ms: u64, text: &str) -> String {
-    format!("{}.{:03} {text}", ms / 1000, ms % 1000)
 }
 
 impl Model {
@@ -706,44 +689,6 @@ def run(main):
     print("#end %d %d" % (end, iterations))
 
 "##;
-
-/// Runs the script on `python3`; `None` if there is no python3.
-fn run_python(script: &str) -> Option<String> {
-    let mut child = match Command::new("python3")
-        .arg("-")
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-    {
-        Ok(child) => child,
-        Err(_) => return None,
-    };
-    child.stdin.take().expect("piped").write_all(script.as_bytes()).expect("write the script");
-    let output = child.wait_with_output().expect("python3 runs");
-    assert!(output.status.success(), "python3 failed:\n{}", String::from_utf8_lossy(&output.stderr));
-    Some(String::from_utf8(output.stdout).expect("utf-8"))
-}
-
-/// Splits the script's output into one `Run` per program.
-fn parse_python_runs(stdout: &str) -> Vec<Run> {
-    let mut runs = vec![];
-    let mut trace = vec![];
-    for line in stdout.lines() {
-        match line.strip_prefix("#end ") {
-            Some(end) => {
-                let (ms, iterations) = end.split_once(' ').expect("#end <ms> <iterations>");
-                runs.push(Run {
-                    trace: std::mem::take(&mut trace),
-                    end_ms: ms.parse().expect("integer milliseconds"),
-                    iterations: iterations.parse().expect("an iteration count"),
-                })
-            }
-            None => trace.push(line.to_string()),
-        }
-    }
-    runs
-}
 
 /// The model (and so rondo, by property 1) agrees with real CPython asyncio,
 /// run on a virtual clock, on a fixed sample of generated programs.

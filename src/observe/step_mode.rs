@@ -102,32 +102,19 @@ impl Observer for StepMode {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::test_support::SharedBuffer;
     use crate::{EventLoop, Transcript};
-    use std::cell::RefCell;
-    use std::rc::Rc;
-
-    #[derive(Clone, Default)]
-    struct Shared(Rc<RefCell<Vec<u8>>>);
-    impl Write for Shared {
-        fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
-            self.0.borrow_mut().extend_from_slice(buf);
-            Ok(buf.len())
-        }
-        fn flush(&mut self) -> std::io::Result<()> {
-            Ok(())
-        }
-    }
 
     #[test]
     fn enter_steps_and_c_continues_without_pausing() {
-        let buffer = Shared::default();
+        let buffer = SharedBuffer::default();
         let input = std::io::Cursor::new(b"\nc\n".to_vec());
         let ev = EventLoop::new_virtual();
         ev.observe(Box::new(StepMode::with(Box::new(buffer.clone()), Some(Box::new(input)))));
         let out = Transcript::new();
         let counts: Vec<_> = (0..2).map(|_| crate::stage3_sleep::count(out.clone())).collect();
         ev.run_until_complete(crate::gather(counts)).unwrap().unwrap();
-        let text = String::from_utf8(buffer.0.borrow().clone()).unwrap();
+        let text = buffer.text();
         // Two prompts: after step 1 (Enter) and step 2 ("c"); none after.
         assert_eq!(text.matches("[Enter] next step").count(), 2, "{text}");
         assert!(text.contains("── step 1 · iteration 1 · t=0.000"), "{text}");

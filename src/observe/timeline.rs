@@ -261,27 +261,15 @@ mod tests {
 
     #[test]
     fn countasync_reads_at_a_glance() {
-        // Record without rendering: keep the observer's data by running the
-        // loop with a Timeline that we read back through a shared buffer.
-        let buffer = std::rc::Rc::new(std::cell::RefCell::new(Vec::new()));
-        struct Into(std::rc::Rc<std::cell::RefCell<Vec<u8>>>);
-        impl Write for Into {
-            fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
-                self.0.borrow_mut().extend_from_slice(buf);
-                Ok(buf.len())
-            }
-            fn flush(&mut self) -> std::io::Result<()> {
-                Ok(())
-            }
-        }
+        let buffer = crate::test_support::SharedBuffer::default();
         let mut timeline = countasync_timeline();
-        timeline.output = Output::Text(Box::new(Into(buffer.clone())));
+        timeline.output = Output::Text(Box::new(buffer.clone()));
         let ev = EventLoop::new_virtual();
         ev.observe(Box::new(timeline));
         let out = Transcript::new();
         let counts: Vec<_> = (0..3).map(|_| crate::stage3_sleep::count(out.clone())).collect();
         ev.run_until_complete(crate::gather(counts)).unwrap().unwrap();
-        let chart = String::from_utf8(buffer.borrow().clone()).unwrap();
+        let chart = buffer.text();
         assert_eq!(
             chart,
             "timeline: 0.000 s .. 1.000 s, 4 tasks   (# step  ~ sleeping  . waiting  | done)\n\

@@ -42,32 +42,18 @@ impl Observer for Trace {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::test_support::SharedBuffer;
     use crate::{EventLoop, Transcript};
-    use std::cell::RefCell;
-    use std::rc::Rc;
-
-    /// A `Write` whose bytes the test can read back.
-    #[derive(Clone, Default)]
-    struct Shared(Rc<RefCell<Vec<u8>>>);
-    impl Write for Shared {
-        fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
-            self.0.borrow_mut().extend_from_slice(buf);
-            Ok(buf.len())
-        }
-        fn flush(&mut self) -> std::io::Result<()> {
-            Ok(())
-        }
-    }
 
     #[test]
     fn countasync_traced_event_by_event() {
-        let buffer = Shared::default();
+        let buffer = SharedBuffer::default();
         let ev = EventLoop::new_virtual();
         ev.observe(Box::new(Trace::to_writer(Box::new(buffer.clone()))));
         let out = Transcript::new();
         let count = ev.spawn_named("count", crate::stage3_sleep::count(out.clone()));
         ev.run_until_complete(count).unwrap().unwrap();
-        let text = String::from_utf8(buffer.0.borrow().clone()).unwrap();
+        let text = buffer.text();
         let lines: Vec<&str> = text.lines().collect();
         assert_eq!(
             lines,

@@ -6,6 +6,8 @@
 
 #![allow(dead_code)] // each test file uses a different part of it
 
+pub mod cpython;
+
 use rondo::{Context, Coroutine, Poll, Sleep, Task, TaskError, Transcript, sleep, spawn_named, yield_now};
 use std::collections::VecDeque;
 use std::time::Duration;
