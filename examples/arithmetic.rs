@@ -27,7 +27,7 @@ mod common;
 
 use rondo::{Context, Coroutine, Poll, Sleep, Task, Transcript, sleep, spawn_named};
 use std::collections::VecDeque;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 /// One of the four operations.
 #[derive(Clone, Copy, Debug)]
@@ -183,15 +183,7 @@ pub fn run(virtual_clock: bool, out: &Transcript) {
 
 /// Runs `main` with asyncio.run semantics; returns the loop time it took.
 fn run_main<C: Coroutine<Output = ()> + 'static>(main: C, virtual_clock: bool) -> Duration {
-    let ev = common::event_loop(virtual_clock);
-    let start = Instant::now();
-    let ev_time = {
-        let result = ev.run_until_complete(main);
-        result.expect("main completes");
-        ev.now()
-    };
-    ev.cancel_all();
-    if virtual_clock { ev_time } else { start.elapsed() }
+    common::run_main(virtual_clock, main).took
 }
 
 #[allow(dead_code)] // unused when the tour includes this file as a module

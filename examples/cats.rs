@@ -39,7 +39,7 @@ mod common;
 
 use rondo::stage5_combinators::Gather; // named in a state enum below
 use rondo::{Context, Coroutine, Poll, Sleep, Transcript, gather, sleep};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 /// `_sleep()`: say "sleeping", sleep 2 s, say "wake".
 struct CatSleep {
@@ -187,12 +187,8 @@ impl Coroutine for Main {
 
 /// Runs the scenario, saying its lines into `out`.
 pub fn run(virtual_clock: bool, out: &Transcript) {
-    let ev = common::event_loop(virtual_clock);
-    let start = Instant::now();
-    ev.run_until_complete(Main { cats: 5, out: out.clone(), state: MainState::Start })
-        .expect("main completes");
-    let took = if virtual_clock { ev.now() } else { start.elapsed() };
-    ev.cancel_all(); // asyncio.run's clean-up (nothing is left)
+    let took =
+        common::run_main(virtual_clock, Main { cats: 5, out: out.clone(), state: MainState::Start }).took;
     out.say(common::elapsed_line("cats", took, virtual_clock));
 }
 

@@ -20,11 +20,8 @@ use rondo::stage3_sleep::count_blocking;
 
 /// Runs the scenario, saying its lines into `out`.
 pub fn run(virtual_clock: bool, out: &Transcript) {
-    let ev = common::event_loop(virtual_clock);
-    let start = std::time::Instant::now();
     let counts = vec![count_blocking(out.clone()), count_blocking(out.clone()), count_blocking(out.clone())];
-    ev.run_until_complete(common::spawn_all(counts)).expect("countsync runs to completion");
-    let elapsed = if virtual_clock { ev.now() } else { start.elapsed() };
+    let elapsed = common::run_main(virtual_clock, common::spawn_all(counts)).took;
     out.say(common::elapsed_line("countsync.rs", elapsed, virtual_clock));
 }
 

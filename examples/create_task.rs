@@ -155,14 +155,9 @@ impl Coroutine for Main {
 
 /// Runs one variation with `asyncio.run` semantics; returns the loop time it took.
 pub fn run_variation(variation: Variation, virtual_clock: bool, out: &Transcript) -> Duration {
-    let ev = common::event_loop(virtual_clock);
     let main = Main { variation, out: out.clone(), state: MainState::Start };
-    let start = std::time::Instant::now();
-    let result = ev.run_until_complete(main);
-    let took = if virtual_clock { ev.now() } else { start.elapsed() };
-    result.expect("main completes");
     // asyncio.run: what is still pending when main returns is cancelled.
-    let cancelled = ev.cancel_all();
+    let common::Ran { took, cancelled, .. } = common::run_main(virtual_clock, main);
     if cancelled > 0 {
         out.say(format!("({cancelled} task still pending was cancelled when main returned)"));
     }

@@ -52,7 +52,7 @@ use rondo::{
 };
 use std::collections::VecDeque;
 use std::fmt;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 /// One of the four operations.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -207,12 +207,8 @@ impl Coroutine for Main {
 
 /// Runs the scenario, saying its lines into `out`.
 pub fn run(virtual_clock: bool, out: &Transcript) {
-    let ev = common::event_loop(virtual_clock);
-    let start = Instant::now();
     // asyncio.run(main()): main becomes the loop's first task, Task-1.
-    ev.run_until_complete(Main { out: out.clone(), state: MainState::Start }).expect("main completes");
-    let took = if virtual_clock { ev.now() } else { start.elapsed() };
-    ev.cancel_all(); // asyncio.run's clean-up (here there is nothing left to cancel)
+    let took = common::run_main(virtual_clock, Main { out: out.clone(), state: MainState::Start }).took;
     out.say(format!("Total Time Taken : {:.2} Seconds", took.as_secs_f64()));
 }
 

@@ -42,7 +42,7 @@ mod common;
 use rondo::stage5_combinators::ticker;
 use rondo::{Context, Coroutine, CoroutineExt, Poll, StreamExt, Task, Transcript, lazy, sleep, spawn};
 use std::collections::BTreeMap;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 /// A Python dict with string keys and int values.
 type Dict = BTreeMap<&'static str, i64>;
@@ -118,12 +118,9 @@ impl Coroutine for Main {
 
 /// Runs the scenario, saying its lines into `out`.
 pub fn run(virtual_clock: bool, out: &Transcript) {
-    let ev = common::event_loop(virtual_clock);
-    let start = Instant::now();
-    ev.run_until_complete(Main { out: out.clone(), state: MainState::Start }).expect("main completes");
-    let took = if virtual_clock { ev.now() } else { start.elapsed() };
     // asyncio.run: main has returned, so whatever is still pending is cancelled.
-    let cancelled = ev.cancel_all();
+    let common::Ran { took, cancelled, .. } =
+        common::run_main(virtual_clock, Main { out: out.clone(), state: MainState::Start });
     if cancelled > 0 {
         out.say(format!(
             "({cancelled} task still pending was cancelled when main returned: printNumbers stops before 9)"

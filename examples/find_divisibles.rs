@@ -36,7 +36,7 @@ mod common;
 
 use rondo::stage5_combinators::Wait;
 use rondo::{Context, Coroutine, Poll, ReturnWhen, Sleep, Transcript, sleep, spawn, wait};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 /// How often a cruncher gives the loop back, in numbers examined.
 const YIELD_EVERY: u64 = 50_000;
@@ -150,11 +150,7 @@ impl Coroutine for Main {
 
 /// Runs the scenario, saying its lines into `out`.
 pub fn run(virtual_clock: bool, out: &Transcript) {
-    let ev = common::event_loop(virtual_clock);
-    let start = Instant::now();
-    ev.run_until_complete(Main { out: out.clone(), state: MainState::Start }).expect("main completes");
-    let took = if virtual_clock { ev.now() } else { start.elapsed() };
-    ev.cancel_all();
+    let took = common::run_main(virtual_clock, Main { out: out.clone(), state: MainState::Start }).took;
     let clock = if virtual_clock { " (virtual clock)" } else { "" };
     out.say(format!("main exec in {:.3} ms{clock}.", took.as_secs_f64() * 1000.0));
 }

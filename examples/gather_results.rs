@@ -32,7 +32,7 @@ mod common;
 
 use rondo::stage5_combinators::Gather;
 use rondo::{BoxCoroutine, Context, Coroutine, CoroutineExt, Poll, Transcript, gather, sleep};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 /// What each operation returns: `("Division", 0.5)`, the value already
 /// formatted as Python's `str()` would print it.
@@ -114,11 +114,7 @@ impl Coroutine for Main {
 
 /// Runs the scenario, saying its lines into `out`.
 pub fn run(virtual_clock: bool, out: &Transcript) {
-    let ev = common::event_loop(virtual_clock);
-    let start = Instant::now();
-    ev.run_until_complete(Main { out: out.clone(), state: MainState::Start }).expect("main completes");
-    let took = if virtual_clock { ev.now() } else { start.elapsed() };
-    ev.cancel_all();
+    let took = common::run_main(virtual_clock, Main { out: out.clone(), state: MainState::Start }).took;
     out.say(format!("Total Time Taken : {:.2} Seconds", took.as_secs_f64()));
 }
 

@@ -30,7 +30,7 @@
 mod common;
 
 use rondo::{Context, Coroutine, CoroutineExt, Poll, Sleep, Transcript, gather, sleep};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 /// ```text
 /// async def hello():
@@ -81,11 +81,7 @@ impl Coroutine for Hello {
 /// Runs `main` the way `asyncio.run` does — a fresh loop, run until `main`
 /// returns, then cancel what is left — and says how long it took.
 fn run_main<C: Coroutine<Output = ()> + 'static>(main: C, virtual_clock: bool, out: &Transcript) {
-    let ev = common::event_loop(virtual_clock);
-    let start = Instant::now();
-    ev.run_until_complete(main).expect("main completes");
-    let took = if virtual_clock { ev.now() } else { start.elapsed() };
-    ev.cancel_all();
+    let took = common::run_main(virtual_clock, main).took;
     out.say(common::elapsed_line("main", took, virtual_clock));
 }
 

@@ -51,6 +51,31 @@ pub fn event_loop(virtual_clock: bool) -> EventLoop {
     if virtual_clock { EventLoop::new_virtual() } else { EventLoop::new() }
 }
 
+/// What [`run_main`] reports.
+pub struct Ran<T> {
+    /// `main`'s output.
+    pub output: T,
+    /// How long it ran: loop time under the virtual clock, wall time otherwise.
+    pub took: Duration,
+    /// Tasks still pending when `main` returned, which were cancelled.
+    pub cancelled: usize,
+}
+
+/// `asyncio.run(main())` on a new loop, timed: runs `main` to completion,
+/// then cancels whatever is still pending, as asyncio.run does.
+pub fn run_main<C>(virtual_clock: bool, main: C) -> Ran<C::Output>
+where
+    C: Coroutine + 'static,
+    C::Output: 'static,
+{
+    let ev = event_loop(virtual_clock);
+    let start = std::time::Instant::now();
+    let output = ev.run_until_complete(main).expect("main completes");
+    let took = if virtual_clock { ev.now() } else { start.elapsed() };
+    let cancelled = ev.cancel_all();
+    Ran { output, took, cancelled }
+}
+
 /// The seeds' closing line, e.g. `countasync.rs exec in 1.00 seconds.`
 pub fn elapsed_line(what: &str, elapsed: Duration, virtual_clock: bool) -> String {
     let clock = if virtual_clock { " (virtual clock)" } else { "" };
