@@ -10,6 +10,7 @@
 
 use super::handle::Handle;
 use super::hooks::{LoopEvent, LoopView, Observer};
+use super::ready_queue::ReadyQueue;
 use super::task::{AnyTask, Task, TaskCell, TaskInfo};
 use super::task_table::{TaskKey, TaskTable};
 use super::timer_heap::{TimerAction, TimerHeap};
@@ -20,7 +21,7 @@ use crate::stage6_failure::slow_step::Watchdog;
 use crate::stage6_failure::{DEFAULT_SLOW_STEP, SlowStep};
 use crate::{Coroutine, TimerId, Timers, Waker};
 use std::cell::{Cell, OnceCell, RefCell};
-use std::collections::{HashMap, VecDeque};
+use std::collections::HashMap;
 use std::panic::Location;
 use std::rc::{Rc, Weak};
 use std::sync::atomic::{AtomicU32, Ordering};
@@ -30,7 +31,7 @@ pub(crate) struct Core {
     pub(crate) clock: Clock,
     /// FIFO of what to run; each iteration runs only the entries present when
     /// it starts (asyncio's `ntodo` snapshot).
-    pub(crate) ready: RefCell<VecDeque<Handle>>,
+    pub(crate) ready: RefCell<ReadyQueue>,
     pub(crate) tasks: RefCell<TaskTable>,
     pub(crate) timers: RefCell<TimerHeap>,
     /// Set by a `Stop` handle; checked when the iteration ends.
@@ -77,7 +78,7 @@ impl Core {
         let owner = NEXT_LOOP_ID.fetch_add(1, Ordering::Relaxed);
         Core {
             clock,
-            ready: RefCell::new(VecDeque::new()),
+            ready: RefCell::new(ReadyQueue::default()),
             tasks: RefCell::new(TaskTable::default()),
             timers: RefCell::new(TimerHeap::new(owner)),
             stopping: Cell::new(false),
@@ -123,7 +124,7 @@ impl Core {
         debug_assert_eq!(inserted, key);
         drop(tasks);
         cell.header().queued.set(true);
-        self.ready.borrow_mut().push_back(Handle::Step(key));
+        self.ready.borrow_mut().push_step(key);
         if self.observing.get() {
             self.emit(LoopEvent::Spawned { task: cell.header().info() });
         }
@@ -132,7 +133,7 @@ impl Core {
 
     /// Queues a step of the task at `key` (called by its waker).
     pub(crate) fn schedule_step(&self, key: TaskKey) {
-        self.ready.borrow_mut().push_back(Handle::Step(key));
+        self.ready.borrow_mut().push_step(key);
         if self.observing.get() {
             let info = self.tasks.borrow().get(key).map(|t| t.header().info());
             if let Some(task) = info {
@@ -143,7 +144,7 @@ impl Core {
 
     /// Queues a callback (asyncio: `call_soon`).
     pub(crate) fn call_soon(&self, callback: Box<dyn FnOnce()>) {
-        self.ready.borrow_mut().push_back(Handle::Call(callback));
+        self.ready.borrow_mut().push(Handle::Call(callback));
     }
 
     /// Registers a callback to run once `delay` has passed (asyncio: `call_later`).

@@ -354,7 +354,7 @@ impl EventLoop {
                             TimerAction::Call(_) => None,
                         });
                     }
-                    ready.push_back(action.into())
+                    ready.push(action.into())
                 });
                 drop((ready, timers));
                 if !fired.is_empty() {
@@ -374,10 +374,10 @@ impl EventLoop {
         let snapshot = core.ready.borrow().len();
         if let Some(shuffler) = core.shuffler.borrow_mut().as_mut() {
             // RONDO_SHUFFLE: same handles, this iteration, another order.
-            shuffler.shuffle(core.ready.borrow_mut().make_contiguous());
+            core.ready.borrow_mut().permute(|handles| shuffler.shuffle(handles));
         }
         for _ in 0..snapshot {
-            let handle = core.ready.borrow_mut().pop_front().expect("snapshot counted it");
+            let handle = core.ready.borrow_mut().pop().expect("snapshot counted it");
             self.run_handle(handle);
         }
         Ok(())
@@ -455,7 +455,7 @@ impl EventLoop {
         // in the order they were added: first the stop callback of
         // run_until_complete, then the awaiter.
         if core.main_task.get() == Some(key) {
-            core.ready.borrow_mut().push_back(Handle::Stop);
+            core.ready.borrow_mut().push(Handle::Stop);
         }
         if let Some(joiner) = task.header().joiner.take() {
             joiner.wake();

@@ -10,7 +10,7 @@
 //! handed for a [`LoopSnapshot`], built only when asked.
 
 use super::core::Core;
-use super::handle::Handle;
+use super::ready_queue::QueuedHandle;
 use crate::TaskInfo;
 use std::fmt;
 use std::time::Duration;
@@ -154,14 +154,14 @@ impl LoopView<'_> {
             .borrow()
             .iter()
             .map(|handle| match handle {
-                Handle::Step(key) => core
+                QueuedHandle::Step(key) => core
                     .tasks
                     .borrow()
-                    .get(*key)
+                    .get(key)
                     .map_or_else(|| "(finished task)".to_string(), |t| t.header().name()),
-                Handle::Wake(waker) => format!("timer: wake {}", name_of(waker.target_addr())),
-                Handle::Call(_) => "callback".to_string(),
-                Handle::Stop => "stop".to_string(),
+                QueuedHandle::Wake(waker) => format!("timer: wake {}", name_of(waker.target_addr())),
+                QueuedHandle::Call => "callback".to_string(),
+                QueuedHandle::Stop => "stop".to_string(),
             })
             .collect();
         let live_timers = core.timers.borrow().live_entries();

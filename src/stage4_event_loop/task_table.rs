@@ -20,18 +20,29 @@ pub(crate) struct TaskKey {
 impl TaskKey {
     /// Names no task (its slot index is never used).
     pub(crate) const NONE: TaskKey = TaskKey { index: u32::MAX, generation: 0 };
-}
 
-struct Slot {
-    generation: u32,
-    task: Option<Rc<dyn AnyTask>>,
+    /// Keys that name no task either, for the ready queue's markers
+    /// (`n` > 0; `marker(0)` is `NONE`).
+    pub(crate) const fn marker(n: u32) -> TaskKey {
+        TaskKey { index: u32::MAX, generation: n }
+    }
+
+    /// `true` for `NONE` and the markers: the index no slot ever has.
+    #[inline]
+    pub(crate) fn is_marker(self) -> bool {
+        self.index == u32::MAX
+    }
 }
 
 #[derive(Default)]
 pub(crate) struct TaskTable {
-    slots: Vec<Slot>,
-    /// Indices of empty slots, reused last-freed first.
-    free: Vec<u32>,
+    /// 16 bytes a slot. The generation is not stored here: a task knows its
+    /// own key, and a lookup compares it (a separate field would round the
+    /// slot up to 24 bytes — 8 MB more with a million tasks).
+    slots: Vec<Option<Rc<dyn AnyTask>>>,
+    /// Empty slots and the generation each will give its next task, reused
+    /// last-freed first.
+    free: Vec<TaskKey>,
     len: usize,
 }
 
@@ -39,39 +50,40 @@ impl TaskTable {
     /// The key the next `insert` will return.
     pub(crate) fn next_key(&self) -> TaskKey {
         match self.free.last() {
-            Some(&index) => TaskKey { index, generation: self.slots[index as usize].generation },
-            None => TaskKey { index: self.slots.len() as u32, generation: 0 },
+            Some(&key) => key,
+            None => {
+                let index = u32::try_from(self.slots.len()).ok().filter(|&i| i != u32::MAX);
+                TaskKey { index: index.expect("more than 4 billion live tasks"), generation: 0 }
+            }
         }
     }
 
-    /// Stores a task in the slot `next_key()` named.
+    /// Stores a task in the slot `next_key()` named; the task's header must
+    /// carry that key.
     pub(crate) fn insert(&mut self, task: Rc<dyn AnyTask>) -> TaskKey {
         let key = self.next_key();
+        debug_assert_eq!(task.header().key, key);
         match self.free.pop() {
-            Some(index) => self.slots[index as usize].task = Some(task),
-            None => self.slots.push(Slot { generation: 0, task: Some(task) }),
+            Some(free) => self.slots[free.index as usize] = Some(task),
+            None => self.slots.push(Some(task)),
         }
         self.len += 1;
         key
     }
 
     pub(crate) fn get(&self, key: TaskKey) -> Option<&Rc<dyn AnyTask>> {
-        let slot = self.slots.get(key.index as usize)?;
-        if slot.generation != key.generation {
-            return None;
-        }
-        slot.task.as_ref()
+        let task = self.slots.get(key.index as usize)?.as_ref()?;
+        (task.header().key == key).then_some(task)
     }
 
-    /// Takes a task out; its slot gets a new generation, so old keys go stale.
+    /// Takes a task out; its slot's next task gets a new generation, so old keys go stale.
     pub(crate) fn remove(&mut self, key: TaskKey) -> Option<Rc<dyn AnyTask>> {
         let slot = self.slots.get_mut(key.index as usize)?;
-        if slot.generation != key.generation {
+        if slot.as_ref()?.header().key != key {
             return None;
         }
-        let task = slot.task.take()?;
-        slot.generation = slot.generation.wrapping_add(1);
-        self.free.push(key.index);
+        let task = slot.take()?;
+        self.free.push(TaskKey { index: key.index, generation: key.generation.wrapping_add(1) });
         self.len -= 1;
         Some(task)
     }
@@ -82,16 +94,16 @@ impl TaskTable {
 
     /// Every task in the table, in slot order.
     pub(crate) fn iter(&self) -> impl Iterator<Item = &Rc<dyn AnyTask>> {
-        self.slots.iter().filter_map(|slot| slot.task.as_ref())
+        self.slots.iter().flatten()
     }
 
     /// Removes and returns every task.
     pub(crate) fn drain(&mut self) -> Vec<Rc<dyn AnyTask>> {
         let mut all = Vec::with_capacity(self.len);
-        for (index, slot) in self.slots.iter_mut().enumerate() {
-            if let Some(task) = slot.task.take() {
-                slot.generation = slot.generation.wrapping_add(1);
-                self.free.push(index as u32);
+        for slot in &mut self.slots {
+            if let Some(task) = slot.take() {
+                let key = task.header().key;
+                self.free.push(TaskKey { index: key.index, generation: key.generation.wrapping_add(1) });
                 all.push(task);
             }
         }
