@@ -10,6 +10,7 @@
 
 use super::handle::Handle;
 use super::hooks::{LoopEvent, LoopView, Observer};
+use super::loop_registry::LoopNumber;
 use super::ready_queue::ReadyQueue;
 use super::task::{AnyTask, Task, TaskCell, TaskInfo};
 use super::task_table::{TaskKey, TaskTable};
@@ -29,6 +30,8 @@ use std::time::Duration;
 
 pub(crate) struct Core {
     pub(crate) clock: Clock,
+    /// This loop's number on its thread: how its tasks find it.
+    pub(crate) number: LoopNumber,
     /// FIFO of what to run; each iteration runs only the entries present when
     /// it starts (asyncio's `ntodo` snapshot).
     pub(crate) ready: RefCell<ReadyQueue>,
@@ -74,10 +77,15 @@ impl std::fmt::Debug for Core {
 }
 
 impl Core {
-    pub(crate) fn new(clock: Clock) -> Core {
+    pub(crate) fn new(clock: Clock) -> Rc<Core> {
+        Rc::new_cyclic(|me| Core::with_number(clock, LoopNumber::register(me)))
+    }
+
+    fn with_number(clock: Clock, number: LoopNumber) -> Core {
         let owner = NEXT_LOOP_ID.fetch_add(1, Ordering::Relaxed);
         Core {
             clock,
+            number,
             ready: RefCell::new(ReadyQueue::default()),
             tasks: RefCell::new(TaskTable::default()),
             timers: RefCell::new(TimerHeap::new(owner)),
@@ -119,7 +127,7 @@ impl Core {
         }
         let mut tasks = self.tasks.borrow_mut();
         let key = tasks.next_key();
-        let cell = TaskCell::new(coroutine, key, id, named, Rc::downgrade(self), at);
+        let cell = TaskCell::new(coroutine, key, id, named, self.number, at);
         let inserted = tasks.insert(cell.clone());
         debug_assert_eq!(inserted, key);
         drop(tasks);
@@ -252,6 +260,12 @@ impl Core {
             }
         }
         tasks.len()
+    }
+}
+
+impl Drop for Core {
+    fn drop(&mut self) {
+        self.number.unregister();
     }
 }
 

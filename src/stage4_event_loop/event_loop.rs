@@ -111,7 +111,7 @@ impl EventLoop {
 
     /// A loop on the given clock.
     pub fn with_clock(clock: Clock) -> EventLoop {
-        let ev = EventLoop { core: Rc::new(Core::new(clock)) };
+        let ev = EventLoop { core: Core::new(clock) };
         // RONDO_TRACE and friends: watch any program without changing it.
         if let Some(observer) = crate::observe::from_env() {
             ev.observe(observer);

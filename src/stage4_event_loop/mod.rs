@@ -33,6 +33,7 @@ pub(crate) mod core;
 mod event_loop;
 mod handle;
 pub mod hooks;
+mod loop_registry;
 mod ready_queue;
 mod task;
 mod task_table;
