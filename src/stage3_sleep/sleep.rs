@@ -28,31 +28,44 @@ use std::time::Duration;
 /// When first polled outside a running runtime — except `sleep(0)`, which
 /// needs no timer and so also works under `block_on`.
 pub fn sleep(duration: Duration) -> Sleep {
-    Sleep { duration, state: SleepState::Start }
+    Sleep { state: SleepState::Start { duration } }
 }
 
 /// The coroutine returned by [`sleep`].
 #[derive(Debug)]
 #[must_use = "coroutines do nothing unless polled: await it or spawn it"]
 pub struct Sleep {
-    duration: Duration,
     state: SleepState,
 }
 
+/// A sleep is 40 bytes — it sits in every sleeping task, so a million
+/// sleepers make every byte a megabyte. Hence the duration only in `Start`,
+/// the deadline once (not again inside a `TimerId`), and the waker's address
+/// rather than a clone of the waker.
 #[derive(Debug)]
 enum SleepState {
     /// Not polled yet: no deadline exists.
-    Start,
+    Start { duration: Duration },
     /// `sleep(0)`: woke itself once, finishes on the next poll.
     Yielded,
-    /// Waiting for `deadline`; `timer` is the registered wake-up call and the
-    /// address of the waker it will wake (to notice being polled by another
-    /// task; an address, not a clone, keeps the sleep small).
-    Waiting {
-        deadline: Duration,
-        timer: Option<(TimerId, usize)>,
-    },
+    /// Waiting for `deadline`, with the wake-up call registered (if it is).
+    Waiting { deadline: Duration, timer: Option<Registered> },
     Done,
+}
+
+/// A registered wake-up call: its `TimerId` (less the deadline), and the
+/// address of the waker it will wake, to notice being polled by another task.
+#[derive(Debug, Clone, Copy)]
+struct Registered {
+    seq: u64,
+    owner: u32,
+    waker: std::num::NonZeroUsize,
+}
+
+impl Registered {
+    fn id(self, deadline: Duration) -> TimerId {
+        TimerId { deadline, seq: self.seq, owner: self.owner }
+    }
 }
 
 impl Sleep {
@@ -70,13 +83,13 @@ impl Coroutine for Sleep {
     fn poll(&mut self, cx: &mut Context<'_>) -> Poll<()> {
         loop {
             match &mut self.state {
-                SleepState::Start if self.duration.is_zero() => {
+                SleepState::Start { duration } if duration.is_zero() => {
                     cx.waker().wake();
                     self.state = SleepState::Yielded;
                     return Poll::Pending;
                 }
-                SleepState::Start => {
-                    let deadline = with_timers("sleep()", |t| t.now()) + self.duration;
+                SleepState::Start { duration } => {
+                    let deadline = with_timers("sleep()", |t| t.now()) + *duration;
                     self.state = SleepState::Waiting { deadline, timer: None };
                 }
                 SleepState::Yielded => {
@@ -91,14 +104,16 @@ impl Coroutine for Sleep {
                         }
                         // Register once; again only if a different waker polls
                         // us (then the old call is withdrawn, not leaked).
+                        let waker = std::num::NonZeroUsize::new(cx.waker().target_addr())
+                            .expect("a waker's target has an address");
                         match timer {
-                            Some((_, waker)) if *waker == cx.waker().target_addr() => {}
+                            Some(registered) if registered.waker == waker => {}
                             _ => {
-                                if let Some((old, _)) = timer.take() {
-                                    t.cancel_timer(old);
+                                if let Some(old) = timer.take() {
+                                    t.cancel_timer(old.id(deadline));
                                 }
                                 let id = t.add_timer(deadline, cx.waker());
-                                *timer = Some((id, cx.waker().target_addr()));
+                                *timer = Some(Registered { seq: id.seq, owner: id.owner, waker });
                             }
                         }
                         Some(())
@@ -120,8 +135,8 @@ impl Drop for Sleep {
     /// A sleep dropped before its deadline (a cancelled task, a lost race)
     /// withdraws its timer, so dead sleeps never pile up in the timer heap.
     fn drop(&mut self) {
-        if let SleepState::Waiting { timer: Some((id, _)), .. } = &self.state {
-            let id = *id;
+        if let SleepState::Waiting { deadline, timer: Some(registered) } = &self.state {
+            let id = registered.id(*deadline);
             // `try`: if the runtime is already gone, so is its timer heap.
             let _ = super::timers::try_with_timers(|t| t.cancel_timer(id));
         }
@@ -132,6 +147,11 @@ impl Drop for Sleep {
 mod tests {
     use super::*;
     use crate::{EventLoop, Transcript, spawn};
+
+    #[test]
+    fn a_sleep_is_40_bytes() {
+        assert_eq!(std::mem::size_of::<Sleep>(), 40);
+    }
 
     #[test]
     fn the_deadline_is_taken_at_the_first_poll_not_at_creation() {

@@ -11,11 +11,17 @@
 //! pile up (100,000 cancelled tasks must leave the heap empty), the heap is
 //! rebuilt without them once they are more than half of it — asyncio's rule
 //! too (`_MIN_CANCELLED_TIMER_HANDLES_FRACTION`).
+//!
+//! An entry is 32 bytes: with a million sleepers the heap is a million
+//! entries, so each byte is a megabyte. The deadline is kept as nanoseconds
+//! (`u64`, 584 years) rather than a 16-byte `Duration`, and a callback's
+//! box lives in a side table (callbacks are rare; wakes are the bulk): the
+//! entry holds an `Option<Waker>`, which is as small as a `Waker`.
 
 use super::handle::Handle;
 use crate::{TimerId, Waker};
 use std::cmp::Ordering;
-use std::collections::{BinaryHeap, HashSet};
+use std::collections::{BinaryHeap, HashMap, HashSet};
 use std::time::Duration;
 
 /// What happens when a timer fires.
@@ -36,9 +42,17 @@ impl From<TimerAction> for Handle {
 }
 
 struct Entry {
-    deadline: Duration,
+    /// The deadline in nanoseconds.
+    deadline: u64,
     seq: u64,
-    action: TimerAction,
+    /// The waker to wake; `None` for a callback (in `TimerHeap::calls`).
+    wake: Option<Waker>,
+}
+
+/// A deadline as the heap orders it: nanoseconds, saturating (a deadline
+/// 584 years away never fires anyway).
+fn nanos(deadline: Duration) -> u64 {
+    u64::try_from(deadline.as_nanos()).unwrap_or(u64::MAX)
 }
 
 // `BinaryHeap` is a max-heap: order entries *backwards* so the earliest
@@ -64,6 +78,8 @@ impl Eq for Entry {}
 #[derive(Default)]
 pub(crate) struct TimerHeap {
     heap: BinaryHeap<Entry>,
+    /// The callbacks of `call_later` timers, by sequence number.
+    calls: HashMap<u64, Box<dyn FnOnce()>>,
     /// Sequence numbers of entries still in `heap` but cancelled.
     /// Invariant: every member names an entry that is in `heap`.
     cancelled: HashSet<u64>,
@@ -84,7 +100,14 @@ impl TimerHeap {
     pub(crate) fn push(&mut self, deadline: Duration, action: TimerAction) -> TimerId {
         self.next_seq += 1;
         let seq = self.next_seq;
-        self.heap.push(Entry { deadline, seq, action });
+        let wake = match action {
+            TimerAction::Wake(waker) => Some(waker),
+            TimerAction::Call(callback) => {
+                self.calls.insert(seq, callback);
+                None
+            }
+        };
+        self.heap.push(Entry { deadline: nanos(deadline), seq, wake });
         TimerId { deadline, seq, owner: self.owner }
     }
 
@@ -102,6 +125,7 @@ impl TimerHeap {
         if !self.cancelled.insert(id.seq) {
             return false;
         }
+        self.calls.remove(&id.seq); // a cancelled callback's captures go now
         if self.cancelled.len() > 64 && self.cancelled.len() * 2 > self.heap.len() {
             let cancelled = std::mem::take(&mut self.cancelled);
             self.heap.retain(|entry| !cancelled.contains(&entry.seq));
@@ -126,7 +150,7 @@ impl TimerHeap {
             if self.cancelled.remove(&top.seq) {
                 self.heap.pop();
             } else {
-                return Some(top.deadline);
+                return Some(Duration::from_nanos(top.deadline));
             }
         }
         None
@@ -135,29 +159,28 @@ impl TimerHeap {
     /// Live timers, earliest first: deadline, and the wake target's address
     /// for a wake (`None` for a callback). For observers; walks the heap.
     pub(crate) fn live_entries(&self) -> Vec<(Duration, Option<usize>)> {
-        let mut entries: Vec<(Duration, u64, Option<usize>)> = self
+        let mut entries: Vec<(u64, u64, Option<usize>)> = self
             .heap
             .iter()
             .filter(|e| !self.cancelled.contains(&e.seq))
-            .map(|e| {
-                let target = match &e.action {
-                    TimerAction::Wake(waker) => Some(waker.target_addr()),
-                    TimerAction::Call(_) => None,
-                };
-                (e.deadline, e.seq, target)
-            })
+            .map(|e| (e.deadline, e.seq, e.wake.as_ref().map(Waker::target_addr)))
             .collect();
         entries.sort_by_key(|&(deadline, seq, _)| (deadline, seq));
-        entries.into_iter().map(|(deadline, _, target)| (deadline, target)).collect()
+        entries.into_iter().map(|(deadline, _, target)| (Duration::from_nanos(deadline), target)).collect()
     }
 
     /// Hands every live timer due at `now` to `fire`, earliest first.
     pub(crate) fn pop_due(&mut self, now: Duration, mut fire: impl FnMut(TimerAction)) {
         self.collected_up_to = now;
+        let now = nanos(now);
         while self.heap.peek().is_some_and(|top| top.deadline <= now) {
             let entry = self.heap.pop().expect("peeked");
-            if !self.cancelled.remove(&entry.seq) {
-                fire(entry.action);
+            if self.cancelled.remove(&entry.seq) {
+                continue;
+            }
+            match entry.wake {
+                Some(waker) => fire(TimerAction::Wake(waker)),
+                None => fire(TimerAction::Call(self.calls.remove(&entry.seq).expect("a callback per call entry"))),
             }
         }
     }
@@ -222,5 +245,16 @@ mod tests {
         let other = TimerId { owner: 2, ..heap.push(Duration::from_secs(3), call(&log, 2)) };
         assert!(!heap.cancel(other));
         assert_eq!(heap.len(), 1);
+    }
+
+    #[test]
+    fn an_entry_is_32_bytes_and_a_cancelled_callback_is_dropped_at_once() {
+        assert_eq!(std::mem::size_of::<Entry>(), 32);
+        let log = Rc::new(RefCell::new(vec![]));
+        let mut heap = TimerHeap::new(1);
+        let id = heap.push(Duration::from_secs(1), call(&log, 1));
+        assert_eq!(Rc::strong_count(&log), 2, "the callback holds the log");
+        assert!(heap.cancel(id));
+        assert_eq!(Rc::strong_count(&log), 1, "and let go of it when cancelled");
     }
 }
