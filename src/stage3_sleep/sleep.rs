@@ -45,11 +45,16 @@ pub struct Sleep {
 #[derive(Debug)]
 enum SleepState {
     /// Not polled yet: no deadline exists.
-    Start { duration: Duration },
+    Start {
+        duration: Duration,
+    },
     /// `sleep(0)`: woke itself once, finishes on the next poll.
     Yielded,
     /// Waiting for `deadline`, with the wake-up call registered (if it is).
-    Waiting { deadline: Duration, timer: Option<Registered> },
+    Waiting {
+        deadline: Duration,
+        timer: Option<Registered>,
+    },
     Done,
 }
 
@@ -81,6 +86,9 @@ impl Sleep {
 impl Coroutine for Sleep {
     type Output = ();
     fn poll(&mut self, cx: &mut Context<'_>) -> Poll<()> {
+        // `true` right after `Start` computed the deadline from `now`: it is
+        // not due yet, no need to read the clock a second time.
+        let mut just_started = false;
         loop {
             match &mut self.state {
                 SleepState::Start { duration } if duration.is_zero() => {
@@ -91,6 +99,7 @@ impl Coroutine for Sleep {
                 SleepState::Start { duration } => {
                     let deadline = with_timers("sleep()", |t| t.now()) + *duration;
                     self.state = SleepState::Waiting { deadline, timer: None };
+                    just_started = true;
                 }
                 SleepState::Yielded => {
                     self.state = SleepState::Done;
@@ -99,7 +108,7 @@ impl Coroutine for Sleep {
                 SleepState::Waiting { deadline, timer } => {
                     let deadline = *deadline;
                     let registered = with_timers("sleep()", |t| {
-                        if t.now() >= deadline {
+                        if !just_started && t.now() >= deadline {
                             return None;
                         }
                         // Register once; again only if a different waker polls
