@@ -155,6 +155,7 @@ pub(crate) trait TaskStatus {
     fn is_finished(&self) -> bool;
     /// Finished without an output (failed or cancelled)?
     fn has_failed(&self) -> bool;
+    fn name(&self) -> String;
 }
 
 /// The handle's view of a task: its header and its output.
@@ -295,6 +296,10 @@ impl<C: Coroutine + 'static> TaskStatus for TaskCell<C> {
 
     fn has_failed(&self) -> bool {
         matches!(&*self.stage.borrow(), Stage::Finished(Err(_)))
+    }
+
+    fn name(&self) -> String {
+        self.header.name()
     }
 }
 
