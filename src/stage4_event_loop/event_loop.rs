@@ -415,7 +415,9 @@ impl EventLoop {
             core.emit(LoopEvent::StepStarted { task: task.header().info() });
             core.clock.now()
         });
-        let poll = task.clone().step();
+        let waker = Waker::new(task.clone());
+        let poll = task.step(&waker);
+        drop(waker);
         core.current.set(None);
         if let Some(watchdog) = watchdog
             && watchdog.step_ended(seq)

@@ -138,10 +138,15 @@ pub(crate) struct TaskCell<C: Coroutine> {
 }
 
 /// The loop's view of a task: step it, cancel it, read its header.
-pub(crate) trait AnyTask {
+///
+/// A task is also its own [`Wake`]: `Rc<dyn AnyTask>` converts to the
+/// `Rc<dyn Wake>` of a [`Waker`] (trait upcasting), so the loop makes a
+/// task's waker from the reference it already holds.
+pub(crate) trait AnyTask: Wake {
     fn header(&self) -> &TaskHeader;
-    /// Polls the coroutine once; `Ready` when the task has finished.
-    fn step(self: Rc<Self>) -> Poll<()>;
+    /// Polls the coroutine once with `waker` (the task's own); `Ready` when
+    /// the task has finished.
+    fn step(&self, waker: &Waker) -> Poll<()>;
     /// Drops the coroutine (running its `Drop` as clean-up) and records `Cancelled`.
     fn cancel(&self);
     /// The panic message, while the task's failure has not been taken by an awaiter.
@@ -194,7 +199,7 @@ impl<C: Coroutine + 'static> AnyTask for TaskCell<C> {
         &self.header
     }
 
-    fn step(self: Rc<Self>) -> Poll<()> {
+    fn step(&self, waker: &Waker) -> Poll<()> {
         // Cleared *before* polling: a coroutine that wakes itself (yield_now)
         // must be able to queue the task again.
         self.header.queued.set(false);
@@ -203,8 +208,7 @@ impl<C: Coroutine + 'static> AnyTask for TaskCell<C> {
             self.cancel();
             return Poll::Ready(());
         }
-        let waker = Waker::new(self.clone());
-        let mut cx = Context::from_waker(&waker);
+        let mut cx = Context::from_waker(waker);
         let mut stage = self.stage.borrow_mut();
         let Stage::Running(coroutine) = &mut *stage else {
             return Poll::Ready(()); // cancelled meanwhile: nothing to run
