@@ -574,6 +574,20 @@ mod tests {
     }
 
     #[test]
+    fn a_callback_due_at_time_zero_can_still_be_cancelled() {
+        // Regression: the timer heap used to think everything due at or
+        // before 0 had fired already, so this `cancel` was ignored.
+        let ev = EventLoop::new_virtual();
+        let out = Transcript::new();
+        let log = out.clone();
+        let timer = ev.call_later(Duration::ZERO, move || log.say("ran anyway"));
+        assert!(timer.cancel(), "it has not run yet");
+        ev.call_soon(crate::stop);
+        ev.run_forever().unwrap();
+        assert!(out.lines().is_empty(), "{:?}", out.lines());
+    }
+
+    #[test]
     fn stop_finishes_the_current_iteration_only() {
         // asyncio: stop() sets a flag; what the current iteration queues for
         // the next one does not run.
