@@ -20,7 +20,7 @@
 
 mod common;
 
-use common::cpython::{Run, parse_python_runs, run_python, stamp};
+use common::cpython::{Run, VIRTUAL_LOOP_PY, parse_python_runs, run_python, stamp};
 
 use common::{Op, Script, say, spawn_op};
 use proptest::prelude::*;
@@ -598,7 +598,7 @@ fn the_model_reproduces_traces_checked_on_cpython() {
 /// script's loop uses a timer handle ordered by `(when, sequence)`, so the
 /// comparison tests everything else exactly.
 fn python_script(programs: &[Vec<Op>]) -> String {
-    let mut py = String::from(PYTHON_PRELUDE);
+    let mut py = format!("{VIRTUAL_LOOP_PY}{PYTHON_PRELUDE}");
     let mut mains = vec![];
     for (p, main) in programs.iter().enumerate() {
         let mut next = 0;
@@ -630,45 +630,8 @@ fn python_task(p: usize, ops: &[Op], next: &mut usize, py: &mut String) -> Strin
     f
 }
 
+/// `say` and `run` (asyncio.run) for the shared virtual-clock loop, `VIRTUAL_LOOP_PY`.
 const PYTHON_PRELUDE: &str = r##"
-import asyncio, heapq, itertools, selectors
-
-CLOCK = [0]  # virtual time, integer milliseconds
-ITERATIONS = [0]  # of `_run_once`
-
-class VirtualSelector(selectors.DefaultSelector):
-    # Waiting `timeout` moves the clock instead; nothing outside ever happens.
-    def select(self, timeout=None):
-        if timeout is None:
-            raise RuntimeError("deadlock: nothing ready, no timer")
-        CLOCK[0] += timeout
-        return super().select(0)
-
-SEQ = itertools.count()
-
-class FifoTimer(asyncio.TimerHandle):
-    # Equal deadlines fire in registration order, as in rondo.
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
-        self._seq = next(SEQ)
-    def __lt__(self, other):
-        return (self._when, self._seq) < (other._when, other._seq)
-
-class VirtualLoop(asyncio.SelectorEventLoop):
-    def __init__(self):
-        super().__init__(VirtualSelector())
-    def time(self):
-        return CLOCK[0]
-    def _run_once(self):
-        ITERATIONS[0] += 1
-        super()._run_once()
-    def call_at(self, when, callback, *args, context=None):
-        self._check_closed()
-        timer = FifoTimer(when, callback, args, self, context)
-        heapq.heappush(self._scheduled, timer)
-        timer._scheduled = True
-        return timer
-
 def say(text):
     print("%d.%03d %s" % (CLOCK[0] // 1000, CLOCK[0] % 1000, text))
 

@@ -43,7 +43,7 @@
 
 mod common;
 
-use common::cpython::{Run, parse_python_runs, run_python, stamp};
+use common::cpython::{Run, VIRTUAL_LOOP_PY, parse_python_runs, run_python, stamp};
 
 use common::{XOp, XScript};
 use proptest::prelude::*;
@@ -1251,7 +1251,7 @@ fn the_model_reproduces_traces_checked_on_cpython() {
 /// virtual-clock loop (see `PYTHON_PRELUDE`). Prints each program's trace,
 /// then `#end <ms> <iterations>`.
 fn python_script(programs: &[Vec<XOp>]) -> String {
-    let mut py = String::from(PYTHON_PRELUDE);
+    let mut py = format!("{VIRTUAL_LOOP_PY}{PYTHON_PRELUDE}");
     let mut mains = vec![];
     for (p, main) in programs.iter().enumerate() {
         let mut next = 0;
@@ -1308,51 +1308,14 @@ fn python_body(p: usize, ops: &[XOp], indent: usize, next: &mut usize, py: &mut 
     }
 }
 
-/// The stage-4 prelude (`stage4_scheduler_props.rs`): a virtual clock in
-/// integer milliseconds, timers with equal deadlines FIFO (rondo's documented
-/// choice; asyncio leaves them in heap order), iterations counted. Added:
-/// the promises `P`, and `MUTE`, so that what pending tasks say when `run`
-/// cancels them after `main` is not part of the trace.
+/// What this file adds to the shared virtual-clock loop (`VIRTUAL_LOOP_PY`:
+/// integer milliseconds, timers with equal deadlines FIFO — rondo's
+/// documented choice; asyncio leaves them in heap order — iterations
+/// counted): the promises `P`, and `MUTE`, so that what pending tasks say
+/// when `run` cancels them after `main` is not part of the trace.
 const PYTHON_PRELUDE: &str = r##"
-import asyncio, heapq, itertools, selectors
-
-CLOCK = [0]  # virtual time, integer milliseconds
-ITERATIONS = [0]  # of `_run_once`
 MUTE = [False]  # set once main has completed
 P = {}  # the promises of the running program
-
-class VirtualSelector(selectors.DefaultSelector):
-    # Waiting `timeout` moves the clock instead; nothing outside ever happens.
-    def select(self, timeout=None):
-        if timeout is None:
-            raise RuntimeError("deadlock: nothing ready, no timer")
-        CLOCK[0] += timeout
-        return super().select(0)
-
-SEQ = itertools.count()
-
-class FifoTimer(asyncio.TimerHandle):
-    # Equal deadlines fire in registration order, as in rondo.
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
-        self._seq = next(SEQ)
-    def __lt__(self, other):
-        return (self._when, self._seq) < (other._when, other._seq)
-
-class VirtualLoop(asyncio.SelectorEventLoop):
-    def __init__(self):
-        super().__init__(VirtualSelector())
-    def time(self):
-        return CLOCK[0]
-    def _run_once(self):
-        ITERATIONS[0] += 1
-        super()._run_once()
-    def call_at(self, when, callback, *args, context=None):
-        self._check_closed()
-        timer = FifoTimer(when, callback, args, self, context)
-        heapq.heappush(self._scheduled, timer)
-        timer._scheduled = True
-        return timer
 
 def say(text):
     if not MUTE[0]:

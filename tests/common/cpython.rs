@@ -23,6 +23,51 @@ pub fn stamp(ms: u64, text: &str) -> String {
     format!("{}.{:03} {text}", ms / 1000, ms % 1000)
 }
 
+/// The Python side of both proptest files: an asyncio loop on a virtual
+/// clock in integer milliseconds (`CLOCK`), counting its iterations
+/// (`ITERATIONS`), whose timers with equal deadlines fire in registration
+/// order, as rondo's do. Each file appends its own `say` and `run`.
+pub const VIRTUAL_LOOP_PY: &str = r##"
+import asyncio, heapq, itertools, selectors
+
+CLOCK = [0]  # virtual time, integer milliseconds
+ITERATIONS = [0]  # of `_run_once`
+
+class VirtualSelector(selectors.DefaultSelector):
+    # Waiting `timeout` moves the clock instead; nothing outside ever happens.
+    def select(self, timeout=None):
+        if timeout is None:
+            raise RuntimeError("deadlock: nothing ready, no timer")
+        CLOCK[0] += timeout
+        return super().select(0)
+
+SEQ = itertools.count()
+
+class FifoTimer(asyncio.TimerHandle):
+    # Equal deadlines fire in registration order, as in rondo.
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self._seq = next(SEQ)
+    def __lt__(self, other):
+        return (self._when, self._seq) < (other._when, other._seq)
+
+class VirtualLoop(asyncio.SelectorEventLoop):
+    def __init__(self):
+        super().__init__(VirtualSelector())
+    def time(self):
+        return CLOCK[0]
+    def _run_once(self):
+        ITERATIONS[0] += 1
+        super()._run_once()
+    def call_at(self, when, callback, *args, context=None):
+        self._check_closed()
+        timer = FifoTimer(when, callback, args, self, context)
+        heapq.heappush(self._scheduled, timer)
+        timer._scheduled = True
+        return timer
+
+"##;
+
 /// Runs the script on `python3`; `None` if there is no python3.
 pub fn run_python(script: &str) -> Option<String> {
     let mut child = match Command::new("python3")
