@@ -415,9 +415,7 @@ impl EventLoop {
             core.emit(LoopEvent::StepStarted { task: task.header().info() });
             core.clock.now()
         });
-        let waker = Waker::new(task.clone());
-        let poll = task.step(&waker);
-        drop(waker);
+        let poll = task.step(&Waker::new(task.clone()));
         core.current.set(None);
         if let Some(watchdog) = watchdog
             && watchdog.step_ended(seq)
