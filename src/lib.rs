@@ -34,7 +34,9 @@
 //! assert_eq!(ev.time(), 1.0); // one second, not three — and no real waiting
 //! ```
 
+mod fast;
 pub mod observe;
+mod runtime;
 pub mod stage1_generators;
 pub mod stage2_coroutine;
 pub mod stage3_sleep;

@@ -26,7 +26,23 @@ pub use step_mode::StepMode;
 pub use timeline::{Span, Timeline};
 pub use trace::Trace;
 
+use crate::EventLoop;
 use crate::stage4_event_loop::Observer;
+
+/// Plugs into `ev`'s seams what the environment asks for: an observer
+/// (`RONDO_STEP`, `RONDO_TRACE`, `RONDO_TIMELINE`) and the shuffle
+/// (`RONDO_SHUFFLE`). Called by every loop's constructor.
+pub(crate) fn install_from_env(ev: &EventLoop) {
+    if let Some(observer) = from_env() {
+        ev.observe(observer);
+    }
+    if let Some(seed) = shuffle::seed_from_env() {
+        eprintln!(
+            "rondo: RONDO_SHUFFLE={seed}: same-iteration order shuffled; run again with this seed to replay"
+        );
+        ev.shuffle(seed);
+    }
+}
 
 /// The observer the environment asks for, if any: `RONDO_TRACE=1`,
 /// `RONDO_TIMELINE=1` (text chart) or `RONDO_TIMELINE=path.json` (Chrome trace).

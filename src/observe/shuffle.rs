@@ -10,6 +10,17 @@
 //! can be reproduced and debugged. (trio keeps such a switch behind a
 //! private flag; the other runtimes have none.)
 
+use crate::EventLoop;
+
+impl EventLoop {
+    /// Runs the runnables of each iteration in an order shuffled from `seed`
+    /// instead of FIFO (`RONDO_SHUFFLE`). The same seed gives the same schedule.
+    pub fn shuffle(&self, seed: u64) {
+        let mut shuffler = Shuffler::new(seed);
+        self.core().set_reorder(Box::new(move |runnables| shuffler.shuffle(runnables)));
+    }
+}
+
 /// A small, fast, seedable generator (SplitMix64): good enough to shuffle.
 #[derive(Clone, Debug)]
 pub(crate) struct Shuffler {

@@ -284,7 +284,7 @@ mod tests {
     fn chrome_json_has_a_track_per_task_and_its_steps() {
         let mut timeline = countasync_timeline();
         let ev = EventLoop::new_virtual();
-        let view = LoopView { core: &ev.core_for_tests() };
+        let view = LoopView { core: ev.core() };
         let task =
             crate::TaskInfo { id: 7, name: "wor\"ker".into(), spawned_at: std::panic::Location::caller() };
         let s = Duration::from_secs;

@@ -38,4 +38,4 @@ pub use count::{Count, count, count_blocking};
 pub use cpu_time::process_cpu_time;
 pub use naive_runner::{NaiveRun, NaiveRunner};
 pub use sleep::{Sleep, sleep};
-pub use timers::{TimerId, Timers, blocking_sleep, now, try_now};
+pub use timers::{TimerId, Timers, blocking_sleep, new_runtime_id, now, try_now};

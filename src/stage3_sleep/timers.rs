@@ -37,9 +37,19 @@ pub struct TimerId {
     pub deadline: Duration,
     /// Registration order: breaks ties between equal deadlines, first come first served.
     pub seq: u64,
-    /// Which runtime registered it: a runtime ignores requests to cancel
-    /// another's timers (a sleep dropped while a different loop runs).
+    /// The id of the runtime that registered it ([`new_runtime_id`]): a
+    /// runtime ignores requests to cancel another's timers (a sleep dropped
+    /// while a different loop runs).
     pub owner: u32,
+}
+
+/// A fresh runtime id: every runtime takes one when it is made, and stamps
+/// it on the timers it hands out. Never reused (a process would have to make
+/// four billion runtimes first), so an id names one runtime for good.
+pub fn new_runtime_id() -> u32 {
+    use std::sync::atomic::{AtomicU32, Ordering};
+    static NEXT: AtomicU32 = AtomicU32::new(1);
+    NEXT.fetch_add(1, Ordering::Relaxed)
 }
 
 thread_local! {

@@ -3,10 +3,12 @@
 //! Each finds the running loop through a thread-local (asyncio:
 //! `get_running_loop()`), and fails with a clear message outside one.
 
-use super::core::TimerHandle;
-use super::core::{loop_is_running, with_running_loop};
-use super::event_loop::{EventLoop, LoopError};
-use super::task::{Task, TaskInfo};
+use super::event_loop::EventLoop;
+use super::loop_error::LoopError;
+use super::running::{loop_is_running, with_running_loop};
+use super::task_handle::Task;
+use super::task_info::TaskInfo;
+use super::timer_handle::TimerHandle;
 use crate::Coroutine;
 use std::panic::Location;
 use std::time::Duration;

@@ -1,4 +1,4 @@
-//! `Core`: the loop's shared state, and the thread-local that finds it.
+//! `Core`: the loop's shared state, and the operations every coroutine may ask of it.
 //!
 //! Everything a running coroutine may need from its loop — spawn a task, read
 //! the time, set a timer, ask which task it is — lives here, behind `Rc` and
@@ -6,69 +6,64 @@
 //!
 //! The fields are `RefCell`s borrowed for one short operation at a time and
 //! *never* held across a poll: a polled coroutine may spawn (borrowing
-//! `tasks`), wake (borrowing `ready`) or sleep (borrowing `timers`).
+//! `tasks`), wake (borrowing `ready`) or sleep (borrowing `timers`). They are
+//! private to stage 4; later stages go through the methods and the seams.
 
-use super::handle::Handle;
 use super::hooks::{LoopEvent, LoopView, Observer};
-use super::loop_registry::LoopNumber;
-use super::ready_queue::ReadyQueue;
-use super::task::{AnyTask, Task, TaskCell, TaskInfo};
+use super::loop_error::StuckTask;
+use super::runnable::Runnable;
+use super::seams::{
+    CancelPolicy, ClockWait, Explainer, IdleWait, Reorder, StepWatch, WaitsOn, cancel_at_next_step,
+    name_the_stuck,
+};
+use super::task_cell::{AnyTask, TaskCell};
+use super::task_handle::Task;
+use super::task_info::TaskInfo;
 use super::task_table::{TaskKey, TaskTable};
-use super::timer_heap::{TimerAction, TimerHeap};
-use crate::observe::shuffle::Shuffler;
-use crate::stage3_sleep::Clock;
-use crate::stage6_failure::deadlock::Blocker;
-use crate::stage6_failure::slow_step::Watchdog;
-use crate::stage6_failure::{DEFAULT_SLOW_STEP, SlowStep};
+use super::timer_handle::TimerHandle;
+use super::timer_heap::DueAction;
+use crate::fast::{FifoTimerHeap, LoopRef, PackedReadyQueue};
+use crate::stage3_sleep::{Clock, new_runtime_id};
 use crate::{Coroutine, TimerId, Timers, Waker};
 use std::cell::{Cell, OnceCell, RefCell};
 use std::collections::HashMap;
 use std::panic::Location;
 use std::rc::{Rc, Weak};
-use std::sync::atomic::{AtomicU32, Ordering};
 use std::time::Duration;
 
 pub(crate) struct Core {
-    pub(crate) clock: Clock,
-    /// This loop's number on its thread: how its tasks find it.
-    pub(crate) number: LoopNumber,
+    pub(super) clock: Clock,
+    /// This loop, as its tasks name it: its id (stage 3's runtime id, also
+    /// stamped on its timers) and the way back to it.
+    pub(super) me: LoopRef,
     /// FIFO of what to run; each iteration runs only the entries present when
-    /// it starts (asyncio's `ntodo` snapshot).
-    pub(crate) ready: RefCell<ReadyQueue>,
-    pub(crate) tasks: RefCell<TaskTable>,
-    pub(crate) timers: RefCell<TimerHeap>,
-    /// Set by a `Stop` handle; checked when the iteration ends.
-    pub(crate) stopping: Cell<bool>,
+    /// it starts (asyncio's `ntodo` snapshot). (Stage 4's `ReadyQueue`, packed.)
+    pub(super) ready: RefCell<PackedReadyQueue>,
+    pub(super) tasks: RefCell<TaskTable>,
+    /// Pending timers. (Stage 4's `TimerHeap`, with a FIFO beside it.)
+    pub(super) timers: RefCell<FifoTimerHeap>,
+    /// Set by a `Stop` runnable; checked when the iteration ends.
+    pub(super) stopping: Cell<bool>,
     /// The task being stepped right now.
-    pub(crate) current: Cell<Option<TaskKey>>,
+    pub(super) current: Cell<Option<TaskKey>>,
     /// The task `run_until_complete` waits for: its finishing schedules `Stop`.
-    pub(crate) main_task: Cell<Option<TaskKey>>,
+    pub(super) main_task: Cell<Option<TaskKey>>,
     next_task_id: Cell<u64>,
     /// Names of the tasks spawned with one, by id (most tasks have none).
-    pub(crate) names: RefCell<HashMap<u64, Box<str>>>,
+    names: RefCell<HashMap<u64, Box<str>>>,
     /// Iterations run so far.
-    pub(crate) iterations: Cell<u64>,
-    /// Stage 6: things tasks wait on that can explain a deadlock.
-    pub(crate) blockers: RefCell<Vec<Weak<dyn Blocker>>>,
-    /// Stage 6: tasks that panicked, kept to report the ones nobody awaited.
-    pub(crate) failures: RefCell<Vec<Rc<dyn AnyTask>>>,
-    /// Stage 6: steps longer than this are reported (`None`: not timed).
-    pub(crate) slow_step_threshold: Cell<Option<Duration>>,
-    pub(crate) slow_steps: RefCell<Vec<SlowStep>>,
-    /// Stage 6, real clock: the thread that spots slow steps (started by the first run).
-    pub(crate) watchdog: OnceCell<Watchdog>,
-    /// Steps run so far (numbers the steps for the watchdog).
-    pub(crate) steps: Cell<u64>,
-    /// Hooks: `true` while an observer is installed — the one flag every
-    /// hook site checks.
-    pub(crate) observing: Cell<bool>,
-    pub(crate) observer: RefCell<Option<Box<dyn Observer>>>,
-    /// `RONDO_SHUFFLE`: reorders each iteration's handles, from a seed.
-    pub(crate) shuffler: RefCell<Option<Shuffler>>,
+    pub(super) iterations: Cell<u64>,
+    // The seams (see `seams.rs`).
+    pub(super) step_watch: OnceCell<Rc<dyn StepWatch>>,
+    pub(super) idle_wait: RefCell<Box<dyn IdleWait>>,
+    waits_on: RefCell<Vec<Weak<dyn WaitsOn>>>,
+    explainer: Cell<Explainer>,
+    cancel_policy: Cell<CancelPolicy>,
+    /// `true` while an observer is installed — the one flag every hook site checks.
+    pub(super) observing: Cell<bool>,
+    pub(super) observer: RefCell<Option<Box<dyn Observer>>>,
+    pub(super) reorder: RefCell<Option<Reorder>>,
 }
-
-/// Gives each loop a distinct number, so timers are never cancelled in the wrong loop.
-static NEXT_LOOP_ID: AtomicU32 = AtomicU32::new(1);
 
 impl std::fmt::Debug for Core {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -78,33 +73,28 @@ impl std::fmt::Debug for Core {
 
 impl Core {
     pub(crate) fn new(clock: Clock) -> Rc<Core> {
-        Rc::new_cyclic(|me| Core::with_number(clock, LoopNumber::register(me)))
-    }
-
-    fn with_number(clock: Clock, number: LoopNumber) -> Core {
-        let owner = NEXT_LOOP_ID.fetch_add(1, Ordering::Relaxed);
-        Core {
+        let id = new_runtime_id();
+        Rc::new_cyclic(|me| Core {
             clock,
-            number,
-            ready: RefCell::new(ReadyQueue::default()),
+            me: LoopRef::register(id, me),
+            ready: RefCell::new(PackedReadyQueue::default()),
             tasks: RefCell::new(TaskTable::default()),
-            timers: RefCell::new(TimerHeap::new(owner)),
+            timers: RefCell::new(FifoTimerHeap::new(id)),
             stopping: Cell::new(false),
             current: Cell::new(None),
             main_task: Cell::new(None),
             next_task_id: Cell::new(1),
             names: RefCell::new(HashMap::new()),
             iterations: Cell::new(0),
-            blockers: RefCell::new(Vec::new()),
-            failures: RefCell::new(Vec::new()),
-            slow_step_threshold: Cell::new(Some(DEFAULT_SLOW_STEP)),
-            slow_steps: RefCell::new(Vec::new()),
-            watchdog: OnceCell::new(),
-            steps: Cell::new(0),
+            step_watch: OnceCell::new(),
+            idle_wait: RefCell::new(Box::new(ClockWait)),
+            waits_on: RefCell::new(Vec::new()),
+            explainer: Cell::new(name_the_stuck),
+            cancel_policy: Cell::new(cancel_at_next_step),
             observing: Cell::new(false),
             observer: RefCell::new(None),
-            shuffler: RefCell::new(None),
-        }
+            reorder: RefCell::new(None),
+        })
     }
 
     /// Creates a task and schedules its first step for the next iteration
@@ -127,7 +117,7 @@ impl Core {
         }
         let mut tasks = self.tasks.borrow_mut();
         let key = tasks.next_key();
-        let cell = TaskCell::new(coroutine, key, id, named, self.number, at);
+        let cell = TaskCell::new(coroutine, key, id, named, self.me, at);
         let inserted = tasks.insert(cell.clone());
         debug_assert_eq!(inserted, key);
         drop(tasks);
@@ -150,15 +140,23 @@ impl Core {
         }
     }
 
+    /// Makes sure the task at `key` gets a step soon: queues one unless one is queued.
+    pub(crate) fn step_soon(&self, key: TaskKey) {
+        let queued = self.tasks.borrow().get(key).map(|task| task.header().queued.replace(true));
+        if queued == Some(false) {
+            self.schedule_step(key);
+        }
+    }
+
     /// Queues a callback (asyncio: `call_soon`).
     pub(crate) fn call_soon(&self, callback: Box<dyn FnOnce()>) {
-        self.ready.borrow_mut().push(Handle::Call(callback));
+        self.ready.borrow_mut().push(Runnable::Call(callback));
     }
 
     /// Registers a callback to run once `delay` has passed (asyncio: `call_later`).
     pub(crate) fn call_later(self: &Rc<Self>, delay: Duration, callback: Box<dyn FnOnce()>) -> TimerHandle {
         let deadline = self.clock.now() + delay;
-        let id = self.timers.borrow_mut().push(deadline, TimerAction::Call(callback));
+        let id = self.timers.borrow_mut().push(deadline, DueAction::Call(callback));
         TimerHandle { id, core: Rc::downgrade(self) }
     }
 
@@ -169,21 +167,41 @@ impl Core {
         self.stopping.set(true);
     }
 
+    pub(crate) fn now(&self) -> Duration {
+        self.clock.now()
+    }
+
+    pub(crate) fn is_virtual(&self) -> bool {
+        self.clock.is_virtual()
+    }
+
+    /// The task at `key`, while it is unfinished.
+    pub(crate) fn task(&self, key: TaskKey) -> Option<Rc<dyn AnyTask>> {
+        self.tasks.borrow().get(key).cloned()
+    }
+
+    /// Every unfinished task, by id.
+    pub(crate) fn unfinished_tasks(&self) -> Vec<Rc<dyn AnyTask>> {
+        let mut all: Vec<Rc<dyn AnyTask>> = self.tasks.borrow().iter().cloned().collect();
+        all.sort_by_key(|task| task.header().id);
+        all
+    }
+
+    /// The name a task was spawned with, if any.
+    pub(crate) fn task_name(&self, id: u64) -> Option<String> {
+        self.names.try_borrow().ok()?.get(&id).map(|name| name.to_string())
+    }
+
+    pub(crate) fn forget_name(&self, id: u64) {
+        if let Ok(mut names) = self.names.try_borrow_mut() {
+            names.remove(&id);
+        }
+    }
+
     /// Unfinished tasks as (address, name): to name the owner of a waker.
     pub(crate) fn task_names_by_addr(&self) -> Vec<(usize, String)> {
         let tasks = self.tasks.borrow();
         tasks.iter().map(|t| (Rc::as_ptr(t) as *const () as usize, t.header().name())).collect()
-    }
-
-    /// Unfinished tasks by id: (queued?, address) — in the order `explain` lists them.
-    pub(crate) fn task_addrs_by_id(&self) -> Vec<(bool, usize)> {
-        let tasks = self.tasks.borrow();
-        let mut all: Vec<(u64, bool, usize)> = tasks
-            .iter()
-            .map(|t| (t.header().id, t.header().queued.get(), Rc::as_ptr(t) as *const () as usize))
-            .collect();
-        all.sort_by_key(|&(id, _, _)| id);
-        all.into_iter().map(|(_, queued, addr)| (queued, addr)).collect()
     }
 
     /// Delivers `event` to the observer, if one is installed. Callers check
@@ -204,35 +222,16 @@ impl Core {
         }
     }
 
-    /// Cancels a task the way asyncio does (stage 6). If it is awaiting
-    /// another task — that task's joiner is this task's waker — cancel that
-    /// one first and let its end wake this one, which then ends in turn; so
-    /// clean-ups run innermost first. Otherwise make sure this task gets a
-    /// step soon, in which its coroutine is dropped.
+    /// Cancels a task (asyncio: `Task.cancel()`): sets its flag, then lets
+    /// the cancel policy carry the request (stage 4: to the task's next step).
     pub(crate) fn cancel_task(&self, key: TaskKey) {
-        let Some(task) = self.tasks.borrow().get(key).cloned() else { return };
+        let Some(task) = self.task(key) else { return };
         let header = task.header();
         if self.observing.get() && !header.cancel_requested.get() {
             self.emit(LoopEvent::CancelRequested { task: header.info() });
         }
         header.cancel_requested.set(true);
-        let me = Rc::as_ptr(&task) as *const () as usize;
-        let awaited = self.tasks.borrow().get(header.awaiting.get()).cloned();
-        if let Some(awaited) = awaited {
-            let joiner = awaited.header().joiner.take();
-            let awaited_by_me = joiner.as_ref().is_some_and(|w| w.target_addr() == me);
-            awaited.header().joiner.set(joiner);
-            if awaited_by_me {
-                // Its end wakes us; if it is already being cancelled, just wait.
-                if !awaited.header().cancel_requested.get() {
-                    self.cancel_task(awaited.header().key);
-                }
-                return;
-            }
-        }
-        if !header.queued.replace(true) {
-            self.schedule_step(key);
-        }
+        (self.cancel_policy.get())(self, key);
     }
 
     pub(crate) fn current_task(&self) -> Option<TaskInfo> {
@@ -242,9 +241,7 @@ impl Core {
 
     /// Unfinished tasks, by id.
     pub(crate) fn all_tasks(&self) -> Vec<TaskInfo> {
-        let mut all: Vec<TaskInfo> = self.tasks.borrow().iter().map(|t| t.header().info()).collect();
-        all.sort_by_key(|info| info.id);
-        all
+        self.unfinished_tasks().iter().map(|t| t.header().info()).collect()
     }
 
     /// Cancels every unfinished task, in spawn order: drops its coroutine
@@ -261,11 +258,56 @@ impl Core {
         }
         tasks.len()
     }
+
+    /// The deadlock report, by the installed explainer.
+    pub(crate) fn explain(&self) -> Vec<StuckTask> {
+        (self.explainer.get())(self)
+    }
+
+    /// Everything alive that reported what its waiters wait on.
+    pub(crate) fn waits_on(&self) -> Vec<Rc<dyn WaitsOn>> {
+        self.waits_on.borrow().iter().filter_map(Weak::upgrade).collect()
+    }
+
+    pub(crate) fn add_waits_on(&self, what: Weak<dyn WaitsOn>) {
+        let mut all = self.waits_on.borrow_mut();
+        // Forget dead ones now and then, so the list stays as long as the live ones.
+        if all.len() >= 64 && all.len().is_power_of_two() {
+            all.retain(|w| w.strong_count() > 0);
+        }
+        all.push(what);
+    }
+
+    // Filling the seams.
+
+    /// The step watch, installing it with `make` if there is none yet.
+    pub(crate) fn step_watch_or_install(
+        &self,
+        make: impl FnOnce() -> Rc<dyn StepWatch>,
+    ) -> &Rc<dyn StepWatch> {
+        self.step_watch.get_or_init(make)
+    }
+
+    pub(crate) fn step_watch(&self) -> Option<&Rc<dyn StepWatch>> {
+        self.step_watch.get()
+    }
+
+    pub(crate) fn set_explainer(&self, explainer: Explainer) {
+        self.explainer.set(explainer);
+    }
+
+    pub(crate) fn set_cancel_policy(&self, policy: CancelPolicy) {
+        self.cancel_policy.set(policy);
+    }
+
+    pub(crate) fn set_reorder(&self, reorder: Reorder) {
+        *self.reorder.borrow_mut() = Some(reorder);
+    }
 }
 
 impl Drop for Core {
     fn drop(&mut self) {
-        self.number.unregister();
+        self.me.unregister();
     }
 }
 
@@ -275,7 +317,7 @@ impl Timers for Core {
     }
 
     fn add_timer(&self, deadline: Duration, waker: &Waker) -> TimerId {
-        self.timers.borrow_mut().push(deadline, TimerAction::Wake(waker.clone()))
+        self.timers.borrow_mut().push(deadline, DueAction::Wake(waker.clone()))
     }
 
     fn cancel_timer(&self, id: TimerId) {
@@ -284,89 +326,5 @@ impl Timers for Core {
 
     fn block_for(&self, duration: Duration) {
         self.clock.block_for(duration)
-    }
-}
-
-/// A `call_later` callback that has not run yet (asyncio: `TimerHandle`).
-#[derive(Debug)]
-#[must_use = "dropping the handle does not cancel the callback; keep it to cancel"]
-pub struct TimerHandle {
-    id: TimerId,
-    core: Weak<Core>,
-}
-
-impl TimerHandle {
-    /// When the callback is due, in loop time.
-    pub fn deadline(&self) -> Duration {
-        self.id.deadline
-    }
-
-    /// Withdraws the callback. `false` if it already ran (or the loop is gone).
-    /// Consumes the handle: a timer is cancelled at most once.
-    pub fn cancel(self) -> bool {
-        match self.core.upgrade() {
-            Some(core) => core.timers.borrow_mut().cancel(self.id),
-            None => false,
-        }
-    }
-}
-
-thread_local! {
-    /// The event loop running on this thread, if any.
-    static RUNNING: RefCell<Option<Rc<Core>>> = const { RefCell::new(None) };
-}
-
-/// The loop running on this thread, weakly (for objects that outlive a run).
-pub(crate) fn running_loop() -> Option<Weak<Core>> {
-    RUNNING.with(|running| running.borrow().as_ref().map(Rc::downgrade))
-}
-
-/// `true` while an event loop runs on this thread.
-pub(crate) fn loop_is_running() -> bool {
-    RUNNING.with(|running| running.borrow().is_some())
-}
-
-/// Runs `f` with the running loop's core.
-///
-/// # Panics
-/// Outside a running loop, naming `what` was called and what to do instead.
-pub(crate) fn with_running_loop<R>(what: &str, f: impl FnOnce(&Rc<Core>) -> R) -> R {
-    // A shared borrow, no `Rc` clone: this runs on every `spawn`. (Nothing in
-    // `f` may start a loop — that needs the mutable borrow — and nothing does:
-    // `run` checks `loop_is_running` first.)
-    RUNNING.with(|running| match &*running.borrow() {
-        Some(core) => f(core),
-        None => panic!(
-            "{what} called outside a running event loop: \
-             call it from a coroutine run by rondo::run(main) (or an EventLoop)"
-        ),
-    })
-}
-
-/// Marks `core` as this thread's running loop until dropped; also installs
-/// it as the timer context that `sleep` uses.
-pub(crate) struct RunningGuard {
-    _timers: crate::stage3_sleep::timers::TimersGuard,
-}
-
-impl RunningGuard {
-    pub(crate) fn enter(core: &Rc<Core>, what: &str) -> RunningGuard {
-        RUNNING.with(|running| {
-            let mut running = running.borrow_mut();
-            assert!(
-                running.is_none(),
-                "{what} cannot be called from a running event loop: \
-                 inside a coroutine, await the coroutine or spawn() it instead"
-            );
-            *running = Some(core.clone());
-        });
-        let timers = crate::stage3_sleep::timers::enter(core.clone());
-        RunningGuard { _timers: timers }
-    }
-}
-
-impl Drop for RunningGuard {
-    fn drop(&mut self) {
-        RUNNING.with(|running| running.borrow_mut().take());
     }
 }

@@ -5,14 +5,18 @@
 //! single `Cell<bool>` at each hook site, so with no observer installed the
 //! hooks cost one predictable branch each (measured in `docs/performance.md`).
 //!
+//! This is the observer seam (see [`seams`](super::seams)): `observe/`
+//! fills it.
+//!
 //! An observer that wants more than the event — step mode shows the ready
 //! queue, the timers and who waits on what — asks the [`LoopView`] it is
 //! handed for a [`LoopSnapshot`], built only when asked.
 
 use super::core::Core;
-use super::ready_queue::QueuedHandle;
+use super::runnable::RunnableRef;
 use crate::TaskInfo;
 use std::fmt;
+use std::rc::Rc;
 use std::time::Duration;
 
 /// Something the loop did.
@@ -154,14 +158,14 @@ impl LoopView<'_> {
             .borrow()
             .iter()
             .map(|handle| match handle {
-                QueuedHandle::Step(key) => core
+                RunnableRef::Step(key) => core
                     .tasks
                     .borrow()
                     .get(key)
                     .map_or_else(|| "(finished task)".to_string(), |t| t.header().name()),
-                QueuedHandle::Wake(waker) => format!("timer: wake {}", name_of(waker.target_addr())),
-                QueuedHandle::Call => "callback".to_string(),
-                QueuedHandle::Stop => "stop".to_string(),
+                RunnableRef::Wake(waker) => format!("timer: wake {}", name_of(waker.target_addr())),
+                RunnableRef::Call => "callback".to_string(),
+                RunnableRef::Stop => "stop".to_string(),
             })
             .collect();
         let live_timers = core.timers.borrow().live_entries();
@@ -169,12 +173,16 @@ impl LoopView<'_> {
             .iter()
             .map(|&(deadline, waker)| (deadline, waker.map_or_else(|| "callback".to_string(), name_of)))
             .collect();
-        let tasks = crate::stage6_failure::deadlock::explain(core)
+        // What each task waits on: "ready" if queued, its timer if it sleeps,
+        // else whatever the deadlock explainer would say.
+        let tasks = core
+            .explain()
             .into_iter()
-            .zip(core.task_addrs_by_id())
-            .map(|(stuck, (queued, addr))| {
+            .zip(core.unfinished_tasks())
+            .map(|(stuck, task)| {
+                let addr = Rc::as_ptr(&task) as *const () as usize;
                 let sleeping_until = live_timers.iter().find(|(_, w)| *w == Some(addr)).map(|(d, _)| *d);
-                let waits = match (queued, sleeping_until) {
+                let waits = match (task.header().queued.get(), sleeping_until) {
                     (true, _) => "ready".to_string(),
                     (false, Some(deadline)) => format!("sleeping until {:.3}", deadline.as_secs_f64()),
                     (false, None) => stuck.waits_on,

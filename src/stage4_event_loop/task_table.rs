@@ -7,7 +7,7 @@
 //! keyed by task id — same behaviour, but a hash per lookup on the hottest
 //! path of the loop.
 
-use super::task::AnyTask;
+use super::task_cell::AnyTask;
 use std::rc::Rc;
 
 /// Names a task's slot in the table.
@@ -21,16 +21,22 @@ impl TaskKey {
     /// Names no task (its slot index is never used).
     pub(crate) const NONE: TaskKey = TaskKey { index: u32::MAX, generation: 0 };
 
-    /// Keys that name no task either, for the ready queue's markers
-    /// (`n` > 0; `marker(0)` is `NONE`).
-    pub(crate) const fn marker(n: u32) -> TaskKey {
-        TaskKey { index: u32::MAX, generation: n }
+    /// The key as one `u64` (slot index in the high half), for compact queues.
+    #[inline]
+    pub(crate) fn to_bits(self) -> u64 {
+        (u64::from(self.index) << 32) | u64::from(self.generation)
     }
 
-    /// `true` for `NONE` and the markers: the index no slot ever has.
+    /// The key back from [`to_bits`](TaskKey::to_bits).
     #[inline]
-    pub(crate) fn is_marker(self) -> bool {
-        self.index == u32::MAX
+    pub(crate) fn from_bits(bits: u64) -> TaskKey {
+        TaskKey { index: (bits >> 32) as u32, generation: bits as u32 }
+    }
+
+    /// Any key, for tests of the structures that store keys.
+    #[cfg(test)]
+    pub(crate) fn for_tests(index: u32, generation: u32) -> TaskKey {
+        TaskKey { index, generation }
     }
 }
 

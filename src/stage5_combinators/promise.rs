@@ -14,8 +14,8 @@
 //!
 //! Every awaiter gets its own copy of the value, hence `T: Clone`.
 
-use crate::stage4_event_loop::core::{Core, running_loop};
-use crate::stage6_failure::deadlock::{Blocker, register_blocker};
+use crate::stage4_event_loop::seams::{WaitsOn, report_waits_on};
+use crate::stage4_event_loop::{Core, running_loop};
 use crate::{Context, Coroutine, Poll, TaskError, Waker};
 use std::cell::RefCell;
 use std::fmt;
@@ -162,7 +162,7 @@ impl<T: Clone + 'static> Promise<T> {
     }
 }
 
-impl<T> Blocker for RefCell<Inner<T>> {
+impl<T> WaitsOn for RefCell<Inner<T>> {
     fn waiter_addrs(&self) -> Vec<usize> {
         let inner = self.borrow();
         let awaiters = inner.listeners.iter().filter_map(|l| match l {
@@ -209,11 +209,11 @@ impl<T: Clone + 'static> Coroutine for PromiseWait<T> {
             self.registered = Some(addr);
         }
         if !inner.registered {
-            // Stage 6: tell the loop, so a deadlock report can name this promise.
+            // Tell the loop what its awaiters wait on, so a deadlock report can name this promise.
             inner.registered = true;
             drop(inner);
-            let me: Rc<dyn Blocker> = self.promise.inner.clone();
-            register_blocker(Rc::downgrade(&me));
+            let me: Rc<dyn WaitsOn> = self.promise.inner.clone();
+            report_waits_on(Rc::downgrade(&me));
         }
         Poll::Pending
     }

@@ -6,7 +6,7 @@
 //! decides. The losers are *dropped* — that is how rondo cancels a coroutine
 //! (its `Drop` runs; a sleep withdraws its timer).
 
-use crate::stage6_failure::cancel::in_cancel_scope;
+use crate::stage4_event_loop::in_cancel_scope;
 use crate::{Context, Coroutine, Poll};
 
 /// Which of two coroutines won, with its output.

@@ -11,9 +11,8 @@
 //! the set alive, or task → callback → set → task would be a cycle.
 
 use super::done_callback::callback_waker;
-use crate::stage4_event_loop::TaskStatus;
-use crate::stage6_failure::cancel::cancelling;
-use crate::stage6_failure::deadlock::{Blocker, register_blocker};
+use crate::stage4_event_loop::seams::{WaitsOn, report_waits_on};
+use crate::stage4_event_loop::{TaskStatus, cancelling};
 use crate::{Task, Waker};
 use std::cell::{Cell, RefCell};
 use std::rc::{Rc, Weak};
@@ -73,7 +72,7 @@ pub(crate) struct SetState {
     watched: Vec<Weak<dyn TaskStatus>>,
 }
 
-impl Blocker for SetState {
+impl WaitsOn for SetState {
     fn waiter_addrs(&self) -> Vec<usize> {
         self.awaiter.borrow().iter().map(Waker::target_addr).collect()
     }
@@ -155,8 +154,8 @@ impl<T: 'static> TaskSet<T> {
                 crate::call_soon(move || callback());
             }
         }
-        let blocker: Rc<dyn Blocker> = state.clone();
-        register_blocker(Rc::downgrade(&blocker));
+        let waits_on: Rc<dyn WaitsOn> = state.clone();
+        report_waits_on(Rc::downgrade(&waits_on));
         TaskSet { tasks, state, owns_tasks: kind.owns_tasks() }
     }
 

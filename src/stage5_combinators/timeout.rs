@@ -13,7 +13,7 @@
 //! wrapped it in a task, which costs extra iterations. On expiry the inner
 //! coroutine is dropped — cancelled — and the caller gets [`Elapsed`].
 
-use crate::stage6_failure::cancel::in_cancel_scope;
+use crate::stage4_event_loop::in_cancel_scope;
 use crate::{Context, Coroutine, Poll, Sleep, sleep};
 use std::fmt;
 use std::time::Duration;

@@ -1,42 +1,40 @@
-//! Cancellation: dropping a coroutine, and the scope that carries it into awaited tasks.
+//! Cancellation down the await chain, and `shield` to stop it.
 //!
-//! asyncio cancels a task by throwing `CancelledError` into its coroutine at
-//! the next step; the coroutine's `finally` blocks run, and the task it was
-//! awaiting is cancelled too. rondo cancels by *dropping* the state machine
-//! at its next step: `Drop` is the `finally`. A coroutine cannot catch and
-//! ignore its cancellation — a dropped state machine is gone — which is the
-//! one place rondo differs on purpose (see `docs/06-failure.md`).
+//! Stage 4 ends a cancelled task at its next step, by dropping its
+//! coroutine inside a cancel scope (`Drop` is the clean-up; a dropped
+//! `Task` handle that was being awaited cancels its task in turn). That
+//! order is wrong for a chain: asyncio's `Task.cancel()` passes the
+//! cancellation *down* first — to the future the task awaits — so the
+//! innermost clean-up runs first, and each awaiter ends one iteration after
+//! the task it awaited. This stage installs that as the loop's cancel policy
+//! ([`cancel_down_the_chain`]), and adds [`shield`], which awaits a task
+//! without letting a cancellation through.
 //!
-//! Carrying the cancellation into awaited tasks needs one bit of context:
-//! when a `Task` handle is dropped, was it dropped *because its owner is
-//! being cancelled* (then cancel the task, as asyncio does) or simply
-//! discarded (then the task runs on, detached)? The loop answers by running
-//! every cancelling drop inside [`in_cancel_scope`].
+//! A coroutine cannot catch and ignore its cancellation — a dropped state
+//! machine is gone — the one place rondo differs on purpose (see
+//! `docs/06-failure.md`).
 
+use crate::stage4_event_loop::{Core, TaskKey};
 use crate::{Context, Coroutine, Poll, Task, TaskError};
-use std::cell::Cell;
 
-thread_local! {
-    /// How many cancelling drops are in progress on this thread.
-    static CANCELLING: Cell<u32> = const { Cell::new(0) };
-}
-
-/// Runs `f` (a drop) as part of a cancellation.
-pub(crate) fn in_cancel_scope<R>(f: impl FnOnce() -> R) -> R {
-    struct Leave;
-    impl Drop for Leave {
-        fn drop(&mut self) {
-            CANCELLING.with(|c| c.set(c.get() - 1));
+/// The cancel policy this stage installs (asyncio: `Task.cancel()` cancels
+/// `_fut_waiter`). If the task is awaiting another task — whose joiner is
+/// this task's waker — cancel that one first and let its end wake this one,
+/// which then ends in turn; so clean-ups run innermost first. Otherwise the
+/// task's next step is its end, as in stage 4.
+pub(crate) fn cancel_down_the_chain(core: &Core, key: TaskKey) {
+    let Some(task) = core.task(key) else { return };
+    let me = std::rc::Rc::as_ptr(&task) as *const () as usize;
+    if let Some(awaited) = core.task(task.header().awaiting.get())
+        && awaited.header().joiner_addr() == Some(me)
+    {
+        // Its end wakes us; if it is already being cancelled, just wait.
+        if !awaited.header().cancel_requested.get() {
+            core.cancel_task(awaited.header().key);
         }
+        return;
     }
-    CANCELLING.with(|c| c.set(c.get() + 1));
-    let _leave = Leave; // also leaves the scope if `f` panics
-    f()
-}
-
-/// `true` inside a cancelling drop.
-pub(crate) fn cancelling() -> bool {
-    CANCELLING.with(|c| c.get() > 0)
+    core.step_soon(key);
 }
 
 /// Awaits `task` without passing a cancellation on to it (asyncio: `shield`).
@@ -80,15 +78,6 @@ mod tests {
     use super::*;
     use crate::{CoroutineExt, EventLoop, Transcript, lazy, sleep, spawn};
     use std::time::Duration;
-
-    #[test]
-    fn the_scope_is_entered_and_left_even_when_the_drop_panics() {
-        assert!(!cancelling());
-        in_cancel_scope(|| assert!(cancelling()));
-        let caught = std::panic::catch_unwind(|| in_cancel_scope(|| panic!("in a drop")));
-        assert!(caught.is_err());
-        assert!(!cancelling(), "left the scope while unwinding");
-    }
 
     #[test]
     fn dropping_an_awaited_handle_outside_a_cancellation_only_detaches_the_task() {

@@ -3,81 +3,43 @@
 //! When nothing is ready, no timer is pending and nothing outside the loop
 //! can wake it, the tasks still waiting will wait forever. asyncio, trio and
 //! tokio hang there; rondo stops with [`LoopError::Deadlock`](crate::LoopError),
-//! and says for each task what it waits on. The loop finds that out only
-//! then, by asking everything that holds wakers whose wakers it holds:
+//! and says for each task what it waits on. This explainer fills the loop's
+//! explainer seam; it finds the answer only then, by asking everything that
+//! holds wakers whose wakers it holds:
 //! - a task's *joiner* slot: "awaits task X" (or "awaits itself");
-//! - the [`Blocker`]s — promises, gathers — that registered with the loop
-//!   when someone started waiting on them;
+//! - what reported itself through the loop's waits-on seam — promises,
+//!   gathers (stage 5), queues and locks (stage 7) — when someone started
+//!   waiting on it;
 //! - anything else is a waker handed to something the loop does not know
 //!   (a custom `Wake`, a hand-written coroutine that kept no waker): said as such.
 //!
-//! Nothing of this runs on the hot path: registering a blocker is one push
-//! the first time somebody waits on it.
+//! Nothing of this runs on the hot path: reporting is one push the first
+//! time somebody waits on a thing.
 
-use crate::TaskInfo;
-use crate::stage4_event_loop::core::Core;
-use std::fmt;
-use std::rc::Weak;
+use crate::stage4_event_loop::{Core, StuckTask, TaskInfo};
 
-/// A task found stuck, and what it waits on.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct StuckTask {
-    /// The task.
-    pub task: TaskInfo,
-    /// What it waits on, in words.
-    pub waits_on: String,
-}
-
-impl fmt::Display for StuckTask {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "task '{}' (spawned at {}) {}", self.task.name, self.task.spawned_at, self.waits_on)
-    }
-}
-
-/// Something tasks wait on that can explain itself.
-pub(crate) trait Blocker {
-    /// Wake-target addresses of the wakers it holds (see `Waker::target_addr`).
-    fn waiter_addrs(&self) -> Vec<usize>;
-    /// What it is, e.g. "awaits a promise nobody has resolved (created at src/main.rs:7:13)".
-    fn describe(&self) -> String;
-}
-
-/// Tells the running loop (if any) about a blocker, for deadlock reports.
-pub(crate) fn register_blocker(blocker: Weak<dyn Blocker>) {
-    if let Some(core) = crate::stage4_event_loop::core::running_loop().and_then(|w| w.upgrade()) {
-        let mut blockers = core.blockers.borrow_mut();
-        // Forget dead ones now and then, so the list stays as long as the live ones.
-        if blockers.len() >= 64 && blockers.len().is_power_of_two() {
-            blockers.retain(|b| b.strong_count() > 0);
-        }
-        blockers.push(blocker);
-    }
-}
-
-/// Every unfinished task, with what it waits on.
+/// The explainer this stage installs in the loop's seam: every unfinished
+/// task, by id, with what it waits on.
 pub(crate) fn explain(core: &Core) -> Vec<StuckTask> {
-    let tasks = core.tasks.borrow();
     // (address, info, address of whoever awaits it)
-    let known: Vec<(usize, TaskInfo, Option<usize>)> = tasks
+    let known: Vec<(usize, TaskInfo, Option<usize>)> = core
+        .unfinished_tasks()
         .iter()
         .map(|task| {
-            let header = task.header();
-            let joiner = header.joiner.take();
-            let joiner_addr = joiner.as_ref().map(|w| w.target_addr());
-            header.joiner.set(joiner);
-            (std::rc::Rc::as_ptr(task) as *const () as usize, header.info(), joiner_addr)
+            let addr = std::rc::Rc::as_ptr(task) as *const () as usize;
+            (addr, task.header().info(), task.header().joiner_addr())
         })
         .collect();
-    let blockers: Vec<_> = core.blockers.borrow().iter().filter_map(Weak::upgrade).collect();
-    let mut stuck: Vec<StuckTask> = known
+    let waits_on = core.waits_on();
+    known
         .iter()
         .map(|(addr, info, _)| {
             let awaited = known.iter().find(|(_, _, joiner)| *joiner == Some(*addr));
             let waits_on = match awaited {
                 Some((other, _, _)) if other == addr => "awaits itself: it can never finish".to_string(),
                 Some((_, other, _)) => format!("awaits task '{}'", other.name),
-                None => match blockers.iter().find(|b| b.waiter_addrs().contains(addr)) {
-                    Some(blocker) => blocker.describe(),
+                None => match waits_on.iter().find(|w| w.waiter_addrs().contains(addr)) {
+                    Some(what) => what.describe(),
                     None => "waits on something that can no longer wake it \
                              (no timer, task or promise of this loop holds its waker)"
                         .to_string(),
@@ -85,9 +47,7 @@ pub(crate) fn explain(core: &Core) -> Vec<StuckTask> {
             };
             StuckTask { task: info.clone(), waits_on }
         })
-        .collect();
-    stuck.sort_by_key(|s| s.task.id);
-    stuck
+        .collect()
 }
 
 #[cfg(test)]

@@ -1,23 +1,25 @@
 //! # Stage 6 — failure: cancellation, panics, deadlocks and blocking calls
 //!
-//! **What stage 5 could not do.** A panicking coroutine unwound through the
-//! loop and took every task down with it. Nothing could stop a task from the
-//! outside. A task waiting on a promise nobody sets, or on itself, left the
-//! loop with nothing to do and no explanation. And a coroutine calling
-//! `std::thread::sleep` silently froze everybody.
+//! **What stage 5 could not do.** Stage 4 already ends a task whose step
+//! panics, and ends a cancelled task at its next step. But a cancelled task
+//! that awaits another left the awaited one running, its clean-ups in the
+//! wrong order; a panic nobody awaited vanished; a task waiting on a promise
+//! nobody sets, or on itself, left the loop with nothing to do and no
+//! explanation of why; and a coroutine calling `std::thread::sleep` silently
+//! froze everybody.
 //!
-//! **What this stage adds.**
-//! - [`cancel`](mod@cancel): `Task::cancel` drops the coroutine at its next
-//!   step — `Drop` is the clean-up — and carries on into the task it was
-//!   awaiting; [`shield`] stops that. Cancelled sleeps withdraw their timers.
-//!   `run` cancels what is left when `main` returns.
-//! - [`panics`]: every step runs under `catch_unwind`; a panic becomes the
-//!   task's `TaskError::Panicked`, its siblings go on, and an error nobody
-//!   awaited is reported with the task's name and spawn site. A panic in
-//!   `main` reaches the caller of `run`.
+//! **What this stage adds**, each plugged into one of the loop's seams
+//! ([`install`] does it for every loop `EventLoop::new` makes):
+//! - [`cancel`](mod@cancel): cancellation goes down the await chain first,
+//!   so clean-ups run innermost first (the cancel-policy seam); [`shield`]
+//!   stops it. Cancelled sleeps withdraw their timers. `run` cancels what is
+//!   left when `main` returns.
+//! - [`panics`]: a failure nobody awaited is reported with the task's name
+//!   and spawn site (around each step, by the [`supervisor`]).
 //! - [`deadlock`]: the loop's `Deadlock` error names every stuck task and
-//!   what it waits on.
-//! - [`slow_step`]: a step that holds the loop over 100 ms is reported.
+//!   what it waits on (the explainer seam, reading the waits-on seam).
+//! - [`slow_step`]: a step that holds the loop over 100 ms is reported,
+//!   timed by a [`watchdog`] thread under the real clock (around each step).
 //!
 //! Seed scenarios: `time.sleep` inside `highest_prime_below` (seed 000),
 //! `main` finishing while `printNumbers` still runs (seed 001).
@@ -30,8 +32,20 @@ pub mod cancel;
 pub mod deadlock;
 pub mod panics;
 pub mod slow_step;
+pub(crate) mod supervisor;
+pub(crate) mod watchdog;
 
+pub use crate::stage4_event_loop::StuckTask;
 pub use cancel::{Shield, shield};
-pub use deadlock::StuckTask;
 pub use panics::Unobserved;
 pub use slow_step::{DEFAULT_SLOW_STEP, SlowStep};
+
+use crate::EventLoop;
+
+/// Plugs this stage into `ev`'s seams: the supervisor around each step,
+/// the chain-following cancel policy, and the deadlock explainer.
+pub(crate) fn install(ev: &EventLoop) {
+    supervisor::Supervisor::install(ev);
+    ev.core().set_cancel_policy(cancel::cancel_down_the_chain);
+    ev.core().set_explainer(deadlock::explain);
+}

@@ -1,44 +1,64 @@
-//! Panics as task errors: one failing task must not take the loop down.
+//! Panics nobody awaited: said out loud when the loop goes, not lost.
 //!
-//! Each step runs under `catch_unwind`. A panicking coroutine ends its task
-//! with `TaskError::Panicked(message)`; the loop and the sibling tasks go on;
-//! awaiting the task gives the error. If nobody ever takes that error — the
-//! handle was dropped, or never awaited — the loop reports it when it is
-//! dropped, with the task's name and the place it was spawned (asyncio's
-//! "Task exception was never retrieved").
-//!
-//! `AssertUnwindSafe` is sound here because a task that panicked is never
-//! polled again: its state machine is dropped, so nobody can observe it
-//! half-updated.
+//! Stage 4 already runs each step under `catch_unwind`: a panicking
+//! coroutine ends its task with `TaskError::Panicked(message)`, the loop and
+//! the sibling tasks go on, and awaiting the task gives the error. But if
+//! nobody ever takes that error — the handle was dropped, or never awaited —
+//! it would vanish. This stage keeps every failed task in a [`FailureLog`]
+//! and reports those whose error nobody took when the loop is dropped, with
+//! the task's name and the place it was spawned (asyncio's "Task exception
+//! was never retrieved").
 
-use crate::{Context, Coroutine, Poll, TaskInfo};
-use std::any::Any;
+use super::supervisor::Supervisor;
+use crate::stage4_event_loop::AnyTask;
+use crate::{EventLoop, TaskInfo};
+use std::cell::RefCell;
 use std::fmt;
-use std::panic::{AssertUnwindSafe, catch_unwind};
+use std::rc::Rc;
 
-/// Polls `coroutine`, turning a panic into its message.
-pub(crate) fn poll_catching<C: Coroutine + ?Sized>(
-    coroutine: &mut C,
-    cx: &mut Context<'_>,
-) -> Result<Poll<C::Output>, String> {
-    catch_unwind(AssertUnwindSafe(|| coroutine.poll(cx))).map_err(|payload| panic_message(&*payload))
+/// The tasks that panicked, kept until an awaiter takes the error or the
+/// loop is dropped. Filled around each step (the `StepWatch` seam).
+#[derive(Default)]
+pub(crate) struct FailureLog {
+    failed: RefCell<Vec<Rc<dyn AnyTask>>>,
 }
 
-/// Drops `value`; a panic in its `Drop` is reported, not propagated.
-pub(crate) fn drop_catching<T>(value: T) {
-    if let Err(payload) = catch_unwind(AssertUnwindSafe(move || drop(value))) {
-        eprintln!("rondo: a coroutine panicked while being dropped: {}", panic_message(&*payload));
+impl FailureLog {
+    /// A task just ended: keep it if it panicked.
+    pub(crate) fn task_ended(&self, task: &Rc<dyn AnyTask>) {
+        if task.panic_message().is_some() {
+            self.failed.borrow_mut().push(task.clone());
+        }
+    }
+
+    /// The failures whose error nobody has taken, forgetting them all.
+    fn take_unobserved(&self) -> Vec<Unobserved> {
+        let failed = std::mem::take(&mut *self.failed.borrow_mut());
+        failed
+            .iter()
+            .filter_map(|task| {
+                let message = task.panic_message()?; // `None`: an awaiter took it
+                Some(Unobserved { task: task.header().info(), message })
+            })
+            .collect()
     }
 }
 
-/// The text of a panic payload (`panic!("...")` gives a `&str` or a `String`).
-pub(crate) fn panic_message(payload: &(dyn Any + Send)) -> String {
-    if let Some(s) = payload.downcast_ref::<&str>() {
-        s.to_string()
-    } else if let Some(s) = payload.downcast_ref::<String>() {
-        s.clone()
-    } else {
-        "a panic with a non-string payload".to_string()
+impl Drop for FailureLog {
+    /// asyncio's "Task exception was never retrieved": when the loop goes,
+    /// failures nobody awaited are said out loud, not lost.
+    fn drop(&mut self) {
+        for failure in self.take_unobserved() {
+            eprintln!("rondo: {failure}");
+        }
+    }
+}
+
+impl EventLoop {
+    /// Takes the failures nobody awaited so far (they are then not reported
+    /// again when the loop is dropped).
+    pub fn take_unobserved_failures(&self) -> Vec<Unobserved> {
+        Supervisor::of(self).map(|s| s.failures.take_unobserved()).unwrap_or_default()
     }
 }
 
@@ -64,31 +84,7 @@ impl fmt::Display for Unobserved {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::{TaskInfo, Waker};
     use std::panic::Location;
-
-    #[test]
-    fn a_panic_becomes_its_message() {
-        let mut boom = crate::poll_fn(|_| -> Poll<()> { panic!("boom {}", 42) });
-        let waker = Waker::noop();
-        let result = poll_catching(&mut boom, &mut Context::from_waker(&waker));
-        assert_eq!(result.err().as_deref(), Some("boom 42"));
-        let static_str: Box<dyn Any + Send> = Box::new("plain");
-        assert_eq!(panic_message(&*static_str), "plain");
-        let other: Box<dyn Any + Send> = Box::new(7u8);
-        assert_eq!(panic_message(&*other), "a panic with a non-string payload");
-    }
-
-    #[test]
-    fn a_panicking_drop_is_contained() {
-        struct Bomb;
-        impl Drop for Bomb {
-            fn drop(&mut self) {
-                panic!("in drop");
-            }
-        }
-        drop_catching(Bomb); // returns normally
-    }
 
     #[test]
     fn the_report_names_the_task_and_where_it_was_spawned() {

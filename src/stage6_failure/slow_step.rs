@@ -10,12 +10,13 @@
 //! forward, so tests catch the offender exactly; under the real clock a
 //! [`Watchdog`] thread does it, so that fast steps pay almost nothing.
 
-use crate::TaskInfo;
+use super::supervisor::Supervisor;
+use super::watchdog::Watchdog;
+use crate::stage4_event_loop::{AnyTask, Core};
+use crate::{EventLoop, TaskInfo};
+use std::cell::{Cell, OnceCell, RefCell};
 use std::fmt;
-use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
-use std::sync::{Arc, Mutex};
-use std::thread::JoinHandle;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 /// The threshold the loop starts with.
 pub const DEFAULT_SLOW_STEP: Duration = Duration::from_millis(100);
@@ -45,6 +46,94 @@ impl fmt::Display for SlowStep {
     }
 }
 
+/// Times every step against a threshold, and keeps the slow ones.
+pub(crate) struct SlowStepDetector {
+    /// Steps longer than this are reported (`None`: not timed).
+    threshold: Cell<Option<Duration>>,
+    slow_steps: RefCell<Vec<SlowStep>>,
+    /// Real clock: the thread that spots slow steps (started by the first run).
+    watchdog: OnceCell<Watchdog>,
+    /// Steps run so far (numbers the steps for the watchdog).
+    steps: Cell<u64>,
+    /// Virtual clock: when the running step began.
+    started: Cell<Option<Duration>>,
+}
+
+impl SlowStepDetector {
+    pub(crate) fn new(threshold: Option<Duration>) -> SlowStepDetector {
+        SlowStepDetector {
+            threshold: Cell::new(threshold),
+            slow_steps: RefCell::new(Vec::new()),
+            watchdog: OnceCell::new(),
+            steps: Cell::new(0),
+            started: Cell::new(None),
+        }
+    }
+
+    /// The loop starts running: under the real clock, the first run starts
+    /// the watchdog. `idle`: the loop waits or has stopped (the watchdog sleeps).
+    pub(crate) fn loop_active(&self, core: &Core, active: bool) {
+        if active && !core.is_virtual() && self.watchdog.get().is_none() && self.threshold.get().is_some() {
+            let _ = self.watchdog.set(Watchdog::start(self.threshold.get()));
+        }
+        self.watchdog.get().inspect(|w| w.set_idle(!active));
+    }
+
+    /// A step begins: the watchdog is told (two relaxed stores), or, with
+    /// no watchdog, the loop's (virtual) clock is read.
+    pub(crate) fn step_started(&self, core: &Core, task: &dyn AnyTask) {
+        let seq = self.steps.get() + 1;
+        self.steps.set(seq);
+        match self.watchdog.get() {
+            Some(watchdog) => watchdog.step_started(seq, task.header().id),
+            None => self.started.set(self.threshold.get().map(|_| core.now())),
+        }
+    }
+
+    pub(crate) fn step_ended(&self, core: &Core, task: &dyn AnyTask) {
+        if let Some(watchdog) = self.watchdog.get() {
+            if watchdog.step_ended(self.steps.get()) {
+                // The watchdog saw this step run past the threshold.
+                for sighting in watchdog.take_sightings() {
+                    if sighting.task_id != task.header().id {
+                        continue; // cannot happen: sightings are collected right after their step
+                    }
+                    let held = sighting.first_seen.elapsed();
+                    let at = core.now().saturating_sub(held);
+                    self.report(SlowStep { task: task.header().info(), held, at });
+                }
+            }
+        } else if let (Some(started), Some(limit)) = (self.started.take(), self.threshold.get()) {
+            let held = core.now().saturating_sub(started);
+            if held > limit {
+                self.report(SlowStep { task: task.header().info(), held, at: started });
+            }
+        }
+    }
+
+    fn report(&self, slow: SlowStep) {
+        eprintln!("rondo: slow step: {slow}");
+        self.slow_steps.borrow_mut().push(slow);
+    }
+}
+
+impl EventLoop {
+    /// Reports steps that hold the loop longer than `threshold` (`None`: stop
+    /// timing steps). The default is 100 ms.
+    pub fn set_slow_step_threshold(&self, threshold: Option<Duration>) {
+        let supervisor = Supervisor::install(self);
+        supervisor.slow.threshold.set(threshold);
+        if let Some(watchdog) = supervisor.slow.watchdog.get() {
+            watchdog.set_threshold(threshold);
+        }
+    }
+
+    /// The slow steps reported so far.
+    pub fn slow_steps(&self) -> Vec<SlowStep> {
+        Supervisor::of(self).map(|s| s.slow.slow_steps.borrow().clone()).unwrap_or_default()
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use crate::{EventLoop, blocking_sleep, lazy};
@@ -63,164 +152,5 @@ mod tests {
         ev.set_slow_step_threshold(None);
         ev.run_until_complete(lazy(|| blocking_sleep(Duration::from_secs(5)))).unwrap();
         assert_eq!(ev.slow_steps().len(), 1, "not timed any more");
-    }
-}
-
-/// The real clock's detector: a thread that watches the loop's steps from outside.
-///
-/// Timing every step with `Instant::now()` costs two clock reads per step —
-/// about 80 ns here, eight times a `yield_now`'s whole budget. So under the
-/// real clock the loop only *publishes* which step is running (two relaxed
-/// atomic stores, about a nanosecond), and this thread samples it every
-/// quarter of the threshold. A step it sees still running after the threshold
-/// is reported when it returns, with the time held measured from when the
-/// watchdog first saw it: a lower bound, within a quarter of the threshold.
-///
-/// This is the one place besides stage 8 where rondo leaves its thread, so
-/// the shared state is `Arc` and atomics — and only this little struct.
-/// Under a virtual clock no thread is needed: reading a virtual clock is a
-/// `Cell` read, so the loop times each step exactly itself.
-pub(crate) struct Watchdog {
-    shared: Arc<Shared>,
-    thread: Option<JoinHandle<()>>,
-}
-
-struct Shared {
-    /// `(step number << 1) | 1` while a step runs, even between steps.
-    step: AtomicU64,
-    /// Id of the task being stepped.
-    task: AtomicU64,
-    /// 0: not watching.
-    threshold_ns: AtomicU64,
-    stop: AtomicBool,
-    /// The loop is waiting for a deadline, or not running: nothing to watch,
-    /// so the watchdog sleeps until woken instead of sampling.
-    idle: AtomicBool,
-    /// Something waits in `sightings`.
-    pending: AtomicBool,
-    sightings: Mutex<Vec<Sighting>>,
-}
-
-/// A step the watchdog saw running past the threshold.
-pub(crate) struct Sighting {
-    pub(crate) task_id: u64,
-    pub(crate) first_seen: Instant,
-}
-
-impl Watchdog {
-    pub(crate) fn start(threshold: Option<Duration>) -> Watchdog {
-        let shared = Arc::new(Shared {
-            step: AtomicU64::new(0),
-            task: AtomicU64::new(0),
-            threshold_ns: AtomicU64::new(threshold.map_or(0, |t| t.as_nanos() as u64)),
-            stop: AtomicBool::new(false),
-            idle: AtomicBool::new(false),
-            pending: AtomicBool::new(false),
-            sightings: Mutex::new(Vec::new()),
-        });
-        let watched = Arc::clone(&shared);
-        let thread = std::thread::Builder::new()
-            .name("rondo-watchdog".into())
-            .spawn(move || watch(&watched))
-            .expect("spawn the slow-step watchdog thread");
-        Watchdog { shared, thread: Some(thread) }
-    }
-
-    pub(crate) fn set_threshold(&self, threshold: Option<Duration>) {
-        self.shared.threshold_ns.store(threshold.map_or(0, |t| t.as_nanos() as u64), Ordering::Relaxed);
-    }
-
-    /// The loop is about to step task `task_id`; `seq` counts steps.
-    #[inline]
-    pub(crate) fn step_started(&self, seq: u64, task_id: u64) {
-        self.shared.task.store(task_id, Ordering::Relaxed);
-        self.shared.step.store((seq << 1) | 1, Ordering::Relaxed);
-    }
-
-    /// The step is over; `true` if the watchdog has sightings to collect.
-    #[inline]
-    pub(crate) fn step_ended(&self, seq: u64) -> bool {
-        self.shared.step.store(seq << 1, Ordering::Relaxed);
-        self.shared.pending.load(Ordering::Acquire)
-    }
-
-    /// The loop goes idle (waits for a deadline, or stops running) or comes back.
-    /// Coming back wakes the watchdog: one unpark per wait, not per step.
-    pub(crate) fn set_idle(&self, idle: bool) {
-        self.shared.idle.store(idle, Ordering::Relaxed);
-        if !idle && let Some(thread) = &self.thread {
-            thread.thread().unpark();
-        }
-    }
-
-    pub(crate) fn take_sightings(&self) -> Vec<Sighting> {
-        self.shared.pending.store(false, Ordering::Relaxed);
-        std::mem::take(&mut *self.shared.sightings.lock().expect("watchdog lock"))
-    }
-}
-
-/// The watchdog thread: sample, compare, report; until told to stop.
-fn watch(shared: &Shared) {
-    // The step being watched, when it was first seen, and whether it was reported.
-    let mut watching: Option<(u64, Instant, bool)> = None;
-    while !shared.stop.load(Ordering::Relaxed) {
-        let threshold = shared.threshold_ns.load(Ordering::Relaxed);
-        let step = shared.step.load(Ordering::Relaxed);
-        if threshold > 0 && step & 1 == 1 {
-            match &mut watching {
-                Some((seen, first_seen, reported)) if *seen == step => {
-                    if !*reported && first_seen.elapsed().as_nanos() as u64 >= threshold {
-                        *reported = true;
-                        let task_id = shared.task.load(Ordering::Relaxed);
-                        let sighting = Sighting { task_id, first_seen: *first_seen };
-                        shared.sightings.lock().expect("watchdog lock").push(sighting);
-                        shared.pending.store(true, Ordering::Release);
-                    }
-                }
-                _ => watching = Some((step, Instant::now(), false)),
-            }
-        } else {
-            watching = None;
-        }
-        if watching.is_none() && shared.idle.load(Ordering::Relaxed) {
-            // Nothing runs: sleep until the loop wakes us (or a spurious wake).
-            std::thread::park();
-            continue;
-        }
-        let period = if threshold == 0 { 100_000_000 } else { (threshold / 4).max(1_000_000) };
-        std::thread::park_timeout(Duration::from_nanos(period));
-    }
-}
-
-impl Drop for Watchdog {
-    fn drop(&mut self) {
-        self.shared.stop.store(true, Ordering::Relaxed);
-        if let Some(thread) = self.thread.take() {
-            thread.thread().unpark();
-            let _ = thread.join();
-        }
-    }
-}
-
-#[cfg(test)]
-mod watchdog_tests {
-    use crate::{EventLoop, lazy};
-    use std::time::Duration;
-
-    #[test]
-    fn under_the_real_clock_the_watchdog_catches_a_blocking_step() {
-        // Not a timing assertion: a 1 s block against a 50 ms threshold
-        // leaves the watchdog thread ample time, even on a loaded machine.
-        let ev = EventLoop::new();
-        ev.set_slow_step_threshold(Some(Duration::from_millis(50)));
-        let blocker = ev.spawn_named("sleepy", lazy(|| std::thread::sleep(Duration::from_secs(1))));
-        ev.run_until_complete(blocker).unwrap().unwrap();
-        let slow = ev.slow_steps();
-        assert_eq!(slow.len(), 1, "{slow:?}");
-        assert_eq!(slow[0].task.name, "sleepy");
-        assert!(slow[0].held >= Duration::from_millis(50), "{:?}", slow[0].held);
-        // A lower bound measured from the first sighting: never more than the
-        // step itself (which a loaded machine may stretch well past 1 s).
-        assert!(slow[0].held < Duration::from_secs(30), "{:?}", slow[0].held);
     }
 }

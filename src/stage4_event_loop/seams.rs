@@ -1,0 +1,120 @@
+//! The loop's seams: the named places where later stages plug in.
+//!
+//! Stage 4 is a whole event loop, but later stages add to what happens
+//! around its steps, while it waits, and when it fails. They must not be
+//! edited *into* stage 4 (a reader of stage 4 would meet stage 8's sockets),
+//! so stage 4 names the few places where they attach and gives each a
+//! default — the way trio keeps its instruments and its `io_manager` behind
+//! names, CPython's `_run_once` has slow-callback timing as one debug
+//! branch, and `async-task`'s task takes a `schedule` function instead of
+//! knowing its executor.
+//!
+//! | seam | decides | stage 4's default | filled by |
+//! |---|---|---|---|
+//! | [`StepWatch`] | what happens around a step | nothing | stage 6: slow-step detector, unobserved-failure log |
+//! | [`IdleWait`] | how the loop waits when nothing is ready | [`ClockWait`]: stage 3's clock | stage 8: `poll(2)` with a self-pipe |
+//! | [`WaitsOn`] | what a waiting task waits on | a task awaiting a task | stage 5: promises, gathers; stage 7: queues, locks |
+//! | [`Explainer`] | the deadlock report | names the stuck tasks | stage 6: says what each waits on (reads `WaitsOn`) |
+//! | [`CancelPolicy`] | where a cancel request goes | the task's next step | stage 6: down the await chain first |
+//! | [`Observer`](super::Observer) | who watches | nobody | `observe/`: trace, timeline, step mode |
+//! | [`Reorder`] | the order of one iteration | FIFO | `observe/shuffle`: `RONDO_SHUFFLE` |
+//!
+//! Each is checked with one branch or called through one pointer; with
+//! nothing installed they cost within noise (`docs/performance.md`).
+
+use super::core::Core;
+use super::loop_error::StuckTask;
+use super::runnable::Runnable;
+use super::task_cell::AnyTask;
+use super::task_table::TaskKey;
+use crate::stage3_sleep::Clock;
+use std::any::Any;
+use std::rc::{Rc, Weak};
+use std::time::Duration;
+
+/// What the loop is doing, for a [`StepWatch`] that cares (a watchdog
+/// thread sleeps while the loop does not step).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Activity {
+    /// `run_forever` (or `run_until_complete`) begins.
+    Running,
+    /// The loop is about to wait: nothing is ready.
+    Waiting,
+    /// The wait is over.
+    Woken,
+    /// The run has ended.
+    Stopped,
+}
+
+/// Around a step: called before and after every task's step.
+pub(crate) trait StepWatch: Any {
+    fn activity(&self, core: &Core, activity: Activity);
+    fn step_started(&self, core: &Core, task: &dyn AnyTask);
+    /// `finished`: the task ended in this step (done, failed or cancelled).
+    fn step_ended(&self, core: &Core, task: &Rc<dyn AnyTask>, finished: bool);
+    /// For the stage that installed it, to find it again.
+    fn as_any(&self) -> &dyn Any;
+}
+
+/// The idle wait: nothing is ready; wait for the next deadline, or for
+/// something outside the loop.
+pub(crate) trait IdleWait {
+    /// Waits until `deadline` (`None`: no timer is pending). Returns `false`
+    /// if nothing could ever end the wait — the loop is deadlocked.
+    fn wait(&self, clock: &Clock, deadline: Option<Duration>) -> bool;
+}
+
+/// Stage 3's wait: the clock sleeps the thread until the deadline (or a
+/// virtual clock jumps to it). Without a deadline nothing can come: the loop
+/// has only timers to wait for until stage 8 lets it wait for the world.
+pub(crate) struct ClockWait;
+
+impl IdleWait for ClockWait {
+    fn wait(&self, clock: &Clock, deadline: Option<Duration>) -> bool {
+        match deadline {
+            Some(deadline) => {
+                clock.wait_until(deadline);
+                true
+            }
+            None => false,
+        }
+    }
+}
+
+/// Something tasks wait on that can say so: a promise, a gather, a queue.
+pub(crate) trait WaitsOn {
+    /// Wake-target addresses of the wakers it holds (see `Waker::target_addr`).
+    fn waiter_addrs(&self) -> Vec<usize>;
+    /// What it is, e.g. "awaits a promise nobody has resolved (created at src/main.rs:7:13)".
+    fn describe(&self) -> String;
+}
+
+/// Writes the deadlock report: every unfinished task, and what it waits on.
+pub(crate) type Explainer = fn(&Core) -> Vec<StuckTask>;
+
+/// Carries a cancel request to the task at `key` (the request flag is set
+/// by then, and the `CancelRequested` event sent).
+pub(crate) type CancelPolicy = fn(&Core, TaskKey);
+
+/// Reorders the runnables of one iteration before they run.
+pub(crate) type Reorder = Box<dyn FnMut(&mut [Runnable])>;
+
+/// Stage 4's report: who is stuck, without knowing on what.
+pub(crate) fn name_the_stuck(core: &Core) -> Vec<StuckTask> {
+    let waits_on = "is still waiting (stage 6's explainer says on what)".to_string();
+    core.unfinished_tasks()
+        .iter()
+        .map(|task| StuckTask { task: task.header().info(), waits_on: waits_on.clone() })
+        .collect()
+}
+
+/// Stage 4's cancellation: the task's next step is its end.
+pub(crate) fn cancel_at_next_step(core: &Core, key: TaskKey) {
+    core.step_soon(key);
+}
+
+/// Tells the running loop (if any) what some waiters wait on, for deadlock
+/// reports. Call it once per thing, when the first waiter arrives.
+pub(crate) fn report_waits_on(what: Weak<dyn WaitsOn>) {
+    super::running::with_running_core(|core| core.add_waits_on(what));
+}

@@ -1,0 +1,68 @@
+//! A task's step, and its end: asyncio's `Task.__step` as the loop runs it.
+//!
+//! The loop takes the task out of its table by key (a stale key — the task
+//! finished since it was queued — is skipped), marks it current, polls it
+//! once with its own waker, and if it is done, removes it and tells whoever
+//! waits: the main task's end schedules the stop, an awaiter is woken.
+//!
+//! The around-a-step seam (`StepWatch`) is called on both sides of the
+//! poll; stage 6 times steps there and notes failures nobody may await.
+
+use super::event_loop::EventLoop;
+use super::hooks::LoopEvent;
+use super::runnable::Runnable;
+use super::task_cell::AnyTask;
+use super::task_table::TaskKey;
+use crate::Waker;
+use std::rc::Rc;
+
+impl EventLoop {
+    /// Steps the task at `key` once, and finishes it if it is done.
+    pub(super) fn run_step(&self, key: TaskKey) {
+        let core = &*self.core;
+        // Clone the task out so no borrow of the table is held while it runs
+        // (it may spawn).
+        let Some(task) = core.tasks.borrow().get(key).cloned() else { return };
+        core.current.set(Some(key));
+        let watch = core.step_watch.get();
+        watch.inspect(|w| w.step_started(core, &*task));
+        let observed_from = core.observing.get().then(|| {
+            core.emit(LoopEvent::StepStarted { task: task.header().info() });
+            core.clock.now()
+        });
+        let poll = task.step(&Waker::new(task.clone()));
+        core.current.set(None);
+        watch.inspect(|w| w.step_ended(core, &task, poll.is_ready()));
+        if let Some(started) = observed_from {
+            let held = core.clock.now().saturating_sub(started);
+            let (ready, state) = (poll.is_ready(), task.state_name());
+            core.emit(LoopEvent::StepEnded { task: task.header().info(), held, ready, state });
+        }
+        if poll.is_ready() {
+            self.finish(key, &task);
+        }
+    }
+
+    /// A task finished in this step: forget it, and tell whoever waits.
+    fn finish(&self, key: TaskKey, task: &Rc<dyn AnyTask>) {
+        let core = &*self.core;
+        core.tasks.borrow_mut().remove(key);
+        if core.observing.get() {
+            let outcome = match (task.panic_message(), task.header().cancel_requested.get()) {
+                (Some(message), _) => format!("panicked: {message}"),
+                (None, true) => "cancelled".to_string(),
+                (None, false) => "done".to_string(),
+            };
+            core.emit(LoopEvent::Completed { task: task.header().info(), outcome });
+        }
+        // asyncio schedules a finished task's done-callbacks with call_soon,
+        // in the order they were added: first the stop callback of
+        // run_until_complete, then the awaiter.
+        if core.main_task.get() == Some(key) {
+            core.ready.borrow_mut().push(Runnable::Stop);
+        }
+        if let Some(joiner) = task.header().joiner.take() {
+            joiner.wake();
+        }
+    }
+}
