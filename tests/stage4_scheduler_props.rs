@@ -20,16 +20,15 @@
 
 mod common;
 
-use common::cpython::{Run, VIRTUAL_LOOP_PY, parse_python_runs, run_python, stamp};
+use common::cpython::{Run, run_on_cpython, stamp, text};
 
-use common::{Op, Script, say, spawn_op};
+use common::{Op, Script, all_tasks, config, render, say, sleep_ms, spawn_op};
 use proptest::prelude::*;
 use proptest::strategy::ValueTree;
 use proptest::test_runner::TestRunner;
 use rondo::{EventLoop, Transcript};
 use std::cmp::Reverse;
 use std::collections::{BinaryHeap, HashMap, VecDeque};
-use std::fmt::Write as _;
 
 // ---------------------------------------------------------------------------
 // Programs
@@ -48,16 +47,6 @@ enum Gen {
     /// Await one of the children spawned so far and not awaited yet (picked
     /// modulo their number); dropped if there is none.
     Await(usize),
-}
-
-/// Sleep durations in ms: many zeros (a pass through the ready queue) and
-/// round values (equal deadlines, so timer ties are exercised), the rest anywhere.
-fn sleep_ms() -> impl Strategy<Value = u64> {
-    prop_oneof![
-        2 => Just(0u64),
-        3 => prop::sample::select(vec![250u64, 500, 1000, 3000]),
-        2 => 0..=3000u64,
-    ]
 }
 
 /// The ops of a task `levels` spawn levels above the deepest: at level 0
@@ -129,40 +118,6 @@ fn build_task(name: &str, gens: &[Gen], await_all: bool, count: &mut usize) -> V
     ops
 }
 
-/// A compact, readable form of a program, for failure messages.
-fn render(ops: &[Op]) -> String {
-    let mut s = String::from("[");
-    for (i, op) in ops.iter().enumerate() {
-        if i > 0 {
-            s.push_str(", ");
-        }
-        match op {
-            Op::Say(text) => write!(s, "say {text:?}").unwrap(),
-            Op::SleepMs(ms) => write!(s, "sleep {ms}").unwrap(),
-            Op::Yield => s.push_str("yield"),
-            Op::Spawn(name, child) => write!(s, "spawn {name} {}", render(child)).unwrap(),
-            Op::Await(n) => write!(s, "await {n}").unwrap(),
-        }
-    }
-    s.push(']');
-    s
-}
-
-/// `(name, ops)` of every task of the program, main first, in spawn-op order.
-fn all_tasks(main: &[Op]) -> Vec<(String, Vec<Op>)> {
-    fn walk(name: &str, ops: &[Op], out: &mut Vec<(String, Vec<Op>)>) {
-        out.push((name.to_string(), ops.to_vec()));
-        for op in ops {
-            if let Op::Spawn(child, child_ops) = op {
-                walk(child, child_ops, out);
-            }
-        }
-    }
-    let mut out = vec![];
-    walk("main", main, &mut out);
-    out
-}
-
 /// `(name, ops)` of the children a task spawns, in spawn order.
 fn children(ops: &[Op]) -> Vec<(&str, &[Op])> {
     ops.iter()
@@ -202,6 +157,7 @@ fn critical_path(ops: &[Op], start: u64) -> u64 {
             Op::Spawn(_, child) => child_ends.push(critical_path(child, t)),
             Op::Await(n) => t = t.max(child_ends[*n]),
             Op::Say(_) | Op::Yield => {}
+            other => unreachable!("not a stage-4 op: {other:?}"),
         }
     }
     t
@@ -327,6 +283,9 @@ impl Model {
                         return;
                     }
                 }
+                // Gather, promises and cancellation are modelled by
+                // `stage5_6_scheduler_props.rs`; this file never generates them.
+                other => unreachable!("not a stage-4 op: {other:?}"),
             }
         }
         // Finished: done-callbacks are scheduled with call_soon, in the order
@@ -355,11 +314,6 @@ fn run_rondo(main: &[Op]) -> Run {
     let iterations = ev.iterations();
     ev.cancel_all(); // what `run` does: the pending tasks are dropped
     Run { trace: out.stamped(), end_ms: end.as_millis() as u64, iterations }
-}
-
-/// The text of a stamped line ("1.000 T3 start" → "T3 start").
-fn text(line: &str) -> &str {
-    line.split_once(' ').map_or(line, |(_, text)| text)
 }
 
 // ---------------------------------------------------------------------------
@@ -418,11 +372,6 @@ fn check_children_start_in_spawn_order(main: &[Op], trace: &[String]) -> Result<
         );
     }
     Ok(())
-}
-
-fn config(cases: u32) -> ProptestConfig {
-    // No regression files: failures print the program (`render`) instead.
-    ProptestConfig { cases, failure_persistence: None, ..ProptestConfig::default() }
 }
 
 proptest! {
@@ -588,48 +537,6 @@ fn the_model_reproduces_traces_checked_on_cpython() {
     }
 }
 
-/// Python source running `programs` one after the other, each on a fresh
-/// asyncio loop whose clock is virtual and counts integer milliseconds (so
-/// deadlines are exact, as in rondo and the model). Prints each program's
-/// trace, then `#end <ms> <iterations>`.
-///
-/// Deviation made on purpose: asyncio orders timers with equal deadlines by
-/// heap position (unspecified); rondo and the model order them FIFO. The
-/// script's loop uses a timer handle ordered by `(when, sequence)`, so the
-/// comparison tests everything else exactly.
-fn python_script(programs: &[Vec<Op>]) -> String {
-    let mut py = format!("{VIRTUAL_LOOP_PY}{PYTHON_PRELUDE}");
-    let mut mains = vec![];
-    for (p, main) in programs.iter().enumerate() {
-        let mut next = 0;
-        let f = python_task(p, main, &mut next, &mut py);
-        mains.push(f);
-    }
-    writeln!(py, "for main in [{}]:\n    run(main)", mains.join(", ")).unwrap();
-    py
-}
-
-/// Emits `async def` for a task (children first) and returns its function name.
-fn python_task(p: usize, ops: &[Op], next: &mut usize, py: &mut String) -> String {
-    let f = format!("p{p}_t{next}");
-    *next += 1;
-    let mut body = String::from("    ch = []\n");
-    for op in ops {
-        match op {
-            Op::Say(text) => writeln!(body, "    say({text:?})").unwrap(),
-            Op::SleepMs(ms) => writeln!(body, "    await asyncio.sleep({ms})").unwrap(),
-            Op::Yield => body.push_str("    await asyncio.sleep(0)\n"),
-            Op::Spawn(name, child) => {
-                let g = python_task(p, child, next, py);
-                writeln!(body, "    ch.append(asyncio.create_task({g}(), name={name:?}))").unwrap();
-            }
-            Op::Await(n) => writeln!(body, "    await ch[{n}]").unwrap(),
-        }
-    }
-    writeln!(py, "async def {f}():\n{body}").unwrap();
-    f
-}
-
 /// `say` and `run` (asyncio.run) for the shared virtual-clock loop, `VIRTUAL_LOOP_PY`.
 const PYTHON_PRELUDE: &str = r##"
 def say(text):
@@ -666,12 +573,10 @@ fn the_model_matches_cpython_asyncio() {
         let gens = gen_main().new_tree(&mut runner).expect("a program").current();
         programs.push(build(&gens, i % 4 == 0));
     }
-    let Some(stdout) = run_python(&python_script(&programs)) else {
+    let Some(runs) = run_on_cpython(PYTHON_PRELUDE, &programs) else {
         println!("skipped: python3 not found");
         return;
     };
-    let runs = parse_python_runs(&stdout);
-    assert_eq!(runs.len(), programs.len(), "python output:\n{stdout}");
     for (main, python) in programs.iter().zip(runs) {
         let model = Model::run(main);
         assert_eq!(model, python, "model vs CPython; program: {}", render(main));

@@ -2,7 +2,7 @@
 //!
 //! The stage-4 proptest (`stage4_scheduler_props.rs`) checks spawn, sleep,
 //! yield and await. This file adds stage 5's `gather` and `Promise` and stage
-//! 6's `Task::cancel`: random programs of `XScript`s run on rondo's
+//! 6's `Task::cancel`: random programs of `Script`s run on rondo's
 //! `EventLoop::new_virtual()` and on `Model`, a simulator written here from
 //! CPython 3.11's `asyncio` sources (it never calls rondo):
 //!
@@ -43,16 +43,15 @@
 
 mod common;
 
-use common::cpython::{Run, VIRTUAL_LOOP_PY, parse_python_runs, run_python, stamp};
+use common::cpython::{Run, run_on_cpython, stamp, text};
 
-use common::{XOp, XScript};
+use common::{Op, Script, all_tasks, config, render, say, sleep_ms, spawn_op};
 use proptest::prelude::*;
 use proptest::strategy::ValueTree;
 use proptest::test_runner::TestRunner;
 use rondo::{EventLoop, Transcript};
 use std::cmp::Reverse;
 use std::collections::{BinaryHeap, HashMap, HashSet, VecDeque};
-use std::fmt::Write as _;
 
 // ---------------------------------------------------------------------------
 // Programs
@@ -77,39 +76,22 @@ enum Gen {
     /// Cancel one of the children spawned so far and not awaited yet, after
     /// these ops (yields or a sleep, or none), so that the cancellation finds
     /// children at every stage.
-    Cancel(usize, Vec<XOp>),
+    Cancel(usize, Vec<Op>),
     Gather(Vec<Vec<Gen>>),
     SetPromise(usize),
     AwaitPromise(usize),
-}
-
-fn say(text: &str) -> XOp {
-    XOp::Say(text.to_string())
-}
-
-fn spawn(name: &str, ops: Vec<XOp>) -> XOp {
-    XOp::Spawn(name.to_string(), ops)
-}
-
-/// Sleep durations in ms: many zeros, round values (timer ties), the rest anywhere.
-fn sleep_ms() -> impl Strategy<Value = u64> {
-    prop_oneof![
-        2 => Just(0u64),
-        3 => prop::sample::select(vec![250u64, 500, 1000, 3000]),
-        2 => 0..=3000u64,
-    ]
 }
 
 /// What a task does before it cancels a child: nothing (the child has not
 /// started, or is where it was when the parent took back the loop), 1–3
 /// yields (the child is a step or two further), or a sleep (often a round
 /// value, tying with the child's own sleeps).
-fn cancel_delay() -> impl Strategy<Value = Vec<XOp>> {
+fn cancel_delay() -> impl Strategy<Value = Vec<Op>> {
     prop_oneof![
         1 => Just(vec![]),
-        2 => (1..=3usize).prop_map(|n| vec![XOp::Yield; n]),
-        1 => prop::sample::select(vec![250u64, 500, 1000]).prop_map(|ms| vec![XOp::SleepMs(ms)]),
-        1 => (1..=1000u64).prop_map(|ms| vec![XOp::SleepMs(ms)]),
+        2 => (1..=3usize).prop_map(|n| vec![Op::Yield; n]),
+        1 => prop::sample::select(vec![250u64, 500, 1000]).prop_map(|ms| vec![Op::SleepMs(ms)]),
+        1 => (1..=1000u64).prop_map(|ms| vec![Op::SleepMs(ms)]),
     ]
 }
 
@@ -151,28 +133,28 @@ fn gen_main() -> impl Strategy<Value = (Vec<Gen>, Vec<u64>)> {
 /// has not awaited yet. Then the restrictions of the module docs are applied;
 /// a promise no task of the tree may set gets a setter task of its own,
 /// spawned by main as it starts, which sleeps `setter_ms[k]` and sets it.
-fn build((main, setter_ms): &(Vec<Gen>, Vec<u64>), await_all: bool) -> Vec<XOp> {
+fn build((main, setter_ms): &(Vec<Gen>, Vec<u64>), await_all: bool) -> Vec<Op> {
     let mut count = 1;
     let mut ops = build_task("main", main, await_all, &mut count);
     restrict_cancellable(&mut ops, false);
     let mut set = [false; PROMISES];
     keep_safe_setters(&mut ops, true, &mut set);
-    let mut prologue: Vec<XOp> = (0..PROMISES).map(XOp::NewPromise).collect();
+    let mut prologue: Vec<Op> = (0..PROMISES).map(Op::NewPromise).collect();
     for k in (0..PROMISES).filter(|&k| !set[k]) {
         let name = format!("T{count}");
         count += 1;
         let setter = vec![
             say(&format!("{name} start")),
-            XOp::SleepMs(setter_ms[k]),
-            XOp::SetPromise(k),
+            Op::SleepMs(setter_ms[k]),
+            Op::SetPromise(k),
             say(&format!("{name} end")),
         ];
-        prologue.push(spawn(&name, setter));
+        prologue.push(spawn_op(&name, setter));
     }
     // Right after "main start": main's other children come after the setters.
     let setters = prologue.len() - PROMISES;
     for op in &mut ops {
-        if let XOp::Await(n) | XOp::AwaitOrCancelled(n, _) | XOp::Cancel(n) = op {
+        if let Op::Await(n) | Op::AwaitOrCancelled(n, _) | Op::Cancel(n) = op {
             *n += setters;
         }
     }
@@ -180,10 +162,10 @@ fn build((main, setter_ms): &(Vec<Gen>, Vec<u64>), await_all: bool) -> Vec<XOp> 
     ops
 }
 
-fn build_task(name: &str, gens: &[Gen], await_all: bool, count: &mut usize) -> Vec<XOp> {
+fn build_task(name: &str, gens: &[Gen], await_all: bool, count: &mut usize) -> Vec<Op> {
     let mut ops = vec![say(&format!("{name} start"))];
     if name != "main" {
-        ops.push(XOp::OnCancel(format!("{name} cancelled")));
+        ops.push(Op::OnCancel(format!("{name} cancelled")));
     }
     let mut names: Vec<String> = vec![];
     let mut not_awaited: Vec<usize> = vec![];
@@ -195,9 +177,9 @@ fn build_task(name: &str, gens: &[Gen], await_all: bool, count: &mut usize) -> V
     };
     let await_op = |n: usize, names: &[String], cancelled: &HashSet<usize>| {
         if cancelled.contains(&n) {
-            XOp::AwaitOrCancelled(n, format!("{name} saw {} cancelled", names[n]))
+            Op::AwaitOrCancelled(n, format!("{name} saw {} cancelled", names[n]))
         } else {
-            XOp::Await(n)
+            Op::Await(n)
         }
     };
     for g in gens {
@@ -206,13 +188,13 @@ fn build_task(name: &str, gens: &[Gen], await_all: bool, count: &mut usize) -> V
                 says += 1;
                 ops.push(say(&format!("{name} say {says}")));
             }
-            Gen::Sleep(ms) => ops.push(XOp::SleepMs(*ms)),
-            Gen::Yield => ops.push(XOp::Yield),
+            Gen::Sleep(ms) => ops.push(Op::SleepMs(*ms)),
+            Gen::Yield => ops.push(Op::Yield),
             Gen::Spawn(_) if *count >= MAX_TASKS => {}
             Gen::Spawn(child) => {
                 let child_name = child_name(count);
                 let child_ops = build_task(&child_name, child, await_all, count);
-                ops.push(spawn(&child_name, child_ops));
+                ops.push(spawn_op(&child_name, child_ops));
                 not_awaited.push(names.len());
                 names.push(child_name);
             }
@@ -225,7 +207,7 @@ fn build_task(name: &str, gens: &[Gen], await_all: bool, count: &mut usize) -> V
                 ops.extend(pause.iter().cloned());
                 let n = not_awaited[k % not_awaited.len()];
                 cancelled.insert(n);
-                ops.push(XOp::Cancel(n));
+                ops.push(Op::Cancel(n));
             }
             Gen::Gather(children) => {
                 let mut kids = vec![];
@@ -237,10 +219,10 @@ fn build_task(name: &str, gens: &[Gen], await_all: bool, count: &mut usize) -> V
                     let child_ops = build_task(&child_name, child, await_all, count);
                     kids.push((child_name, child_ops));
                 }
-                ops.push(XOp::Gather(kids));
+                ops.push(Op::Gather(kids));
             }
-            Gen::SetPromise(k) => ops.push(XOp::SetPromise(*k)),
-            Gen::AwaitPromise(k) => ops.push(XOp::AwaitPromise(*k)),
+            Gen::SetPromise(k) => ops.push(Op::SetPromise(*k)),
+            Gen::AwaitPromise(k) => ops.push(Op::AwaitPromise(*k)),
         }
     }
     if await_all {
@@ -253,20 +235,20 @@ fn build_task(name: &str, gens: &[Gen], await_all: bool, count: &mut usize) -> V
 }
 
 /// Does this op make the task wait for another task or a promise?
-fn waits(op: &XOp) -> bool {
-    matches!(op, XOp::Await(_) | XOp::AwaitOrCancelled(..) | XOp::Gather(_) | XOp::AwaitPromise(_))
+fn waits(op: &Op) -> bool {
+    matches!(op, Op::Await(_) | Op::AwaitOrCancelled(..) | Op::Gather(_) | Op::AwaitPromise(_))
 }
 
 /// Indices of the children this task cancels, and of those it awaits.
-fn cancelled_and_awaited(ops: &[XOp]) -> (HashSet<usize>, HashSet<usize>) {
+fn cancelled_and_awaited(ops: &[Op]) -> (HashSet<usize>, HashSet<usize>) {
     let mut cancelled = HashSet::new();
     let mut awaited = HashSet::new();
     for op in ops {
         match op {
-            XOp::Cancel(n) => {
+            Op::Cancel(n) => {
                 cancelled.insert(*n);
             }
-            XOp::Await(n) | XOp::AwaitOrCancelled(n, _) => {
+            Op::Await(n) | Op::AwaitOrCancelled(n, _) => {
                 awaited.insert(*n);
             }
             _ => {}
@@ -279,20 +261,20 @@ fn cancelled_and_awaited(ops: &[XOp]) -> (HashSet<usize>, HashSet<usize>) {
 /// a task that may be (asyncio passes the cancellation down). Such a task
 /// must not wait on a promise or a gather (rondo differs there on purpose),
 /// nor set a promise (it could be cancelled first).
-fn restrict_cancellable(ops: &mut Vec<XOp>, cancellable: bool) {
+fn restrict_cancellable(ops: &mut Vec<Op>, cancellable: bool) {
     if cancellable {
-        ops.retain(|op| !matches!(op, XOp::AwaitPromise(_) | XOp::SetPromise(_) | XOp::Gather(_)));
+        ops.retain(|op| !matches!(op, Op::AwaitPromise(_) | Op::SetPromise(_) | Op::Gather(_)));
     }
     let (cancelled, awaited) = cancelled_and_awaited(ops);
     let mut n = 0;
     for op in ops.iter_mut() {
         match op {
-            XOp::Spawn(_, child) => {
+            Op::Spawn(_, child) => {
                 restrict_cancellable(child, cancelled.contains(&n) || (cancellable && awaited.contains(&n)));
                 n += 1;
             }
             // Not awaited through a `Task`, never a `Cancel` target.
-            XOp::Gather(children) => children.iter_mut().for_each(|(_, c)| restrict_cancellable(c, false)),
+            Op::Gather(children) => children.iter_mut().for_each(|(_, c)| restrict_cancellable(c, false)),
             _ => {}
         }
     }
@@ -301,19 +283,19 @@ fn restrict_cancellable(ops: &mut Vec<XOp>, cancellable: bool) {
 /// Keeps a `SetPromise` only where it is sure to run unless main finishes
 /// first (`safe`: the task cannot be cancelled, and neither it nor its
 /// ancestors waited before getting there), and only the first for each promise.
-fn keep_safe_setters(ops: &mut Vec<XOp>, safe: bool, set: &mut [bool; PROMISES]) {
+fn keep_safe_setters(ops: &mut Vec<Op>, safe: bool, set: &mut [bool; PROMISES]) {
     let (cancelled, _) = cancelled_and_awaited(ops);
     let mut waited = false;
     let mut n = 0;
     ops.retain_mut(|op| {
         let keep = match op {
-            XOp::SetPromise(k) => safe && !waited && !std::mem::replace(&mut set[*k], true),
-            XOp::Spawn(_, child) => {
+            Op::SetPromise(k) => safe && !waited && !std::mem::replace(&mut set[*k], true),
+            Op::Spawn(_, child) => {
                 keep_safe_setters(child, safe && !waited && !cancelled.contains(&n), set);
                 n += 1;
                 true
             }
-            XOp::Gather(children) => {
+            Op::Gather(children) => {
                 children.iter_mut().for_each(|(_, c)| keep_safe_setters(c, safe && !waited, set));
                 true
             }
@@ -324,63 +306,11 @@ fn keep_safe_setters(ops: &mut Vec<XOp>, safe: bool, set: &mut [bool; PROMISES])
     });
 }
 
-/// A compact, readable form of a program, for failure messages.
-fn render(ops: &[XOp]) -> String {
-    let mut s = String::from("[");
-    for (i, op) in ops.iter().enumerate() {
-        if i > 0 {
-            s.push_str(", ");
-        }
-        match op {
-            XOp::Say(text) => write!(s, "say {text:?}").unwrap(),
-            XOp::SleepMs(ms) => write!(s, "sleep {ms}").unwrap(),
-            XOp::Yield => s.push_str("yield"),
-            XOp::Spawn(name, child) => write!(s, "spawn {name} {}", render(child)).unwrap(),
-            XOp::Await(n) => write!(s, "await {n}").unwrap(),
-            XOp::AwaitOrCancelled(n, _) => write!(s, "await-or-cancelled {n}").unwrap(),
-            XOp::Cancel(n) => write!(s, "cancel {n}").unwrap(),
-            XOp::Gather(children) => {
-                s.push_str("gather(");
-                for (i, (name, child)) in children.iter().enumerate() {
-                    if i > 0 {
-                        s.push_str(", ");
-                    }
-                    write!(s, "{name} {}", render(child)).unwrap();
-                }
-                s.push(')');
-            }
-            XOp::NewPromise(k) => write!(s, "new-promise {k}").unwrap(),
-            XOp::SetPromise(k) => write!(s, "set {k}").unwrap(),
-            XOp::AwaitPromise(k) => write!(s, "await-promise {k}").unwrap(),
-            XOp::OnCancel(_) => s.push_str("on-cancel"),
-        }
-    }
-    s.push(']');
-    s
-}
-
-/// `(name, ops)` of every task of the program, main first.
-fn all_tasks(main: &[XOp]) -> Vec<(String, Vec<XOp>)> {
-    fn walk(name: &str, ops: &[XOp], out: &mut Vec<(String, Vec<XOp>)>) {
-        out.push((name.to_string(), ops.to_vec()));
-        for op in ops {
-            match op {
-                XOp::Spawn(child, child_ops) => walk(child, child_ops, out),
-                XOp::Gather(children) => children.iter().for_each(|(c, ops)| walk(c, ops, out)),
-                _ => {}
-            }
-        }
-    }
-    let mut out = vec![];
-    walk("main", main, &mut out);
-    out
-}
-
 /// Names of the children a task spawns with `Spawn`, in spawn order.
-fn spawned(ops: &[XOp]) -> Vec<&str> {
+fn spawned(ops: &[Op]) -> Vec<&str> {
     ops.iter()
         .filter_map(|op| match op {
-            XOp::Spawn(name, _) => Some(name.as_str()),
+            Op::Spawn(name, _) => Some(name.as_str()),
             _ => None,
         })
         .collect()
@@ -422,7 +352,7 @@ enum State {
 }
 
 struct ModelTask {
-    ops: Vec<XOp>,
+    ops: Vec<Op>,
     pc: usize,
     children: Vec<usize>,
     state: State,
@@ -490,7 +420,7 @@ struct Model {
 impl Model {
     /// Runs `main` as `run_until_complete` does; what pending tasks say when
     /// they are cancelled after the loop stopped is not part of the trace.
-    fn run(main: &[XOp]) -> (Run, Coverage) {
+    fn run(main: &[Op]) -> (Run, Coverage) {
         let mut m = Model {
             now: 0,
             ready: VecDeque::new(),
@@ -556,7 +486,7 @@ impl Model {
     }
 
     /// `create_task`: the first step is scheduled with `call_soon`.
-    fn spawn(&mut self, ops: Vec<XOp>) -> usize {
+    fn spawn(&mut self, ops: Vec<Op>) -> usize {
         self.tasks.push(ModelTask {
             ops,
             pc: 0,
@@ -593,7 +523,7 @@ impl Model {
         match t.state {
             // Its step is queued: `_must_cancel` makes that step throw.
             State::Queued if t.pc == 0 => self.coverage.cancel_not_started += 1,
-            State::Queued if matches!(t.ops[t.pc - 1], XOp::Yield | XOp::SleepMs(0)) => {
+            State::Queued if matches!(t.ops[t.pc - 1], Op::Yield | Op::SleepMs(0)) => {
                 self.coverage.cancel_yielding += 1
             }
             State::Queued => self.coverage.cancel_woken += 1,
@@ -632,24 +562,24 @@ impl Model {
             let Some(op) = t.ops.get(t.pc).cloned() else { break };
             t.pc += 1;
             match op {
-                XOp::Say(text) => self.say(&text),
-                XOp::OnCancel(text) => self.tasks[task].cleanup = Some(text),
+                Op::Say(text) => self.say(&text),
+                Op::OnCancel(text) => self.tasks[task].cleanup = Some(text),
                 // `sleep(0)` is a bare `yield`: the step is re-queued at the tail.
-                XOp::Yield | XOp::SleepMs(0) => return self.wake(task),
-                XOp::SleepMs(ms) => {
+                Op::Yield | Op::SleepMs(0) => return self.wake(task),
+                Op::SleepMs(ms) => {
                     let seq = self.next_seq;
                     self.next_seq += 1;
                     self.timers.push(Reverse((self.now + ms, seq, task)));
                     self.tasks[task].state = State::Sleeping(seq);
                     return;
                 }
-                XOp::Spawn(_, ops) => {
+                Op::Spawn(_, ops) => {
                     let child = self.spawn(ops);
                     self.tasks[task].children.push(child);
                 }
-                XOp::Await(n) | XOp::AwaitOrCancelled(n, _) => {
+                Op::Await(n) | Op::AwaitOrCancelled(n, _) => {
                     let saw = match op {
-                        XOp::AwaitOrCancelled(_, text) => Some(text),
+                        Op::AwaitOrCancelled(_, text) => Some(text),
                         _ => None,
                     };
                     let child = self.tasks[task].children[n];
@@ -664,12 +594,12 @@ impl Model {
                         return;
                     }
                 }
-                XOp::Cancel(n) => {
+                Op::Cancel(n) => {
                     let child = self.tasks[task].children[n];
                     self.cancel(child);
                 }
-                XOp::Gather(children) if children.is_empty() => {} // a done future: no pause
-                XOp::Gather(children) => {
+                Op::Gather(children) if children.is_empty() => {} // a done future: no pause
+                Op::Gather(children) => {
                     let g = self.gathers.len();
                     self.gathers.push(ModelGather { owner: task, left: children.len() });
                     for (_, ops) in children {
@@ -680,11 +610,11 @@ impl Model {
                     self.tasks[task].state = State::Gather(g);
                     return;
                 }
-                XOp::NewPromise(k) => {
+                Op::NewPromise(k) => {
                     let old = self.promises.insert(k, ModelPromise::default());
                     assert!(old.is_none(), "model: promise {k} made twice");
                 }
-                XOp::SetPromise(k) => {
+                Op::SetPromise(k) => {
                     if task != 0 {
                         self.coverage.set_by_tasks += 1;
                     }
@@ -696,7 +626,7 @@ impl Model {
                         self.wake(waiter);
                     }
                 }
-                XOp::AwaitPromise(k) => {
+                Op::AwaitPromise(k) => {
                     let promise = self.promises.get_mut(&k).expect("model: promise made");
                     if !promise.done {
                         promise.waiters.push(task);
@@ -747,10 +677,10 @@ impl Model {
 // rondo
 // ---------------------------------------------------------------------------
 
-fn run_rondo(main: &[XOp]) -> Run {
+fn run_rondo(main: &[Op]) -> Run {
     let out = Transcript::new();
     let ev = EventLoop::new_virtual();
-    if let Err(error) = ev.run_until_complete(XScript::new(&out, main.to_vec())) {
+    if let Err(error) = ev.run_until_complete(Script::new(&out, main.to_vec())) {
         panic!("rondo: the program did not complete: {error}\nprogram: {}", render(main));
     }
     // Before `cancel_all`, whose drops say the pending tasks' clean-up lines.
@@ -762,11 +692,6 @@ fn run_rondo(main: &[XOp]) -> Run {
     Run { trace, end_ms: end.as_millis() as u64, iterations }
 }
 
-/// The text of a stamped line ("1.000 T3 start" → "T3 start").
-fn text(line: &str) -> &str {
-    line.split_once(' ').map_or(line, |(_, text)| text)
-}
-
 // ---------------------------------------------------------------------------
 // Trace properties (on rondo's trace)
 // ---------------------------------------------------------------------------
@@ -774,7 +699,7 @@ fn text(line: &str) -> &str {
 /// Each task's lines follow its program: its `Say` lines in order, as a
 /// prefix, with "saw ... cancelled" lines optional; the clean-up line, if
 /// any, last — and never together with "end".
-fn check_task_lines(main: &[XOp], trace: &[String]) -> Result<(), TestCaseError> {
+fn check_task_lines(main: &[Op], trace: &[String]) -> Result<(), TestCaseError> {
     let mut said: HashMap<&str, Vec<&str>> = HashMap::new();
     for line in trace {
         let text = text(line);
@@ -793,8 +718,8 @@ fn check_task_lines(main: &[XOp], trace: &[String]) -> Result<(), TestCaseError>
         let mut matched = 0;
         for op in &ops {
             let (line, optional) = match op {
-                XOp::Say(text) => (text, false),
-                XOp::AwaitOrCancelled(_, text) => (text, true),
+                Op::Say(text) => (text, false),
+                Op::AwaitOrCancelled(_, text) => (text, true),
                 _ => continue,
             };
             if matched == got.len() {
@@ -815,7 +740,7 @@ fn check_task_lines(main: &[XOp], trace: &[String]) -> Result<(), TestCaseError>
 /// Every task awaited by a task that said "end" has ended exactly once before
 /// that: "end", or its clean-up line, or — cancelled before it started — its
 /// awaiter saw it cancelled. Gathered tasks and plainly awaited ones said "end".
-fn check_awaited_tasks_ended(main: &[XOp], trace: &[String]) -> Result<(), TestCaseError> {
+fn check_awaited_tasks_ended(main: &[Op], trace: &[String]) -> Result<(), TestCaseError> {
     let position = |text: &str| trace.iter().position(|l| self::text(l) == text);
     let count = |text: &str| trace.iter().filter(|l| self::text(l) == text).count();
     prop_assert_eq!(count("main end"), 1);
@@ -825,9 +750,9 @@ fn check_awaited_tasks_ended(main: &[XOp], trace: &[String]) -> Result<(), TestC
         let mut awaited: Vec<(&str, Option<&str>)> = vec![];
         for op in &ops {
             match op {
-                XOp::Await(n) => awaited.push((kids[*n], None)),
-                XOp::AwaitOrCancelled(n, saw) => awaited.push((kids[*n], Some(saw.as_str()))),
-                XOp::Gather(children) => awaited.extend(children.iter().map(|(c, _)| (c.as_str(), None))),
+                Op::Await(n) => awaited.push((kids[*n], None)),
+                Op::AwaitOrCancelled(n, saw) => awaited.push((kids[*n], Some(saw.as_str()))),
+                Op::Gather(children) => awaited.extend(children.iter().map(|(c, _)| (c.as_str(), None))),
                 _ => {}
             }
         }
@@ -859,7 +784,7 @@ fn check_awaited_tasks_ended(main: &[XOp], trace: &[String]) -> Result<(), TestC
 
 /// The children of a task that start do so in spawn order (a cancelled one
 /// may never start); so do the children of each gather.
-fn check_children_start_in_order(main: &[XOp], trace: &[String]) -> Result<(), TestCaseError> {
+fn check_children_start_in_order(main: &[Op], trace: &[String]) -> Result<(), TestCaseError> {
     let position: HashMap<&str, usize> = trace.iter().enumerate().map(|(i, l)| (text(l), i)).collect();
     let starts = |names: &mut dyn Iterator<Item = &str>| -> Vec<usize> {
         names.filter_map(|c| position.get(format!("{c} start").as_str()).copied()).collect()
@@ -867,7 +792,7 @@ fn check_children_start_in_order(main: &[XOp], trace: &[String]) -> Result<(), T
     for (parent, ops) in all_tasks(main) {
         let mut groups = vec![starts(&mut spawned(&ops).into_iter())];
         for op in &ops {
-            if let XOp::Gather(children) = op {
+            if let Op::Gather(children) = op {
                 groups.push(starts(&mut children.iter().map(|(c, _)| c.as_str())));
             }
         }
@@ -876,11 +801,6 @@ fn check_children_start_in_order(main: &[XOp], trace: &[String]) -> Result<(), T
         }
     }
     Ok(())
-}
-
-fn config(cases: u32) -> ProptestConfig {
-    // No regression files: failures print the program (`render`) instead.
-    ProptestConfig { cases, failure_persistence: None, ..ProptestConfig::default() }
 }
 
 proptest! {
@@ -975,10 +895,10 @@ impl Coverage {
 
 /// `Y`: says Y1..Yn with a `sleep(0)` after each, after sleeping `start` ms if
 /// that is not 0 — the ticking task of `stage5_combinators.rs`.
-fn ticking(n: usize, start: u64) -> Vec<XOp> {
-    let mut ops = if start > 0 { vec![XOp::SleepMs(start)] } else { vec![] };
+fn ticking(n: usize, start: u64) -> Vec<Op> {
+    let mut ops = if start > 0 { vec![Op::SleepMs(start)] } else { vec![] };
     for i in 1..=n {
-        ops.extend([say(&format!("Y{i}")), XOp::Yield]);
+        ops.extend([say(&format!("Y{i}")), Op::Yield]);
     }
     ops
 }
@@ -987,18 +907,18 @@ fn ticking(n: usize, start: u64) -> Vec<XOp> {
 /// loop of `PYTHON_PRELUDE`): the first four are twins of tests in
 /// `stage5_combinators.rs` and `stage6_failure.rs`, the others were run on
 /// CPython 3.11.7 for this file. They are also in the CPython batch below.
-fn cpython_checked_cases() -> Vec<(Vec<XOp>, Vec<&'static str>)> {
+fn cpython_checked_cases() -> Vec<(Vec<Op>, Vec<&'static str>)> {
     vec![
         (
             // gather: the awaiter resumes two iterations after the last child.
             vec![
-                spawn("Y", ticking(6, 0)),
-                XOp::Gather(vec![
+                spawn_op("Y", ticking(6, 0)),
+                Op::Gather(vec![
                     ("A".into(), vec![say("A done")]),
-                    ("B".into(), vec![XOp::Yield, say("B done")]),
+                    ("B".into(), vec![Op::Yield, say("B done")]),
                 ]),
                 say("main after gather"),
-                XOp::Await(0),
+                Op::Await(0),
             ],
             vec![
                 "0.000 Y1",
@@ -1015,14 +935,14 @@ fn cpython_checked_cases() -> Vec<(Vec<XOp>, Vec<&'static str>)> {
         (
             // Seed 002: bar resolves the future foo awaits.
             vec![
-                XOp::NewPromise(0),
-                spawn("Y", ticking(5, 2000)),
-                XOp::Gather(vec![
+                Op::NewPromise(0),
+                spawn_op("Y", ticking(5, 2000)),
+                Op::Gather(vec![
                     (
                         "foo".into(),
                         vec![
                             say("foo will await the future"),
-                            XOp::AwaitPromise(0),
+                            Op::AwaitPromise(0),
                             say("Future result : future is resolved"),
                             say("Is future is done? True"),
                         ],
@@ -1031,9 +951,9 @@ fn cpython_checked_cases() -> Vec<(Vec<XOp>, Vec<&'static str>)> {
                         "bar".into(),
                         vec![
                             say("bar will sleep for 2 seconds"),
-                            XOp::SleepMs(2000),
+                            Op::SleepMs(2000),
                             say("bar resolving the future"),
-                            XOp::SetPromise(0),
+                            Op::SetPromise(0),
                         ],
                     ),
                 ]),
@@ -1057,14 +977,14 @@ fn cpython_checked_cases() -> Vec<(Vec<XOp>, Vec<&'static str>)> {
             // Cancelling a sleeping task: its clean-up one iteration later,
             // its awaiter sees the cancellation one more later.
             vec![
-                spawn("Y", ticking(5, 0)),
-                spawn("T", vec![XOp::OnCancel("sleeper cleanup".into()), XOp::SleepMs(10_000)]),
-                XOp::Yield,
-                XOp::Cancel(1),
+                spawn_op("Y", ticking(5, 0)),
+                spawn_op("T", vec![Op::OnCancel("sleeper cleanup".into()), Op::SleepMs(10_000)]),
+                Op::Yield,
+                Op::Cancel(1),
                 say("cancel requested"),
-                XOp::AwaitOrCancelled(1, "main saw cancelled".into()),
+                Op::AwaitOrCancelled(1, "main saw cancelled".into()),
                 say("cancelled=True"),
-                XOp::Await(0),
+                Op::Await(0),
             ],
             vec![
                 "0.000 Y1",
@@ -1081,17 +1001,17 @@ fn cpython_checked_cases() -> Vec<(Vec<XOp>, Vec<&'static str>)> {
         (
             // Cancelling a task that awaits another: the awaited one first.
             vec![
-                spawn(
+                spawn_op(
                     "outer",
                     vec![
-                        XOp::OnCancel("outer cleanup".into()),
-                        spawn("inner", vec![XOp::OnCancel("inner cleanup".into()), XOp::SleepMs(10_000)]),
-                        XOp::Await(0),
+                        Op::OnCancel("outer cleanup".into()),
+                        spawn_op("inner", vec![Op::OnCancel("inner cleanup".into()), Op::SleepMs(10_000)]),
+                        Op::Await(0),
                     ],
                 ),
-                XOp::SleepMs(1000),
-                XOp::Cancel(0),
-                XOp::SleepMs(1000),
+                Op::SleepMs(1000),
+                Op::Cancel(0),
+                Op::SleepMs(1000),
                 say("outer cancelled=true"),
             ],
             vec!["1.000 inner cleanup", "1.000 outer cleanup", "2.000 outer cancelled=true"],
@@ -1101,10 +1021,10 @@ fn cpython_checked_cases() -> Vec<(Vec<XOp>, Vec<&'static str>)> {
             // clean-up; the awaiter sees the cancellation without pausing
             // more than the child's first step takes.
             vec![
-                spawn("T", vec![XOp::OnCancel("T cleanup".into()), say("T runs")]),
-                XOp::Cancel(0),
+                spawn_op("T", vec![Op::OnCancel("T cleanup".into()), say("T runs")]),
+                Op::Cancel(0),
                 say("cancel requested"),
-                XOp::AwaitOrCancelled(0, "main saw T cancelled".into()),
+                Op::AwaitOrCancelled(0, "main saw T cancelled".into()),
                 say("main end"),
             ],
             vec!["0.000 cancel requested", "0.000 main saw T cancelled", "0.000 main end"],
@@ -1112,13 +1032,13 @@ fn cpython_checked_cases() -> Vec<(Vec<XOp>, Vec<&'static str>)> {
         (
             // Cancelling a yielding task: it ends at the step it had queued.
             vec![
-                spawn("Y", ticking(4, 0)),
-                spawn("T", vec![XOp::OnCancel("T cleanup".into()), say("T 1"), XOp::Yield, say("T 2")]),
-                XOp::Yield,
-                XOp::Cancel(1),
+                spawn_op("Y", ticking(4, 0)),
+                spawn_op("T", vec![Op::OnCancel("T cleanup".into()), say("T 1"), Op::Yield, say("T 2")]),
+                Op::Yield,
+                Op::Cancel(1),
                 say("cancel requested"),
-                XOp::AwaitOrCancelled(1, "main saw T cancelled".into()),
-                XOp::Await(0),
+                Op::AwaitOrCancelled(1, "main saw T cancelled".into()),
+                Op::Await(0),
             ],
             vec![
                 "0.000 Y1",
@@ -1135,29 +1055,29 @@ fn cpython_checked_cases() -> Vec<(Vec<XOp>, Vec<&'static str>)> {
             // A chain of three, its last task yielding: clean-ups innermost
             // first, one iteration apart; a ticking task shows the hops.
             vec![
-                spawn("Y", ticking(6, 0)),
-                spawn(
+                spawn_op("Y", ticking(6, 0)),
+                spawn_op(
                     "A",
                     vec![
-                        XOp::OnCancel("A cleanup".into()),
-                        spawn(
+                        Op::OnCancel("A cleanup".into()),
+                        spawn_op(
                             "B",
                             vec![
-                                XOp::OnCancel("B cleanup".into()),
-                                spawn("C", vec![XOp::OnCancel("C cleanup".into()), XOp::Yield, XOp::Yield]),
-                                XOp::Await(0),
+                                Op::OnCancel("B cleanup".into()),
+                                spawn_op("C", vec![Op::OnCancel("C cleanup".into()), Op::Yield, Op::Yield]),
+                                Op::Await(0),
                             ],
                         ),
-                        XOp::Await(0),
+                        Op::Await(0),
                     ],
                 ),
-                XOp::Yield,
-                XOp::Yield,
-                XOp::Yield,
-                XOp::Cancel(1),
+                Op::Yield,
+                Op::Yield,
+                Op::Yield,
+                Op::Cancel(1),
                 say("cancel requested"),
-                XOp::AwaitOrCancelled(1, "main saw A cancelled".into()),
-                XOp::Await(0),
+                Op::AwaitOrCancelled(1, "main saw A cancelled".into()),
+                Op::Await(0),
             ],
             vec![
                 "0.000 Y1",
@@ -1178,22 +1098,22 @@ fn cpython_checked_cases() -> Vec<(Vec<XOp>, Vec<&'static str>)> {
             // wakeup is queued): the cancellation lands on that step, which
             // throws CancelledError where the child's result was due.
             vec![
-                spawn("Y", ticking(4, 0)),
-                spawn(
+                spawn_op("Y", ticking(4, 0)),
+                spawn_op(
                     "A",
                     vec![
-                        XOp::OnCancel("A cleanup".into()),
-                        spawn("G", vec![say("G done")]),
-                        XOp::Await(0),
+                        Op::OnCancel("A cleanup".into()),
+                        spawn_op("G", vec![say("G done")]),
+                        Op::Await(0),
                         say("A after G"),
                     ],
                 ),
-                XOp::Yield,
-                XOp::Yield,
-                XOp::Cancel(1),
+                Op::Yield,
+                Op::Yield,
+                Op::Cancel(1),
                 say("cancel requested"),
-                XOp::AwaitOrCancelled(1, "main saw A cancelled".into()),
-                XOp::Await(0),
+                Op::AwaitOrCancelled(1, "main saw A cancelled".into()),
+                Op::Await(0),
             ],
             vec![
                 "0.000 Y1",
@@ -1210,17 +1130,17 @@ fn cpython_checked_cases() -> Vec<(Vec<XOp>, Vec<&'static str>)> {
             // Two awaiters of a promise resume in the order they started to
             // wait; awaiting it once it is resolved does not pause.
             vec![
-                XOp::NewPromise(0),
-                spawn("Y", ticking(4, 0)),
-                spawn("B", vec![XOp::Yield, XOp::AwaitPromise(0), say("B got it")]),
-                spawn("A", vec![XOp::AwaitPromise(0), say("A got it")]),
-                XOp::SleepMs(500),
-                XOp::SetPromise(0),
+                Op::NewPromise(0),
+                spawn_op("Y", ticking(4, 0)),
+                spawn_op("B", vec![Op::Yield, Op::AwaitPromise(0), say("B got it")]),
+                spawn_op("A", vec![Op::AwaitPromise(0), say("A got it")]),
+                Op::SleepMs(500),
+                Op::SetPromise(0),
                 say("set"),
-                XOp::AwaitPromise(0),
+                Op::AwaitPromise(0),
                 say("main got it at once"),
-                XOp::Await(1),
-                XOp::Await(2),
+                Op::Await(1),
+                Op::Await(2),
                 say("main end"),
             ],
             vec![
@@ -1244,67 +1164,6 @@ fn the_model_reproduces_traces_checked_on_cpython() {
     for (program, expected) in cpython_checked_cases() {
         assert_eq!(Model::run(&program).0.trace, expected, "program: {}", render(&program));
         assert_eq!(run_rondo(&program).trace, expected, "rondo; program: {}", render(&program));
-    }
-}
-
-/// Python source running `programs` one after the other, each on a fresh
-/// virtual-clock loop (see `PYTHON_PRELUDE`). Prints each program's trace,
-/// then `#end <ms> <iterations>`.
-fn python_script(programs: &[Vec<XOp>]) -> String {
-    let mut py = format!("{VIRTUAL_LOOP_PY}{PYTHON_PRELUDE}");
-    let mut mains = vec![];
-    for (p, main) in programs.iter().enumerate() {
-        let mut next = 0;
-        mains.push(python_task(p, main, &mut next, &mut py));
-    }
-    writeln!(py, "for main in [{}]:\n    run(main)", mains.join(", ")).unwrap();
-    py
-}
-
-/// Emits `async def` for a task (children first) and returns its function name.
-fn python_task(p: usize, ops: &[XOp], next: &mut usize, py: &mut String) -> String {
-    let f = format!("p{p}_t{next}");
-    *next += 1;
-    let mut body = String::from("    ch = []\n");
-    python_body(p, ops, 4, next, py, &mut body);
-    writeln!(py, "async def {f}():\n{body}").unwrap();
-    f
-}
-
-fn python_body(p: usize, ops: &[XOp], indent: usize, next: &mut usize, py: &mut String, body: &mut String) {
-    let pad = " ".repeat(indent);
-    for (i, op) in ops.iter().enumerate() {
-        match op {
-            XOp::Say(text) => writeln!(body, "{pad}say({text:?})").unwrap(),
-            XOp::SleepMs(ms) => writeln!(body, "{pad}await asyncio.sleep({ms})").unwrap(),
-            XOp::Yield => writeln!(body, "{pad}await asyncio.sleep(0)").unwrap(),
-            XOp::Spawn(name, child) => {
-                let g = python_task(p, child, next, py);
-                writeln!(body, "{pad}ch.append(asyncio.create_task({g}(), name={name:?}))").unwrap();
-            }
-            XOp::Await(n) => writeln!(body, "{pad}await ch[{n}]").unwrap(),
-            XOp::AwaitOrCancelled(n, text) => write!(
-                body,
-                "{pad}try:\n{pad}    await ch[{n}]\n{pad}except asyncio.CancelledError:\n\
-                 {pad}    if asyncio.current_task().cancelling():\n{pad}        raise\n{pad}    say({text:?})\n"
-            )
-            .unwrap(),
-            XOp::Cancel(n) => writeln!(body, "{pad}ch[{n}].cancel()").unwrap(),
-            XOp::Gather(children) => {
-                let fs: Vec<String> =
-                    children.iter().map(|(_, c)| format!("{}()", python_task(p, c, next, py))).collect();
-                writeln!(body, "{pad}await asyncio.gather({})", fs.join(", ")).unwrap();
-            }
-            XOp::NewPromise(k) => writeln!(body, "{pad}P[{k}] = asyncio.get_running_loop().create_future()").unwrap(),
-            XOp::SetPromise(k) => writeln!(body, "{pad}P[{k}].set_result(None)").unwrap(),
-            XOp::AwaitPromise(k) => writeln!(body, "{pad}await P[{k}]").unwrap(),
-            XOp::OnCancel(text) => {
-                writeln!(body, "{pad}try:\n{pad}    pass").unwrap();
-                python_body(p, &ops[i + 1..], indent + 4, next, py, body);
-                write!(body, "{pad}except asyncio.CancelledError:\n{pad}    say({text:?})\n{pad}    raise\n").unwrap();
-                return;
-            }
-        }
     }
 }
 
@@ -1348,7 +1207,7 @@ def run(main):
 fn the_model_matches_cpython_asyncio() {
     // A fixed seed: the same programs every run.
     let mut runner = TestRunner::deterministic();
-    let mut programs: Vec<Vec<XOp>> =
+    let mut programs: Vec<Vec<Op>> =
         cpython_checked_cases().into_iter().map(|(program, _)| program).collect();
     let mut batch = Coverage::default();
     programs.iter().for_each(|program| batch.add(&Model::run(program).1));
@@ -1379,12 +1238,10 @@ fn the_model_matches_cpython_asyncio() {
     for (case, n) in batch.cases() {
         assert!(n >= 2, "{case} happened only {n} times in the CPython batch: {batch:?}");
     }
-    let Some(stdout) = run_python(&python_script(&programs)) else {
+    let Some(runs) = run_on_cpython(PYTHON_PRELUDE, &programs) else {
         println!("skipped: python3 not found");
         return;
     };
-    let runs = parse_python_runs(&stdout);
-    assert_eq!(runs.len(), programs.len(), "python output:\n{stdout}");
     for (main, python) in programs.iter().zip(runs) {
         assert_eq!(Model::run(main).0, python, "model vs CPython; program: {}", render(main));
         assert_eq!(run_rondo(main), python, "rondo vs CPython; program: {}", render(main));

@@ -17,21 +17,26 @@
 //! compare --one <rondo|tokio|smol|futures|rust> <workload> <n>
 //! ```
 
-mod floor;
 mod futures_rt;
-mod measure;
 mod report;
-mod rondo_rt;
 mod smol_rt;
 mod targets;
 mod tokio_rt;
 mod workloads;
 
+// rondo's column and the instruments are `examples/bench.rs`'s own files,
+// included rather than copied: the two benchmarks cannot drift apart.
+#[path = "../../examples/bench/measure.rs"]
+mod measure;
+#[path = "../../examples/bench/workloads.rs"]
+mod rondo_rt;
+
 use std::process::Command;
 use std::time::Instant;
 
-/// The yield workload runs this many tasks, each yielding `n` times.
-pub const YIELD_TASKS: u64 = 1000;
+/// The yield workload runs this many tasks, each yielding `n` times (the
+/// same number as `examples/bench.rs`, whose constant it is).
+pub use rondo_rt::YIELD_TASKS;
 
 /// The Rust runtimes, in table order; `rondo` first, the one compared.
 pub const RUST_RUNTIMES: [&str; 4] = ["rondo", "tokio", "smol", "futures"];
@@ -41,7 +46,8 @@ pub const PY_RUNTIMES: [&str; 2] = ["asyncio", "uvloop"];
 /// One measurement in this process: its numbers, or `None` (n/a).
 fn run_one(runtime: &str, workload: &str, n: u64) -> Option<Vec<f64>> {
     if workload == "floor" {
-        return Some(vec![floor::floor(n)]);
+        // No runtime in it: one column, whichever runtime is named.
+        return Some(vec![rondo_rt::floor(n)]);
     }
     match runtime {
         "rondo" => rondo_rt::run(workload, n),

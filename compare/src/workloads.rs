@@ -2,9 +2,9 @@
 //! over a small [`LocalRuntime`] trait, and run on every `std::future`
 //! runtime (tokio, smol, futures) through its adapter module. rondo, which
 //! has its own `Coroutine` trait and no `async fn` yet, has the same shapes
-//! written by hand in `rondo_rt.rs`.
+//! written by hand in `examples/bench/workloads.rs` (module `rondo_rt` here).
 //!
-//! Every shape here mirrors `examples/bench.rs`: spawn all, measure memory
+//! Every shape here mirrors rondo's: spawn all, measure memory
 //! once every task exists, then await each handle in order; sleeps take their
 //! deadline at first poll (as rondo's and asyncio's do); a yield is a future
 //! that wakes itself and returns `Pending` once (rondo's `Yielder`,

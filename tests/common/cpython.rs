@@ -1,6 +1,10 @@
 //! Running generated programs on CPython, for the property tests that check
-//! their asyncio model against the real thing.
+//! their asyncio model against the real thing: a program of [`Op`]s becomes
+//! `async def`s for a virtual-clock asyncio loop, and what CPython prints
+//! comes back as [`Run`]s.
 
+use super::Op;
+use std::fmt::Write as _;
 use std::io::Write as _;
 use std::process::{Command, Stdio};
 
@@ -21,6 +25,11 @@ pub struct Run {
 /// A trace line: `"1.250 text"` for `ms` = 1250.
 pub fn stamp(ms: u64, text: &str) -> String {
     format!("{}.{:03} {text}", ms / 1000, ms % 1000)
+}
+
+/// The text of a stamped line ("1.000 T3 start" → "T3 start").
+pub fn text(line: &str) -> &str {
+    line.split_once(' ').map_or(line, |(_, text)| text)
 }
 
 /// The Python side of both proptest files: an asyncio loop on a virtual
@@ -68,8 +77,87 @@ class VirtualLoop(asyncio.SelectorEventLoop):
 
 "##;
 
+/// Runs `programs` on CPython (the script of [`python_script`]) and returns
+/// what each printed, in order; `None` if there is no python3.
+pub fn run_on_cpython(prelude: &str, programs: &[Vec<Op>]) -> Option<Vec<Run>> {
+    let stdout = run_python(&python_script(prelude, programs))?;
+    let runs = parse_python_runs(&stdout);
+    assert_eq!(runs.len(), programs.len(), "python output:\n{stdout}");
+    Some(runs)
+}
+
+/// Python source running `programs` one after the other, each on a fresh
+/// virtual-clock loop ([`VIRTUAL_LOOP_PY`], then the test file's `prelude`,
+/// which defines `say` and `run`). Prints each program's trace, then
+/// `#end <ms> <iterations>`.
+///
+/// Deviation made on purpose: asyncio orders timers with equal deadlines by
+/// heap position (unspecified); rondo and the models order them FIFO. The
+/// script's loop uses a timer handle ordered by `(when, sequence)`, so the
+/// comparison tests everything else exactly.
+fn python_script(prelude: &str, programs: &[Vec<Op>]) -> String {
+    let mut py = format!("{VIRTUAL_LOOP_PY}{prelude}");
+    let mut mains = vec![];
+    for (p, main) in programs.iter().enumerate() {
+        let mut next = 0;
+        mains.push(python_task(p, main, &mut next, &mut py));
+    }
+    writeln!(py, "for main in [{}]:\n    run(main)", mains.join(", ")).unwrap();
+    py
+}
+
+/// Emits `async def` for a task (children first) and returns its function name.
+fn python_task(p: usize, ops: &[Op], next: &mut usize, py: &mut String) -> String {
+    let f = format!("p{p}_t{next}");
+    *next += 1;
+    let mut body = String::from("    ch = []\n");
+    python_body(p, ops, 4, next, py, &mut body);
+    writeln!(py, "async def {f}():\n{body}").unwrap();
+    f
+}
+
+/// Emits the statements for `ops` at this indent into `body` (and the
+/// `async def`s of the tasks they make into `py`). `OnCancel` wraps the rest
+/// of the ops in `try: ... except CancelledError:`, one level deeper.
+fn python_body(p: usize, ops: &[Op], indent: usize, next: &mut usize, py: &mut String, body: &mut String) {
+    let pad = " ".repeat(indent);
+    for (i, op) in ops.iter().enumerate() {
+        match op {
+            Op::Say(text) => writeln!(body, "{pad}say({text:?})").unwrap(),
+            Op::SleepMs(ms) => writeln!(body, "{pad}await asyncio.sleep({ms})").unwrap(),
+            Op::Yield => writeln!(body, "{pad}await asyncio.sleep(0)").unwrap(),
+            Op::Spawn(name, child) => {
+                let g = python_task(p, child, next, py);
+                writeln!(body, "{pad}ch.append(asyncio.create_task({g}(), name={name:?}))").unwrap();
+            }
+            Op::Await(n) => writeln!(body, "{pad}await ch[{n}]").unwrap(),
+            Op::AwaitOrCancelled(n, text) => write!(
+                body,
+                "{pad}try:\n{pad}    await ch[{n}]\n{pad}except asyncio.CancelledError:\n\
+                 {pad}    if asyncio.current_task().cancelling():\n{pad}        raise\n{pad}    say({text:?})\n"
+            )
+            .unwrap(),
+            Op::Cancel(n) => writeln!(body, "{pad}ch[{n}].cancel()").unwrap(),
+            Op::Gather(children) => {
+                let fs: Vec<String> =
+                    children.iter().map(|(_, c)| format!("{}()", python_task(p, c, next, py))).collect();
+                writeln!(body, "{pad}await asyncio.gather({})", fs.join(", ")).unwrap();
+            }
+            Op::NewPromise(k) => writeln!(body, "{pad}P[{k}] = asyncio.get_running_loop().create_future()").unwrap(),
+            Op::SetPromise(k) => writeln!(body, "{pad}P[{k}].set_result(None)").unwrap(),
+            Op::AwaitPromise(k) => writeln!(body, "{pad}await P[{k}]").unwrap(),
+            Op::OnCancel(text) => {
+                writeln!(body, "{pad}try:\n{pad}    pass").unwrap();
+                python_body(p, &ops[i + 1..], indent + 4, next, py, body);
+                write!(body, "{pad}except asyncio.CancelledError:\n{pad}    say({text:?})\n{pad}    raise\n").unwrap();
+                return;
+            }
+        }
+    }
+}
+
 /// Runs the script on `python3`; `None` if there is no python3.
-pub fn run_python(script: &str) -> Option<String> {
+fn run_python(script: &str) -> Option<String> {
     let mut child = match Command::new("python3")
         .arg("-")
         .stdin(Stdio::piped())
@@ -88,7 +176,7 @@ pub fn run_python(script: &str) -> Option<String> {
 
 /// Splits the script's output into one `Run` per program (each ends with a
 /// line `#end <ms> <iterations>`).
-pub fn parse_python_runs(stdout: &str) -> Vec<Run> {
+fn parse_python_runs(stdout: &str) -> Vec<Run> {
     let mut runs = vec![];
     let mut trace = vec![];
     for line in stdout.lines() {

@@ -1,12 +1,44 @@
-//! rondo, driven through its public API (the crate-root re-exports), with the
-//! same code shapes as `examples/bench.rs`: rondo has no `async fn` yet (that
-//! is stage 9), so tasks are hand-written coroutines and combinators.
+//! rondo's benchmark workloads, written once: `examples/bench.rs` runs them
+//! alone, and the compare crate includes this very file (`compare/src/main.rs`:
+//! `#[path = "../../examples/bench/workloads.rs"] mod rondo_rt;`) for the
+//! rondo column beside tokio, smol and futures.
+//!
+//! rondo is driven through its public API (the crate-root re-exports). It has
+//! no `async fn` yet (that is stage 9), so tasks are hand-written coroutines
+//! and combinators, in the same shapes as the generic `async` workloads of
+//! `compare/src/workloads.rs`: spawn all, measure memory once every task
+//! exists, then await each handle in order; a yield wakes itself and returns
+//! `Pending` once.
+//!
+//! Each workload returns the numbers one measurement prints, in the order
+//! `docs/performance.md` reports them.
 
 use crate::measure::{cpu_time, overshoot_summary, resident_bytes};
 use rondo::{Context, Coroutine, CoroutineExt, EventLoop, Poll, Task, sleep, spawn};
 use std::cell::{Cell, RefCell};
+use std::collections::VecDeque;
 use std::rc::Rc;
 use std::time::{Duration, Instant};
+
+/// The yield workload runs this many tasks, each yielding `n` times.
+pub const YIELD_TASKS: u64 = 1000;
+
+/// The floor: what "queue a callback, run it" costs with no runtime at all —
+/// a boxed `dyn FnMut` pushed onto a `VecDeque` and popped and called at once.
+/// ns per call. (No rondo in it: the compare crate runs it once, for every
+/// Rust column.)
+pub fn floor(n: u64) -> f64 {
+    let mut queue: VecDeque<Box<dyn FnMut() -> u64>> = VecDeque::with_capacity(1024);
+    let mut total = 0u64;
+    let start = Instant::now();
+    for i in 0..n {
+        queue.push_back(Box::new(move || i ^ 0x5a));
+        let mut f = queue.pop_front().unwrap();
+        total = total.wrapping_add(f());
+    }
+    std::hint::black_box(total);
+    start.elapsed().as_nanos() as f64 / n as f64
+}
 
 /// spawn+join: (ns per task, bytes per task while all are alive).
 fn spawn_join(n: u64) -> Vec<f64> {
@@ -125,13 +157,14 @@ fn overshoot(n: u64) -> Vec<f64> {
 /// Runs one measurement; `None` where rondo has nothing to measure yet.
 pub fn run(workload: &str, n: u64) -> Option<Vec<f64>> {
     Some(match workload {
+        "floor" => vec![floor(n)],
         "spawn_join" => spawn_join(n),
-        "yield" => yields(crate::YIELD_TASKS, n),
+        "yield" => yields(YIELD_TASKS, n),
         "sleepers" => sleepers(n),
         "idle" => idle(),
         "overshoot" => overshoot(n),
         // The slot is here; it fills when stage 7 brings `Queue`: two tasks,
-        // two queues of capacity 1, ns per round trip (see tokio_rt.rs).
+        // two queues of capacity 1, ns per round trip (see compare/src/tokio_rt.rs).
         "pingpong" => return None,
         other => panic!("unknown workload {other}"),
     })
