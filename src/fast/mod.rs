@@ -16,10 +16,12 @@
 //!
 //! Every figure is measured in `docs/performance.md`.
 
+mod compact_sleep;
 mod fifo_timer_heap;
 mod loop_registry;
 mod packed_ready_queue;
 
+pub use compact_sleep::Sleep;
 pub(crate) use fifo_timer_heap::FifoTimerHeap;
 pub(crate) use loop_registry::LoopRef;
 pub(crate) use packed_ready_queue::PackedReadyQueue;

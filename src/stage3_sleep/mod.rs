@@ -37,5 +37,5 @@ pub use clock::Clock;
 pub use count::{Count, count, count_blocking};
 pub use cpu_time::process_cpu_time;
 pub use naive_runner::{NaiveRun, NaiveRunner};
-pub use sleep::{Sleep, sleep};
+pub use sleep::{SimpleSleep, Sleep, sleep};
 pub use timers::{TimerId, Timers, blocking_sleep, new_runtime_id, now, try_now};

@@ -102,7 +102,8 @@ impl EventLoop {
 
 #[cfg(test)]
 mod tests {
-    use crate::{EventLoop, LoopError, Transcript};
+    use crate::test_support::PollFn;
+    use crate::{Context, Coroutine, EventLoop, LoopError, Poll, Transcript, spawn};
     use std::time::Duration;
 
     #[test]
@@ -160,5 +161,35 @@ mod tests {
         let error = EventLoop::new_virtual().run_forever().unwrap_err();
         assert_eq!(error, LoopError::Deadlock { stuck: vec![] });
         assert!(error.to_string().contains("call stop()"));
+    }
+
+    #[test]
+    fn sleep_zero_yields_once_without_a_timer() {
+        // main: spawn `other`, say "before", sleep(0), say "after". The
+        // spawned task's first step was queued before main's re-queue, so it
+        // runs in between — and no time passes.
+        let ev = EventLoop::new_virtual();
+        let out = Transcript::new();
+        let (log, other_log) = (out.clone(), out.clone());
+        let mut zero: Option<crate::Sleep> = None;
+        let main = PollFn(move |cx: &mut Context<'_>| {
+            if zero.is_none() {
+                let other_log = other_log.clone();
+                let _other = spawn(PollFn(move |_: &mut Context<'_>| {
+                    other_log.say("other task");
+                    Poll::Ready(())
+                }));
+                log.say("before sleep(0)");
+                zero = Some(crate::sleep(Duration::ZERO));
+            }
+            if zero.as_mut().unwrap().poll(cx).is_pending() {
+                return Poll::Pending;
+            }
+            log.say("after sleep(0)");
+            Poll::Ready(())
+        });
+        ev.run_until_complete(main).unwrap();
+        assert_eq!(out.lines(), ["before sleep(0)", "other task", "after sleep(0)"]);
+        assert_eq!(ev.now(), Duration::ZERO, "sleep(0) takes no time");
     }
 }
