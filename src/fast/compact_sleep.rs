@@ -16,6 +16,16 @@ use crate::stage3_sleep::timers::{TimerId, try_with_timers, with_timers};
 use crate::{Context, Coroutine, Poll};
 use std::time::Duration;
 
+/// ```text
+/// async fn sleep(duration) {
+///     let deadline = now() + duration;   // at the first poll
+///     while now() < deadline {
+///         leave_a_wake_up_call(deadline);
+///         suspend;
+///     }
+/// }
+/// ```
+///
 /// The coroutine returned by [`sleep`].
 #[derive(Debug)]
 #[must_use = "coroutines do nothing unless polled: await it or spawn it"]

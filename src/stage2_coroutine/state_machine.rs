@@ -32,6 +32,13 @@ pub fn foo(text: &'static str, out: Transcript) -> Foo {
     Foo { text, out, state: FooState::Start }
 }
 
+/// ```text
+/// async fn foo(text) {
+///     print(text);
+///     yield_now().await;   // the seed sleeps 2 s: stage 2 has no clock yet
+/// }
+/// ```
+///
 /// The state machine of [`foo`].
 #[derive(Debug)]
 #[must_use = "coroutines do nothing unless polled: await it or spawn it"]
@@ -77,6 +84,14 @@ pub fn main_sequential(out: Transcript) -> Main {
     Main { out, state: MainState::Start }
 }
 
+/// ```text
+/// async fn main() {
+///     print("I am Main");
+///     foo("I am foo").await;
+///     print("finished");
+/// }
+/// ```
+///
 /// The state machine of [`main_sequential`].
 #[derive(Debug)]
 #[must_use = "coroutines do nothing unless polled: await it or spawn it"]

@@ -26,6 +26,14 @@ pub fn count_blocking(out: Transcript) -> Count {
     Count { out, blocking: true, state: CountState::Start }
 }
 
+/// ```text
+/// async fn count() {
+///     print("One");
+///     sleep(1 s).await;          // count_blocking: blocking_sleep(1 s), no await
+///     print("Two");
+/// }
+/// ```
+///
 /// The state machine of [`count`] and [`count_blocking`].
 #[derive(Debug)]
 #[must_use = "coroutines do nothing unless polled: await it or spawn it"]

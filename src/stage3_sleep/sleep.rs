@@ -1,14 +1,8 @@
 //! `sleep`: pausing without a thread, by deadline.
 //!
-//! ```text
-//! async fn sleep(duration) {
-//!     let deadline = now() + duration;   // taken at the FIRST poll, not at creation
-//!     while now() < deadline {
-//!         leave_a_wake_up_call(deadline);
-//!         suspend;
-//!     }
-//! }
-//! ```
+//! The `async fn` it stands for is above [`SimpleSleep`]: a deadline, and
+//! "wake me then" left with the runtime until it has passed.
+//!
 //! The deadline is taken when the sleep first runs, because a coroutine does
 //! nothing until it is first polled: `let s = sleep(1s)` followed by ten
 //! seconds of other work, then `s.await`, still sleeps one second — as in
@@ -41,6 +35,16 @@ pub fn sleep(duration: Duration) -> Sleep {
     Sleep::new(duration)
 }
 
+/// ```text
+/// async fn sleep(duration) {
+///     let deadline = now() + duration;   // at the first poll
+///     while now() < deadline {
+///         leave_a_wake_up_call(deadline);
+///         suspend;
+///     }
+/// }
+/// ```
+///
 /// The sleep state machine as the idea needs it (see the module docs).
 #[derive(Debug)]
 #[must_use = "coroutines do nothing unless polled: await it or spawn it"]

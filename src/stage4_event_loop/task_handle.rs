@@ -14,6 +14,16 @@ use crate::{Context, Coroutine, Poll, Waker};
 use std::fmt;
 use std::rc::{Rc, Weak};
 
+/// ```text
+/// async fn await_task(task) -> Result<T, TaskError> {
+///     while task is unfinished {
+///         task.joiner = my waker;
+///         suspend;
+///     }
+///     take its output                    // once: a second await panics
+/// }
+/// ```
+///
 /// A spawned task: awaiting it gives the coroutine's output, or why there is none.
 ///
 /// Dropping a `Task` does not stop the task (as in asyncio and tokio): it

@@ -24,6 +24,15 @@ where
     AsCompleted { state: AsCompletedState::Start(coroutines), yielded: 0, spawned_at: Location::caller() }
 }
 
+/// ```text
+/// async gen fn as_completed(coroutines) -> T {     // a Stream: yields
+///     let tasks = coroutines.map(spawn);
+///     for each task, in the order their done-callbacks run {
+///         yield its output;
+///     }
+/// }
+/// ```
+///
 /// The stream returned by [`as_completed`].
 #[must_use = "streams do nothing unless polled"]
 pub struct AsCompleted<C: Coroutine> {

@@ -27,6 +27,10 @@ pub fn ready<T>(value: T) -> Ready<T> {
     Ready(Some(value))
 }
 
+/// ```text
+/// async fn ready(value) -> T { value }
+/// ```
+///
 /// The coroutine returned by [`ready`].
 #[derive(Debug)]
 #[must_use = "coroutines do nothing unless polled: await it or spawn it"]
@@ -45,6 +49,10 @@ pub fn lazy<T, F: FnOnce() -> T>(f: F) -> Lazy<F> {
     Lazy(Some(f))
 }
 
+/// ```text
+/// async fn lazy(f) -> T { f() }
+/// ```
+///
 /// The coroutine returned by [`lazy`].
 #[must_use = "coroutines do nothing unless polled: await it or spawn it"]
 pub struct Lazy<F>(Option<F>);
@@ -63,6 +71,15 @@ pub fn poll_fn<T, F: FnMut(&mut Context<'_>) -> Poll<T>>(f: F) -> PollFn<F> {
     PollFn(f)
 }
 
+/// ```text
+/// async fn poll_fn(f) -> T {
+///     loop {
+///         if let Ready(x) = f(cx) { return x }
+///         suspend;
+///     }
+/// }
+/// ```
+///
 /// The coroutine returned by [`poll_fn`].
 #[must_use = "coroutines do nothing unless polled: await it or spawn it"]
 pub struct PollFn<F>(F);

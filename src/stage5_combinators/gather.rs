@@ -3,13 +3,6 @@
 //! ```python
 //! results = await asyncio.gather(division(10, 20), subtraction(10, 20), ...)
 //! ```
-//! ```text
-//! async fn gather(coroutines) -> Result<Vec<T>, TaskError> {
-//!     let tasks = coroutines.map(spawn);          // argument order = spawn order
-//!     wait until every task's done-callback ran,   // or the first failure's
-//!     outputs in argument order, or the first error at once
-//! }
-//! ```
 //! Each child becomes a task, in argument order, when `gather` is first
 //! polled — in asyncio, when `gather()` is called; with `await gather(..)`
 //! that is the same step. The first failure is returned at once and the
@@ -62,6 +55,14 @@ where
     Box::new(move || coroutines.into_iter().map(|c| spawn_at(c, at)).collect())
 }
 
+/// ```text
+/// async fn gather(coroutines) -> Result<Vec<T>, TaskError> {
+///     let tasks = coroutines.map(spawn);           // argument order = spawn order
+///     suspend until every done-callback ran, or one saw a failure;
+///     the first error, or the outputs in argument order
+/// }
+/// ```
+///
 /// The coroutine returned by [`gather`] and [`gather_tasks`].
 #[must_use = "coroutines do nothing unless polled: await it or spawn it"]
 pub struct Gather<T> {
@@ -76,6 +77,14 @@ enum GatherState<T> {
     Done,
 }
 
+/// ```text
+/// async fn gather_settled(coroutines) -> Vec<Result<T, TaskError>> {
+///     let tasks = coroutines.map(spawn);
+///     suspend until every done-callback ran;
+///     every outcome, in argument order
+/// }
+/// ```
+///
 /// The coroutine returned by [`gather_settled`].
 #[must_use = "coroutines do nothing unless polled: await it or spawn it"]
 pub struct GatherSettled<T>(Gather<T>);

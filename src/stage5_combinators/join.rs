@@ -1,10 +1,7 @@
 //! `join`: await several coroutines of different types *inline*, without tasks.
 //!
-//! ```text
-//! async fn join(a, b) -> (A, B) {   // both advance whenever the parent is polled
-//!     poll a and b (each until it finishes) until both have finished
-//! }
-//! ```
+//! (The `async fn` each state machine stands for is above its struct.)
+//!
 //! How this differs from [`gather`](super::gather): `gather` turns each
 //! child into a task with its own place in the ready queue, so the children
 //! are stepped by the loop, one handle each, and the awaiter resumes two
@@ -50,6 +47,17 @@ pub fn join<A: Coroutine, B: Coroutine>(a: A, b: B) -> Join<A, B> {
     Join { a: Child::Running(a), b: Child::Running(b), done: false }
 }
 
+/// ```text
+/// async fn join(a, b) -> (A, B) {
+///     loop {
+///         poll a, unless it has finished;
+///         poll b, unless it has finished;
+///         if both have finished { return (a's output, b's output) }
+///         suspend;
+///     }
+/// }
+/// ```
+///
 /// The coroutine returned by [`join`].
 #[must_use = "coroutines do nothing unless polled: await it or spawn it"]
 pub struct Join<A: Coroutine, B: Coroutine> {
@@ -78,6 +86,16 @@ pub fn join3<A: Coroutine, B: Coroutine, C: Coroutine>(a: A, b: B, c: C) -> Join
     Join3 { a: Child::Running(a), b: Child::Running(b), c: Child::Running(c), done: false }
 }
 
+/// ```text
+/// async fn join3(a, b, c) -> (A, B, C) {
+///     loop {
+///         poll each of a, b, c that has not finished;
+///         if all three have finished { return their outputs }
+///         suspend;
+///     }
+/// }
+/// ```
+///
 /// The coroutine returned by [`join3`].
 #[must_use = "coroutines do nothing unless polled: await it or spawn it"]
 pub struct Join3<A: Coroutine, B: Coroutine, C: Coroutine> {
@@ -107,6 +125,16 @@ pub fn join_all<C: Coroutine>(coroutines: Vec<C>) -> JoinAll<C> {
     JoinAll { children: coroutines.into_iter().map(Child::Running).collect(), done: false }
 }
 
+/// ```text
+/// async fn join_all(children) -> Vec<T> {
+///     loop {
+///         poll each child that has not finished;
+///         if all have finished { return the outputs, in order }
+///         suspend;
+///     }
+/// }
+/// ```
+///
 /// The coroutine returned by [`join_all`].
 #[must_use = "coroutines do nothing unless polled: await it or spawn it"]
 pub struct JoinAll<C: Coroutine> {

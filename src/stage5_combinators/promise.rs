@@ -185,6 +185,16 @@ impl<T> fmt::Debug for Promise<T> {
     }
 }
 
+/// ```text
+/// async fn wait(promise) -> Result<T, TaskError> {
+///     while !promise.done() {
+///         promise.listeners.push(my waker);   // once per waker
+///         suspend;
+///     }
+///     promise.result()
+/// }
+/// ```
+///
 /// The coroutine returned by [`Promise::wait`].
 #[must_use = "coroutines do nothing unless polled: await it or spawn it"]
 pub struct PromiseWait<T> {

@@ -23,6 +23,16 @@ pub fn select<A: Coroutine, B: Coroutine>(a: A, b: B) -> Select<A, B> {
     Select { children: Some((a, b)) }
 }
 
+/// ```text
+/// async fn select(a, b) -> Either<A, B> {
+///     loop {
+///         if let Ready(x) = a.poll() { cancel b; return Left(x) }
+///         if let Ready(y) = b.poll() { cancel a; return Right(y) }
+///         suspend;
+///     }
+/// }
+/// ```
+///
 /// The coroutine returned by [`select`].
 #[must_use = "coroutines do nothing unless polled: await it or spawn it"]
 pub struct Select<A, B> {
@@ -58,6 +68,17 @@ pub fn race<C: Coroutine>(coroutines: Vec<C>) -> Race<C> {
     Race { children: Some(coroutines) }
 }
 
+/// ```text
+/// async fn race(children) -> (usize, T) {
+///     loop {
+///         for (i, child) in children {
+///             if let Ready(x) = child.poll() { cancel the others; return (i, x) }
+///         }
+///         suspend;
+///     }
+/// }
+/// ```
+///
 /// The coroutine returned by [`race`].
 #[must_use = "coroutines do nothing unless polled: await it or spawn it"]
 pub struct Race<C> {

@@ -44,6 +44,10 @@ pub trait StreamExt: Stream + Sized {
 
 impl<S: Stream> StreamExt for S {}
 
+/// ```text
+/// async fn next(stream) -> Option<Item> { stream.poll_next().await }
+/// ```
+///
 /// The coroutine returned by [`StreamExt::next`].
 #[must_use = "coroutines do nothing unless polled: await it or spawn it"]
 pub struct Next<'a, S> {
@@ -57,6 +61,10 @@ impl<S: Stream> Coroutine for Next<'_, S> {
     }
 }
 
+/// ```text
+/// async fn for_each(stream, f) { while let Some(item) = stream.next().await { f(item) } }
+/// ```
+///
 /// The coroutine returned by [`StreamExt::for_each`].
 #[must_use = "coroutines do nothing unless polled: await it or spawn it"]
 pub struct ForEach<S, F> {
@@ -81,6 +89,14 @@ impl<S: Stream, F: FnMut(S::Item)> Coroutine for ForEach<S, F> {
     }
 }
 
+/// ```text
+/// async fn collect(stream) -> Vec<Item> {
+///     let mut all = vec![];
+///     while let Some(item) = stream.next().await { all.push(item) }
+///     all
+/// }
+/// ```
+///
 /// The coroutine returned by [`StreamExt::collect`].
 #[must_use = "coroutines do nothing unless polled: await it or spawn it"]
 pub struct Collect<S: Stream> {
@@ -111,6 +127,15 @@ pub fn ticker(n: u64, delay: Duration) -> Ticker {
     Ticker { n, delay, state: TickerState::Next(0) }
 }
 
+/// ```text
+/// async gen fn ticker(n, delay) -> u64 {            // a Stream: yields
+///     for i in 0..n {
+///         yield i;
+///         sleep(delay).await;
+///     }
+/// }
+/// ```
+///
 /// A hand-written async generator: the stream returned by [`ticker`].
 #[derive(Debug)]
 #[must_use = "streams do nothing unless polled"]

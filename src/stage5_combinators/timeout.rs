@@ -3,11 +3,6 @@
 //! ```python
 //! result = await asyncio.wait_for(slow(), timeout=1.0)   # TimeoutError after 1 s
 //! ```
-//! ```text
-//! async fn wait_for(inner, limit) -> Result<T, Elapsed> {
-//!     select(inner, sleep(limit)).await   // inner first: a tie goes to the result
-//! }
-//! ```
 //! The inner coroutine runs inline in the caller's task, as in Python 3.12+
 //! (where `wait_for` is `async with timeout(...)`); Python 3.11 and older
 //! wrapped it in a task, which costs extra iterations. On expiry the inner
@@ -43,6 +38,15 @@ pub fn timeout<C: Coroutine>(limit: Duration, inner: C) -> Timeout<C> {
     wait_for(inner, limit)
 }
 
+/// ```text
+/// async fn wait_for(inner, limit) -> Result<T, Elapsed> {
+///     match select(inner, sleep(limit)).await {   // inline; inner first: a tie goes to the result
+///         Left(output) => Ok(output),
+///         Right(()) => Err(Elapsed),             // inner is cancelled (dropped)
+///     }
+/// }
+/// ```
+///
 /// The coroutine returned by [`wait_for`] and [`timeout`].
 #[must_use = "coroutines do nothing unless polled: await it or spawn it"]
 pub struct Timeout<C> {

@@ -41,6 +41,15 @@ pub fn wait_timeout<T: 'static>(tasks: Vec<Task<T>>, when: ReturnWhen, timeout: 
     Wait { state: WaitState::Start(tasks), when, timeout: Some(sleep(timeout)) }
 }
 
+/// ```text
+/// async fn wait(tasks, return_when, timeout) -> DoneAndPending {
+///     watch every task (a done-callback each);
+///     suspend until return_when holds, or the timeout;
+///     stop watching;
+///     (done, pending)
+/// }
+/// ```
+///
 /// The coroutine returned by [`wait`] and [`wait_timeout`].
 #[must_use = "coroutines do nothing unless polled: await it or spawn it"]
 pub struct Wait<T> {

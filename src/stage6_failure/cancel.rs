@@ -45,6 +45,12 @@ pub fn shield<T: 'static>(task: Task<T>) -> Shield<T> {
     Shield { task: Some(task) }
 }
 
+/// ```text
+/// async fn shield(task) -> Result<T, TaskError> {
+///     task.await   // without recording the await: a cancellation stops here
+/// }
+/// ```
+///
 /// The coroutine returned by [`shield`].
 #[must_use = "coroutines do nothing unless polled: await it or spawn it"]
 pub struct Shield<T> {
