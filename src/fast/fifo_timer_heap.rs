@@ -22,6 +22,9 @@
 //! box lives in a side table (callbacks are rare; wakes are the bulk): the
 //! entry holds an `Option<Waker>`, which is as small as a `Waker`. The side
 //! table also lets a cancelled callback's captures go at once.
+//!
+//! (Over 300 lines only because of its tests: the proptest against the
+//! simple heap, with its operation generator, sits beside the unit tests.)
 
 use crate::stage4_event_loop::DueAction;
 use crate::{TimerId, Waker};

@@ -13,6 +13,9 @@
 //! With `RONDO_TIMELINE=path.json` it writes the Chrome trace-event format
 //! instead (one track per task), which Perfetto (ui.perfetto.dev) and
 //! `chrome://tracing` open.
+//!
+//! (Just over 300 lines: one recording and its two renderings, kept together
+//! because both read the same lanes.)
 
 use crate::stage4_event_loop::{LoopEvent, LoopView, Observer};
 use std::collections::BTreeMap;

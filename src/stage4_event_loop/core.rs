@@ -10,7 +10,6 @@
 //! private to stage 4; later stages go through the methods and the seams.
 
 use super::hooks::{LoopEvent, LoopView, Observer};
-use super::loop_error::StuckTask;
 use super::runnable::Runnable;
 use super::seams::{
     CancelPolicy, ClockWait, Explainer, IdleWait, Reorder, StepWatch, WaitsOn, cancel_at_next_step,
@@ -53,12 +52,12 @@ pub(crate) struct Core {
     names: RefCell<HashMap<u64, Box<str>>>,
     /// Iterations run so far.
     pub(super) iterations: Cell<u64>,
-    // The seams (see `seams.rs`).
+    // The seams (see `seams.rs`, which also has the methods that fill them).
     pub(super) step_watch: OnceCell<Rc<dyn StepWatch>>,
     pub(super) idle_wait: RefCell<Box<dyn IdleWait>>,
-    waits_on: RefCell<Vec<Weak<dyn WaitsOn>>>,
-    explainer: Cell<Explainer>,
-    cancel_policy: Cell<CancelPolicy>,
+    pub(super) waits_on: RefCell<Vec<Weak<dyn WaitsOn>>>,
+    pub(super) explainer: Cell<Explainer>,
+    pub(super) cancel_policy: Cell<CancelPolicy>,
     /// `true` while an observer is installed — the one flag every hook site checks.
     pub(super) observing: Cell<bool>,
     pub(super) observer: RefCell<Option<Box<dyn Observer>>>,
@@ -257,51 +256,6 @@ impl Core {
             }
         }
         tasks.len()
-    }
-
-    /// The deadlock report, by the installed explainer.
-    pub(crate) fn explain(&self) -> Vec<StuckTask> {
-        (self.explainer.get())(self)
-    }
-
-    /// Everything alive that reported what its waiters wait on.
-    pub(crate) fn waits_on(&self) -> Vec<Rc<dyn WaitsOn>> {
-        self.waits_on.borrow().iter().filter_map(Weak::upgrade).collect()
-    }
-
-    pub(crate) fn add_waits_on(&self, what: Weak<dyn WaitsOn>) {
-        let mut all = self.waits_on.borrow_mut();
-        // Forget dead ones now and then, so the list stays as long as the live ones.
-        if all.len() >= 64 && all.len().is_power_of_two() {
-            all.retain(|w| w.strong_count() > 0);
-        }
-        all.push(what);
-    }
-
-    // Filling the seams.
-
-    /// The step watch, installing it with `make` if there is none yet.
-    pub(crate) fn step_watch_or_install(
-        &self,
-        make: impl FnOnce() -> Rc<dyn StepWatch>,
-    ) -> &Rc<dyn StepWatch> {
-        self.step_watch.get_or_init(make)
-    }
-
-    pub(crate) fn step_watch(&self) -> Option<&Rc<dyn StepWatch>> {
-        self.step_watch.get()
-    }
-
-    pub(crate) fn set_explainer(&self, explainer: Explainer) {
-        self.explainer.set(explainer);
-    }
-
-    pub(crate) fn set_cancel_policy(&self, policy: CancelPolicy) {
-        self.cancel_policy.set(policy);
-    }
-
-    pub(crate) fn set_reorder(&self, reorder: Reorder) {
-        *self.reorder.borrow_mut() = Some(reorder);
     }
 }
 

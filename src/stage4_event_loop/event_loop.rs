@@ -287,26 +287,4 @@ mod tests {
         assert_eq!(ev.core.tasks.borrow().len(), 0);
         assert_eq!(ev.time(), 0.0);
     }
-
-    #[test]
-    fn a_wake_while_the_loop_is_not_running_is_kept_for_the_next_run() {
-        // A task parked on a waker we hold; we wake it from outside the loop.
-        let ev = EventLoop::new_virtual();
-        let parked = std::rc::Rc::new(std::cell::RefCell::new(None::<Waker>));
-        let p = parked.clone();
-        let mut woken = false;
-        let task = ev.spawn(PollFn(move |cx: &mut Context<'_>| {
-            if woken {
-                return Poll::Ready(42);
-            }
-            woken = true;
-            *p.borrow_mut() = Some(cx.waker().clone());
-            Poll::Pending
-        }));
-        ev.call_soon(crate::stop);
-        ev.run_forever().unwrap();
-        assert!(!task.done());
-        parked.borrow_mut().take().unwrap().wake(); // outside any running loop
-        assert_eq!(ev.run_until_complete(task).unwrap(), Ok(42));
-    }
 }

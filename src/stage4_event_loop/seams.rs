@@ -113,6 +113,54 @@ pub(crate) fn cancel_at_next_step(core: &Core, key: TaskKey) {
     core.step_soon(key);
 }
 
+/// Filling the seams, and reading what they hold.
+impl Core {
+    /// The deadlock report, by the installed explainer.
+    pub(crate) fn explain(&self) -> Vec<StuckTask> {
+        (self.explainer.get())(self)
+    }
+
+    /// Everything alive that reported what its waiters wait on.
+    pub(crate) fn waits_on(&self) -> Vec<Rc<dyn WaitsOn>> {
+        self.waits_on.borrow().iter().filter_map(Weak::upgrade).collect()
+    }
+
+    pub(crate) fn add_waits_on(&self, what: Weak<dyn WaitsOn>) {
+        let mut all = self.waits_on.borrow_mut();
+        // Forget dead ones now and then, so the list stays as long as the live ones.
+        if all.len() >= 64 && all.len().is_power_of_two() {
+            all.retain(|w| w.strong_count() > 0);
+        }
+        all.push(what);
+    }
+
+    // Filling the seams.
+
+    /// The step watch, installing it with `make` if there is none yet.
+    pub(crate) fn step_watch_or_install(
+        &self,
+        make: impl FnOnce() -> Rc<dyn StepWatch>,
+    ) -> &Rc<dyn StepWatch> {
+        self.step_watch.get_or_init(make)
+    }
+
+    pub(crate) fn step_watch(&self) -> Option<&Rc<dyn StepWatch>> {
+        self.step_watch.get()
+    }
+
+    pub(crate) fn set_explainer(&self, explainer: Explainer) {
+        self.explainer.set(explainer);
+    }
+
+    pub(crate) fn set_cancel_policy(&self, policy: CancelPolicy) {
+        self.cancel_policy.set(policy);
+    }
+
+    pub(crate) fn set_reorder(&self, reorder: Reorder) {
+        *self.reorder.borrow_mut() = Some(reorder);
+    }
+}
+
 /// Tells the running loop (if any) what some waiters wait on, for deadlock
 /// reports. Call it once per thing, when the first waiter arrives.
 pub(crate) fn report_waits_on(what: Weak<dyn WaitsOn>) {
