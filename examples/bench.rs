@@ -8,7 +8,7 @@
 //! |---|---|
 //! | floor | a boxed `dyn FnMut` called through a `VecDeque` push/pop: the cost of "queue a callback, run it" with no runtime at all |
 //! | spawn+join | 1M trivial tasks spawned, then each awaited: ns per task, and bytes per task while all are alive |
-//! | yield | 1,000 tasks × 1,000 `yield_now`: ns per yield |
+//! | yield | 1,000 tasks × 1,000 `yield_now`: ns per yield (and on the bare stage-4 loop, every seam empty) |
 //! | sleepers | 100k / 1M tasks sleeping 1 s at once: wall time, CPU time, bytes per task |
 //! | idle | one task sleeping 2 s: CPU used (the event loop must not spin) |
 //! | overshoot | 1,000 sequential 1 ms sleeps: how late each wakes (median, p99) |
@@ -81,6 +81,8 @@ fn main() {
     let per_task = if quick { 100 } else { 1000 };
     let m = median_of_runs("yield", per_task, runs);
     println!("| yield {YIELD_TASKS} tasks × {per_task} | {:.1} ns/yield |", m[0]);
+    let m = median_of_runs("yield_bare", per_task, runs);
+    println!("| the same, stage 4's bare loop (seams empty) | {:.1} ns/yield |", m[0]);
     for n in [100_000, million] {
         let m = median_of_runs("sleepers", n, runs);
         println!("| {n} sleepers of 1 s | {:.3} s wall, {:.3} s CPU, {:.0} bytes/task |", m[0], m[1], m[2]);

@@ -89,9 +89,8 @@ impl Coroutine for Yielder {
     }
 }
 
-/// yield: ns per yield for `tasks` × `per_task`.
-fn yields(tasks: u64, per_task: u64) -> Vec<f64> {
-    let ev = EventLoop::new();
+/// yield: ns per yield for `tasks` × `per_task`, on `ev`.
+fn yields(ev: EventLoop, tasks: u64, per_task: u64) -> Vec<f64> {
     let start = Instant::now();
     let main = rondo::lazy(move || (0..tasks).map(|_| spawn(Yielder { left: per_task })).collect::<Vec<_>>())
         .then(rondo::gather_tasks);
@@ -159,7 +158,11 @@ pub fn run(workload: &str, n: u64) -> Option<Vec<f64>> {
     Some(match workload {
         "floor" => vec![floor(n)],
         "spawn_join" => spawn_join(n),
-        "yield" => yields(YIELD_TASKS, n),
+        "yield" => yields(EventLoop::new(), YIELD_TASKS, n),
+        // The same on stage 4's bare loop: every seam empty (no stage-6
+        // supervisor around the steps). The difference is what the seams
+        // and what plugs into them cost per step.
+        "yield_bare" => yields(EventLoop::bare(rondo::stage3_sleep::Clock::real()), YIELD_TASKS, n),
         "sleepers" => sleepers(n),
         "idle" => idle(),
         "overshoot" => overshoot(n),

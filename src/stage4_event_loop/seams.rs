@@ -166,3 +166,76 @@ impl Core {
 pub(crate) fn report_waits_on(what: Weak<dyn WaitsOn>) {
     super::running::with_running_core(|core| core.add_waits_on(what));
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::stage3_sleep::Clock;
+    use crate::{CoroutineExt, EventLoop, LoopError, Transcript, lazy, sleep, spawn};
+    use std::cell::RefCell;
+
+    /// Logs on drop: a coroutine's `finally:`.
+    struct Finally(Transcript, &'static str);
+    impl Drop for Finally {
+        fn drop(&mut self) {
+            self.0.say(self.1);
+        }
+    }
+
+    /// Cancels `outer`, which awaits `inner`, on `ev`: whose clean-up runs first?
+    fn cancel_a_chain(ev: EventLoop) -> Vec<String> {
+        let out = Transcript::new();
+        let o = out.clone();
+        let main = lazy(move || {
+            let guard = Finally(o.clone(), "inner cleanup");
+            let inner = spawn(sleep(Duration::from_secs(10)).map(move |()| drop(guard)));
+            let guard = Finally(o.clone(), "outer cleanup");
+            let outer = spawn(inner.map(move |_| drop(guard)));
+            sleep(Duration::from_secs(1)).map(move |()| assert!(outer.cancel()))
+        });
+        ev.run(main.then(|c| c)).unwrap();
+        out.lines()
+    }
+
+    #[test]
+    fn the_cancel_policy_decides_whose_clean_up_runs_first() {
+        // Stage 4 alone: the outer task ends at its next step, and dropping
+        // its awaited handle in the cancel scope then cancels the inner one.
+        let bare = cancel_a_chain(EventLoop::bare(Clock::virtual_()));
+        assert_eq!(bare, ["outer cleanup", "inner cleanup"]);
+        // With stage 6's policy, as asyncio: down the chain first.
+        let full = cancel_a_chain(EventLoop::new_virtual());
+        assert_eq!(full, ["inner cleanup", "outer cleanup"]);
+    }
+
+    #[test]
+    fn the_default_explainer_names_the_stuck_tasks() {
+        let ev = EventLoop::bare(Clock::virtual_());
+        let _stuck = ev.spawn_named("stuck", crate::test_support::never());
+        let LoopError::Deadlock { stuck } = ev.run_forever().unwrap_err() else { panic!("a deadlock") };
+        assert_eq!(stuck.len(), 1);
+        assert_eq!(stuck[0].task.name, "stuck");
+        assert!(stuck[0].waits_on.starts_with("is still waiting"), "{}", stuck[0].waits_on);
+    }
+
+    /// An idle wait that writes down every deadline it is asked to wait for.
+    struct Logged(Rc<RefCell<Vec<Option<Duration>>>>);
+    impl IdleWait for Logged {
+        fn wait(&self, clock: &Clock, deadline: Option<Duration>) -> bool {
+            self.0.borrow_mut().push(deadline);
+            ClockWait.wait(clock, deadline)
+        }
+    }
+
+    #[test]
+    fn the_idle_wait_is_asked_only_when_nothing_is_ready() {
+        let ev = EventLoop::bare(Clock::virtual_());
+        let log = Rc::new(RefCell::new(vec![]));
+        *ev.core().idle_wait.borrow_mut() = Box::new(Logged(log.clone()));
+        let s = Duration::from_secs;
+        ev.run_until_complete(sleep(s(1)).then(move |()| sleep(s(2)))).unwrap();
+        assert_eq!(*log.borrow(), [Some(s(1)), Some(s(3))]);
+        assert_eq!(ev.run_forever().unwrap_err(), LoopError::Deadlock { stuck: vec![] });
+        assert_eq!(log.borrow().last(), Some(&None), "no timer: asked, and it said nothing can come");
+    }
+}
