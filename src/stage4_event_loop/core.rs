@@ -12,8 +12,8 @@
 use super::hooks::{LoopEvent, LoopView, Observer};
 use super::runnable::Runnable;
 use super::seams::{
-    CancelPolicy, ClockWait, Explainer, IdleWait, Reorder, StepWatch, WaitsOn, cancel_at_next_step,
-    name_the_stuck,
+    CancelPolicy, ClockWait, Explainer, IdleWait, Reorder, StepBeacon, StepWatch, WaitsOn,
+    cancel_at_next_step, name_the_stuck,
 };
 use super::task_cell::{AnyTask, TaskCell};
 use super::task_handle::Task;
@@ -28,6 +28,7 @@ use std::cell::{Cell, OnceCell, RefCell};
 use std::collections::HashMap;
 use std::panic::Location;
 use std::rc::{Rc, Weak};
+use std::sync::Arc;
 use std::time::Duration;
 
 pub(crate) struct Core {
@@ -54,6 +55,11 @@ pub(crate) struct Core {
     pub(super) iterations: Cell<u64>,
     // The seams (see `seams.rs`, which also has the methods that fill them).
     pub(super) step_watch: OnceCell<Rc<dyn StepWatch>>,
+    /// Call the step watch before and after every step (or only as needed).
+    pub(super) watch_every_step: Cell<bool>,
+    pub(super) beacon: OnceCell<Arc<StepBeacon>>,
+    /// Steps taken so far: numbers them for the beacon.
+    pub(super) steps: Cell<u64>,
     pub(super) idle_wait: RefCell<Box<dyn IdleWait>>,
     pub(super) waits_on: RefCell<Vec<Weak<dyn WaitsOn>>>,
     pub(super) explainer: Cell<Explainer>,
@@ -86,6 +92,9 @@ impl Core {
             names: RefCell::new(HashMap::new()),
             iterations: Cell::new(0),
             step_watch: OnceCell::new(),
+            watch_every_step: Cell::new(false),
+            beacon: OnceCell::new(),
+            steps: Cell::new(0),
             idle_wait: RefCell::new(Box::new(ClockWait)),
             waits_on: RefCell::new(Vec::new()),
             explainer: Cell::new(name_the_stuck),

@@ -5,8 +5,10 @@
 //! once with its own waker, and if it is done, removes it and tells whoever
 //! waits: the main task's end schedules the stop, an awaiter is woken.
 //!
-//! The around-a-step seam (`StepWatch`) is called on both sides of the
-//! poll; stage 6 times steps there and notes failures nobody may await.
+//! The around-a-step seam is here: the `StepBeacon` gets the step's number
+//! on both sides of the poll, a `StepWatch` that asked for every step is
+//! called on both sides, and one is told of every task that ends. Stage 6
+//! times steps there and notes failures nobody may await.
 
 use super::event_loop::EventLoop;
 use super::hooks::LoopEvent;
@@ -24,7 +26,11 @@ impl EventLoop {
         // (it may spawn).
         let Some(task) = core.tasks.borrow().get(key).cloned() else { return };
         core.current.set(Some(key));
-        let watch = core.step_watch.get();
+        let seq = core.steps.get() + 1;
+        core.steps.set(seq);
+        let beacon = core.beacon.get();
+        beacon.inspect(|b| b.step_started(seq));
+        let watch = core.step_watch.get().filter(|_| core.watch_every_step.get());
         watch.inspect(|w| w.step_started(core, &*task));
         let observed_from = core.observing.get().then(|| {
             core.emit(LoopEvent::StepStarted { task: task.header().info() });
@@ -32,7 +38,13 @@ impl EventLoop {
         });
         let poll = task.step(&Waker::new(task.clone()));
         core.current.set(None);
-        watch.inspect(|w| w.step_ended(core, &task, poll.is_ready()));
+        watch.inspect(|w| w.step_ended(core, &*task));
+        if let Some(beacon) = beacon
+            && beacon.step_ended(seq)
+            && let Some(watch) = core.step_watch.get()
+        {
+            watch.step_flagged(core, &*task);
+        }
         if let Some(started) = observed_from {
             let held = core.clock.now().saturating_sub(started);
             let (ready, state) = (poll.is_ready(), task.state_name());
@@ -47,6 +59,7 @@ impl EventLoop {
     fn finish(&self, key: TaskKey, task: &Rc<dyn AnyTask>) {
         let core = &*self.core;
         core.tasks.borrow_mut().remove(key);
+        core.step_watch.get().inspect(|w| w.task_ended(core, task));
         if core.observing.get() {
             let outcome = match (task.panic_message(), task.header().cancel_requested.get()) {
                 (Some(message), _) => format!("panicked: {message}"),

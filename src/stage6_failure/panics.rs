@@ -25,6 +25,7 @@ pub(crate) struct FailureLog {
 
 impl FailureLog {
     /// A task just ended: keep it if it panicked.
+    #[inline]
     pub(crate) fn task_ended(&self, task: &Rc<dyn AnyTask>) {
         if task.panic_message().is_some() {
             self.failed.borrow_mut().push(task.clone());

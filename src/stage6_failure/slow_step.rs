@@ -47,14 +47,16 @@ impl fmt::Display for SlowStep {
 }
 
 /// Times every step against a threshold, and keeps the slow ones.
+///
+/// Under a virtual clock it is called before and after every step and reads
+/// the clock. Under the real clock it starts a [`Watchdog`] thread on the
+/// loop's step beacon, and is called only for the steps the watchdog flags.
 pub(crate) struct SlowStepDetector {
     /// Steps longer than this are reported (`None`: not timed).
     threshold: Cell<Option<Duration>>,
     slow_steps: RefCell<Vec<SlowStep>>,
     /// Real clock: the thread that spots slow steps (started by the first run).
     watchdog: OnceCell<Watchdog>,
-    /// Steps run so far (numbers the steps for the watchdog).
-    steps: Cell<u64>,
     /// Virtual clock: when the running step began.
     started: Cell<Option<Duration>>,
 }
@@ -65,49 +67,41 @@ impl SlowStepDetector {
             threshold: Cell::new(threshold),
             slow_steps: RefCell::new(Vec::new()),
             watchdog: OnceCell::new(),
-            steps: Cell::new(0),
             started: Cell::new(None),
         }
     }
 
-    /// The loop starts running: under the real clock, the first run starts
-    /// the watchdog. `idle`: the loop waits or has stopped (the watchdog sleeps).
+    /// The loop runs (`true`) or waits or has stopped: under the real clock,
+    /// the first run starts the watchdog, which sleeps while the loop does.
     pub(crate) fn loop_active(&self, core: &Core, active: bool) {
         if active && !core.is_virtual() && self.watchdog.get().is_none() && self.threshold.get().is_some() {
-            let _ = self.watchdog.set(Watchdog::start(self.threshold.get()));
+            let _ = self.watchdog.set(Watchdog::start(core.step_beacon(), self.threshold.get()));
         }
         self.watchdog.get().inspect(|w| w.set_idle(!active));
     }
 
-    /// A step begins: the watchdog is told (two relaxed stores), or, with
-    /// no watchdog, the loop's (virtual) clock is read.
-    pub(crate) fn step_started(&self, core: &Core, task: &dyn AnyTask) {
-        let seq = self.steps.get() + 1;
-        self.steps.set(seq);
-        match self.watchdog.get() {
-            Some(watchdog) => watchdog.step_started(seq, task.header().id),
-            None => self.started.set(self.threshold.get().map(|_| core.now())),
-        }
+    /// Virtual clock: a step begins.
+    pub(crate) fn step_started(&self, core: &Core) {
+        self.started.set(self.threshold.get().map(|_| core.now()));
     }
 
+    /// Virtual clock: the step is over; compare the clock with its start.
     pub(crate) fn step_ended(&self, core: &Core, task: &dyn AnyTask) {
-        if let Some(watchdog) = self.watchdog.get() {
-            if watchdog.step_ended(self.steps.get()) {
-                // The watchdog saw this step run past the threshold.
-                for sighting in watchdog.take_sightings() {
-                    if sighting.task_id != task.header().id {
-                        continue; // cannot happen: sightings are collected right after their step
-                    }
-                    let held = sighting.first_seen.elapsed();
-                    let at = core.now().saturating_sub(held);
-                    self.report(SlowStep { task: task.header().info(), held, at });
-                }
-            }
-        } else if let (Some(started), Some(limit)) = (self.started.take(), self.threshold.get()) {
+        if let (Some(started), Some(limit)) = (self.started.take(), self.threshold.get()) {
             let held = core.now().saturating_sub(started);
             if held > limit {
                 self.report(SlowStep { task: task.header().info(), held, at: started });
             }
+        }
+    }
+
+    /// Real clock: the watchdog saw this step run past the threshold.
+    pub(crate) fn step_flagged(&self, core: &Core, task: &dyn AnyTask) {
+        let Some(watchdog) = self.watchdog.get() else { return };
+        for sighting in watchdog.take_sightings() {
+            let held = sighting.first_seen.elapsed();
+            let at = core.now().saturating_sub(held);
+            self.report(SlowStep { task: task.header().info(), held, at });
         }
     }
 

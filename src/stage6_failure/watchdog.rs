@@ -2,8 +2,9 @@
 //!
 //! Timing every step with `Instant::now()` costs two clock reads per step —
 //! about 80 ns here, eight times a `yield_now`'s whole budget. So under the
-//! real clock the loop only *publishes* which step is running (two relaxed
-//! atomic stores, about a nanosecond), and this thread samples it every
+//! real clock the loop only *publishes* which step is running — stage 4's
+//! `StepBeacon`, two relaxed atomic stores, about a nanosecond, and no call
+//! into this stage at all — and this thread samples it every
 //! quarter of the threshold. A step it sees still running after the threshold
 //! is reported when it returns, with the time held measured from when the
 //! watchdog first saw it: a lower bound, within a quarter of the threshold.
@@ -13,6 +14,7 @@
 //! Under a virtual clock no thread is needed: reading a virtual clock is a
 //! `Cell` read, so the loop times each step exactly itself.
 
+use crate::stage4_event_loop::seams::StepBeacon;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::thread::JoinHandle;
@@ -25,36 +27,31 @@ pub(crate) struct Watchdog {
 }
 
 struct Shared {
-    /// `(step number << 1) | 1` while a step runs, even between steps.
-    step: AtomicU64,
-    /// Id of the task being stepped.
-    task: AtomicU64,
+    /// The loop's step number (see `StepBeacon`): what the watchdog samples,
+    /// and where it flags a step that ran past the threshold.
+    beacon: Arc<StepBeacon>,
     /// 0: not watching.
     threshold_ns: AtomicU64,
     stop: AtomicBool,
     /// The loop is waiting for a deadline, or not running: nothing to watch,
     /// so the watchdog sleeps until woken instead of sampling.
     idle: AtomicBool,
-    /// Something waits in `sightings`.
-    pending: AtomicBool,
     sightings: Mutex<Vec<Sighting>>,
 }
 
 /// A step the watchdog saw running past the threshold.
 pub(crate) struct Sighting {
-    pub(crate) task_id: u64,
     pub(crate) first_seen: Instant,
 }
 
 impl Watchdog {
-    pub(crate) fn start(threshold: Option<Duration>) -> Watchdog {
+    /// Starts watching the loop whose steps `beacon` publishes.
+    pub(crate) fn start(beacon: Arc<StepBeacon>, threshold: Option<Duration>) -> Watchdog {
         let shared = Arc::new(Shared {
-            step: AtomicU64::new(0),
-            task: AtomicU64::new(0),
+            beacon,
             threshold_ns: AtomicU64::new(threshold.map_or(0, |t| t.as_nanos() as u64)),
             stop: AtomicBool::new(false),
             idle: AtomicBool::new(false),
-            pending: AtomicBool::new(false),
             sightings: Mutex::new(Vec::new()),
         });
         let watched = Arc::clone(&shared);
@@ -69,20 +66,6 @@ impl Watchdog {
         self.shared.threshold_ns.store(threshold.map_or(0, |t| t.as_nanos() as u64), Ordering::Relaxed);
     }
 
-    /// The loop is about to step task `task_id`; `seq` counts steps.
-    #[inline]
-    pub(crate) fn step_started(&self, seq: u64, task_id: u64) {
-        self.shared.task.store(task_id, Ordering::Relaxed);
-        self.shared.step.store((seq << 1) | 1, Ordering::Relaxed);
-    }
-
-    /// The step is over; `true` if the watchdog has sightings to collect.
-    #[inline]
-    pub(crate) fn step_ended(&self, seq: u64) -> bool {
-        self.shared.step.store(seq << 1, Ordering::Relaxed);
-        self.shared.pending.load(Ordering::Acquire)
-    }
-
     /// The loop goes idle (waits for a deadline, or stops running) or comes back.
     /// Coming back wakes the watchdog: one unpark per wait, not per step.
     pub(crate) fn set_idle(&self, idle: bool) {
@@ -93,7 +76,7 @@ impl Watchdog {
     }
 
     pub(crate) fn take_sightings(&self) -> Vec<Sighting> {
-        self.shared.pending.store(false, Ordering::Relaxed);
+        self.shared.beacon.flagged.store(false, Ordering::Relaxed);
         std::mem::take(&mut *self.shared.sightings.lock().expect("watchdog lock"))
     }
 }
@@ -104,16 +87,15 @@ fn watch(shared: &Shared) {
     let mut watching: Option<(u64, Instant, bool)> = None;
     while !shared.stop.load(Ordering::Relaxed) {
         let threshold = shared.threshold_ns.load(Ordering::Relaxed);
-        let step = shared.step.load(Ordering::Relaxed);
+        let step = shared.beacon.step.load(Ordering::Relaxed);
         if threshold > 0 && step & 1 == 1 {
             match &mut watching {
                 Some((seen, first_seen, reported)) if *seen == step => {
                     if !*reported && first_seen.elapsed().as_nanos() as u64 >= threshold {
                         *reported = true;
-                        let task_id = shared.task.load(Ordering::Relaxed);
-                        let sighting = Sighting { task_id, first_seen: *first_seen };
+                        let sighting = Sighting { first_seen: *first_seen };
                         shared.sightings.lock().expect("watchdog lock").push(sighting);
-                        shared.pending.store(true, Ordering::Release);
+                        shared.beacon.flagged.store(true, Ordering::Release);
                     }
                 }
                 _ => watching = Some((step, Instant::now(), false)),
