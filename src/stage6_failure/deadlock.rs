@@ -16,7 +16,10 @@
 //! Nothing of this runs on the hot path: reporting is one push the first
 //! time somebody waits on a thing.
 
-use crate::stage4_event_loop::{Core, StuckTask, TaskInfo};
+use crate::stage4_event_loop::{Core, TaskInfo};
+
+/// What a stuck task waits on (defined with `LoopError`, in stage 4).
+pub use crate::stage4_event_loop::StuckTask;
 
 /// The explainer this stage installs in the loop's seam: every unfinished
 /// task, by id, with what it waits on.
