@@ -17,18 +17,21 @@
 //!   which schedules the task's wakeup); a target whose step is already queued
 //!   (it yielded, was woken, or has not started) ends at that step; a target
 //!   awaiting a task passes the cancellation down first, so the awaited task
-//!   ends first and each awaiter ends one iteration after the task it awaited.
+//!   ends first and each awaiter ends one iteration after the task it awaited;
+//!   a target awaiting a gather passes it to the gather's children, in order
+//!   (`_GatheringFuture.cancel()`), and the first cancelled child's callback
+//!   resolves the gather, which wakes the target to end.
 //!   A cancelled task says its clean-up line if it had started (`except
 //!   CancelledError: say(...); raise` — Python throws into a coroutine that
 //!   has not started without running any of it); its awaiter sees
 //!   `CancelledError` / `Err(Cancelled)`, says "P saw C cancelled" and goes on.
 //!
 //! Programs are restricted to what rondo and asyncio agree on by design: a
-//! task that may be cancelled (a `Cancel` target, or awaited by one) never
-//! awaits a promise or a gather. There rondo differs on purpose: it drops the
-//! wait at the task's next step, where asyncio first cancels the awaited
-//! future — the promise (`docs/asyncio-map.md`), or the gather's children,
-//! whose clean-ups then come before the task's. And programs never deadlock:
+//! task that may be cancelled (a `Cancel` target, awaited by one, or a child
+//! of a gather one awaits) never awaits a promise. There rondo differs on
+//! purpose: it drops the wait at the task's next step, where asyncio first
+//! cancels the awaited future, the promise (`docs/asyncio-map.md`). And
+//! programs never deadlock:
 //! a promise is set by a task that cannot be cancelled and does not wait for
 //! anything before setting it (nor do its ancestors before spawning it), or
 //! else by a setter task that main spawns as it starts.
@@ -258,12 +261,13 @@ fn cancelled_and_awaited(ops: &[Op]) -> (HashSet<usize>, HashSet<usize>) {
 }
 
 /// A task may be cancelled if its parent cancels it, or if it is awaited by
-/// a task that may be (asyncio passes the cancellation down). Such a task
-/// must not wait on a promise or a gather (rondo differs there on purpose),
-/// nor set a promise (it could be cancelled first).
+/// a task that may be (asyncio passes the cancellation down), or if it is a
+/// child of a gather such a task awaits. Such a task must not wait on a
+/// promise (rondo differs there on purpose), nor set a promise (it could be
+/// cancelled first).
 fn restrict_cancellable(ops: &mut Vec<Op>, cancellable: bool) {
     if cancellable {
-        ops.retain(|op| !matches!(op, Op::AwaitPromise(_) | Op::SetPromise(_) | Op::Gather(_)));
+        ops.retain(|op| !matches!(op, Op::AwaitPromise(_) | Op::SetPromise(_)));
     }
     let (cancelled, awaited) = cancelled_and_awaited(ops);
     let mut n = 0;
@@ -273,8 +277,11 @@ fn restrict_cancellable(ops: &mut Vec<Op>, cancellable: bool) {
                 restrict_cancellable(child, cancelled.contains(&n) || (cancellable && awaited.contains(&n)));
                 n += 1;
             }
-            // Not awaited through a `Task`, never a `Cancel` target.
-            Op::Gather(children) => children.iter_mut().for_each(|(_, c)| restrict_cancellable(c, false)),
+            // Never a `Cancel` target, but cancelled with the task that
+            // awaits the gather, as asyncio's `_GatheringFuture.cancel()` does.
+            Op::Gather(children) => {
+                children.iter_mut().for_each(|(_, c)| restrict_cancellable(c, cancellable))
+            }
             _ => {}
         }
     }
@@ -329,8 +336,8 @@ enum Handle {
     /// schedules the task — unless the sleep was cancelled meanwhile (the
     /// sequence number no longer matches).
     Timer(usize, u64),
-    /// gather's `_done_callback` for one child of this gather.
-    GatherCallback(usize),
+    /// gather's `_done_callback` for one child (the second number) of this gather.
+    GatherCallback(usize, usize),
     /// `run_until_complete`'s done-callback on main: `loop.stop()`.
     Stop,
 }
@@ -373,7 +380,10 @@ struct ModelTask {
 
 struct ModelGather {
     owner: usize,
+    children: Vec<usize>,
     left: usize,
+    /// The outer future is resolved: later callbacks do nothing.
+    done: bool,
 }
 
 #[derive(Default)]
@@ -393,6 +403,8 @@ struct Coverage {
     cancel_sleeping: u32,
     /// A task awaiting another: the cancellation went down the chain.
     cancel_awaiting: u32,
+    /// A task awaiting a gather: the cancellation went to its children.
+    cancel_gathering: u32,
     /// The target had finished or was already being cancelled.
     cancel_no_effect: u32,
     cleanups: u32,
@@ -466,10 +478,16 @@ impl Model {
                             m.wake(task);
                         }
                     }
-                    Handle::GatherCallback(g) => {
-                        m.gathers[g].left -= 1;
-                        if m.gathers[g].left == 0 {
-                            m.wake(m.gathers[g].owner);
+                    // gather's `_done_callback`: a cancelled child resolves
+                    // the outer future at once (with CancelledError), the last
+                    // child otherwise; once resolved, callbacks do nothing.
+                    Handle::GatherCallback(g, child) => {
+                        if !m.gathers[g].done {
+                            m.gathers[g].left -= 1;
+                            if m.tasks[child].cancelled || m.gathers[g].left == 0 {
+                                m.gathers[g].done = true;
+                                m.wake(m.gathers[g].owner);
+                            }
                         }
                     }
                     Handle::Stop => m.stopping = true,
@@ -539,10 +557,16 @@ impl Model {
                 self.coverage.cancel_awaiting += 1;
                 self.cancel(child);
             }
-            State::Promise(_) | State::Gather(_) => {
-                panic!(
-                    "model: cancelling a task awaiting a promise or a gather is outside the compared cases"
-                )
+            // `_fut_waiter.cancel()` on a gather's future cancels each child,
+            // in order; the task is woken when the gather resolves.
+            State::Gather(g) => {
+                self.coverage.cancel_gathering += 1;
+                for child in self.gathers[g].children.clone() {
+                    self.cancel(child);
+                }
+            }
+            State::Promise(_) => {
+                panic!("model: cancelling a task awaiting a promise is outside the compared cases")
             }
             State::Done => unreachable!(),
         }
@@ -601,11 +625,12 @@ impl Model {
                 Op::Gather(children) if children.is_empty() => {} // a done future: no pause
                 Op::Gather(children) => {
                     let g = self.gathers.len();
-                    self.gathers.push(ModelGather { owner: task, left: children.len() });
-                    for (_, ops) in children {
-                        let child = self.spawn(ops);
+                    let left = children.len();
+                    let children = children.into_iter().map(|(_, ops)| self.spawn(ops)).collect::<Vec<_>>();
+                    for &child in &children {
                         self.tasks[child].gather = Some(g);
                     }
+                    self.gathers.push(ModelGather { owner: task, children, left, done: false });
                     self.coverage.gathers_waited += 1;
                     self.tasks[task].state = State::Gather(g);
                     return;
@@ -668,7 +693,7 @@ impl Model {
             self.wake(awaiter);
         }
         if let Some(g) = gather {
-            self.ready.push_back(Handle::GatherCallback(g));
+            self.ready.push_back(Handle::GatherCallback(g, task));
         }
     }
 }
@@ -848,6 +873,7 @@ impl Coverage {
         self.cancel_woken += c.cancel_woken;
         self.cancel_sleeping += c.cancel_sleeping;
         self.cancel_awaiting += c.cancel_awaiting;
+        self.cancel_gathering += c.cancel_gathering;
         self.cancel_no_effect += c.cancel_no_effect;
         self.cleanups += c.cleanups;
         self.saw_cancelled += c.saw_cancelled;
@@ -857,13 +883,14 @@ impl Coverage {
         self.set_by_tasks += c.set_by_tasks;
     }
 
-    fn cases(&self) -> [(&'static str, u32); 12] {
+    fn cases(&self) -> [(&'static str, u32); 13] {
         let Coverage {
             cancel_not_started,
             cancel_yielding,
             cancel_woken,
             cancel_sleeping,
             cancel_awaiting,
+            cancel_gathering,
             cancel_no_effect,
             cleanups,
             saw_cancelled,
@@ -878,6 +905,7 @@ impl Coverage {
             ("cancel_woken", cancel_woken),
             ("cancel_sleeping", cancel_sleeping),
             ("cancel_awaiting", cancel_awaiting),
+            ("cancel_gathering", cancel_gathering),
             ("cancel_no_effect", cancel_no_effect),
             ("cleanups", cleanups),
             ("saw_cancelled", saw_cancelled),

@@ -12,7 +12,7 @@
 //! polled by a different one (a clone would also keep the task alive for
 //! nothing: the timer heap holds one already).
 
-use crate::stage3_sleep::timers::{TimerId, try_with_timers, with_timers};
+use crate::stage3_sleep::timers::{TimerId, deadline_after, try_with_timers, with_timers};
 use crate::{Context, Coroutine, Poll};
 use std::time::Duration;
 
@@ -97,7 +97,7 @@ impl Coroutine for Sleep {
                     return Poll::Pending;
                 }
                 SleepState::Start { duration } => {
-                    let deadline = with_timers("sleep()", |t| t.now()) + *duration;
+                    let deadline = deadline_after(with_timers("sleep()", |t| t.now()), *duration);
                     self.state = SleepState::Waiting { deadline, timer: None };
                     just_started = true;
                 }

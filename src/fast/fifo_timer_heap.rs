@@ -26,6 +26,7 @@
 //! (Over 300 lines only because of its tests: the proptest against the
 //! simple heap, with its operation generator, sits beside the unit tests.)
 
+use crate::stage3_sleep::is_never;
 use crate::stage4_event_loop::DueAction;
 use crate::{TimerId, Waker};
 use std::cmp::Ordering;
@@ -40,11 +41,13 @@ struct Entry {
     wake: Option<Waker>,
 }
 
-/// A deadline as the heap orders it: nanoseconds, saturating (a deadline
-/// 584 years away never fires anyway).
+/// A deadline as the heap orders it: nanoseconds, saturating. `u64::MAX` —
+/// the end of time, 584 years — and anything past it means "never".
 fn nanos(deadline: Duration) -> u64 {
     u64::try_from(deadline.as_nanos()).unwrap_or(u64::MAX)
 }
+
+const NEVER: u64 = u64::MAX;
 
 // `BinaryHeap` is a max-heap: order entries *backwards* so the earliest
 // (deadline, seq) is at the top.
@@ -78,10 +81,10 @@ pub(crate) struct FifoTimerHeap {
     /// cancelled. Invariant: every member names an entry that is in one of them.
     cancelled: HashSet<u64>,
     next_seq: u64,
-    /// Every entry with a deadline at or before this has left the heap
-    /// (fired). Tells `cancel` whether an entry is still there. `None` until
-    /// the first collection (a timer due at 0 has not fired before it).
-    collected_up_to: Option<Duration>,
+    /// The last collection: its time, and the last sequence number pushed
+    /// before it (see the simple heap: an entry pushed by then, due by then,
+    /// has fired).
+    collected: Option<(Duration, u64)>,
     /// The loop's id, so that a timer of another loop is never cancelled here.
     owner: u32,
 }
@@ -120,7 +123,9 @@ impl FifoTimerHeap {
     /// own their ids: `Sleep` takes its id out when cancelling, and
     /// `TimerHandle::cancel` consumes the handle.
     pub(crate) fn cancel(&mut self, id: TimerId) -> bool {
-        if id.owner != self.owner || self.collected_up_to.is_some_and(|up_to| id.deadline <= up_to) {
+        let fired =
+            |(up_to, seq): (Duration, u64)| id.seq <= seq && id.deadline <= up_to && !is_never(id.deadline);
+        if id.owner != self.owner || self.collected.is_some_and(fired) {
             return false;
         }
         if !self.cancelled.insert(id.seq) {
@@ -179,7 +184,7 @@ impl FifoTimerHeap {
             if self.take_cancelled(seq) {
                 self.pop_earliest();
             } else {
-                return Some(Duration::from_nanos(deadline));
+                return (deadline != NEVER).then(|| Duration::from_nanos(deadline));
             }
         }
         None
@@ -201,9 +206,9 @@ impl FifoTimerHeap {
 
     /// Hands every live timer due at `now` to `fire`, earliest first.
     pub(crate) fn pop_due(&mut self, now: Duration, mut fire: impl FnMut(DueAction)) {
-        self.collected_up_to = Some(now);
+        self.collected = Some((now, self.next_seq));
         let now = nanos(now);
-        while self.earliest().is_some_and(|(top, _)| top.deadline <= now) {
+        while self.earliest().is_some_and(|(top, _)| top.deadline <= now && top.deadline != NEVER) {
             let entry = self.pop_earliest().expect("peeked");
             if self.take_cancelled(entry.seq) {
                 continue;
@@ -318,6 +323,12 @@ mod tests {
                         proptest::prop_assert_eq!(a, b);
                     }
                     Op::Peek => proptest::prop_assert_eq!(fast.next_deadline(), simple.next_deadline()),
+                    Op::PushNever => {
+                        let deadline = Duration::from_millis(now).saturating_add(Duration::MAX);
+                        let id = fast.push(deadline, call(&fast_log, n as u32));
+                        proptest::prop_assert_eq!(simple.push(deadline, call(&simple_log, n as u32)), id);
+                        ids.push(id);
+                    }
                 }
                 proptest::prop_assert_eq!(fast.len(), simple.len());
                 // (Each side has its own no-op wakers: compare wake-or-call, not addresses.)
@@ -338,6 +349,8 @@ mod tests {
         Cancel(usize, bool),
         /// Time moves on this many ms; due timers fire.
         Advance(u64),
+        /// A timer that never comes (`Duration::MAX` from now).
+        PushNever,
         Peek,
     }
 
@@ -348,6 +361,7 @@ mod tests {
             2 => (any::<usize>(), proptest::bool::weighted(0.1)).prop_map(|(i, f)| Op::Cancel(i, f)),
             2 => (0u64..15).prop_map(Op::Advance),
             1 => Just(Op::Peek),
+            1 => Just(Op::PushNever),
         ]
     }
 

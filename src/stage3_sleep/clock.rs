@@ -75,7 +75,7 @@ impl Clock {
     pub fn block_for(&self, duration: Duration) {
         match self {
             Clock::Real { .. } => std::thread::sleep(duration),
-            Clock::Virtual { now } => now.set(now.get() + duration),
+            Clock::Virtual { now } => now.set(now.get().saturating_add(duration)),
         }
     }
 }

@@ -38,4 +38,6 @@ pub use count::{Count, count, count_blocking};
 pub use cpu_time::process_cpu_time;
 pub use naive_runner::{NaiveRun, NaiveRunner};
 pub use sleep::{SimpleSleep, Sleep, sleep};
-pub use timers::{TimerId, Timers, blocking_sleep, new_runtime_id, now, try_now};
+pub use timers::{
+    END_OF_TIME, TimerId, Timers, blocking_sleep, deadline_after, is_never, new_runtime_id, now, try_now,
+};

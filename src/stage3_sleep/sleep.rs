@@ -20,7 +20,7 @@
 //! bytes instead of 64, which is 24 MB less with a million sleepers. This
 //! [`SimpleSleep`] is the idea, and the oracle a proptest checks it against.
 
-use super::timers::{TimerId, try_with_timers, with_timers};
+use super::timers::{TimerId, deadline_after, try_with_timers, with_timers};
 use crate::{Context, Coroutine, Poll, Waker};
 use std::time::Duration;
 
@@ -87,7 +87,9 @@ impl Coroutine for SimpleSleep {
                     return Poll::Pending;
                 }
                 SimpleState::Start { duration } => {
-                    let deadline = with_timers("sleep()", |t| t.now()) + *duration;
+                    // Past the end of time, the deadline is "never": the timer
+                    // is left anyway, so the runtime knows who waits on it.
+                    let deadline = deadline_after(with_timers("sleep()", |t| t.now()), *duration);
                     self.state = SimpleState::Waiting { deadline, timer: None };
                 }
                 SimpleState::Yielded => {

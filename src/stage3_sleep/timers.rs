@@ -43,6 +43,22 @@ pub struct TimerId {
     pub owner: u32,
 }
 
+/// The last instant a timer can name: about 584 years of runtime time (a
+/// `u64` of nanoseconds). A deadline at or past it means "never" — a sleep
+/// of `Duration::MAX` is a sleep that never ends, not an overflow.
+pub const END_OF_TIME: Duration = Duration::from_nanos(u64::MAX);
+
+/// The deadline `delay` after `now`: saturating, so that a delay past the
+/// end of representable time gives a deadline that [`is_never`] says is never.
+pub fn deadline_after(now: Duration, delay: Duration) -> Duration {
+    now.saturating_add(delay)
+}
+
+/// `true` for a deadline at or past [`END_OF_TIME`]: one that never comes.
+pub fn is_never(deadline: Duration) -> bool {
+    deadline >= END_OF_TIME
+}
+
 /// A fresh runtime id: every runtime takes one when it is made, and stamps
 /// it on the timers it hands out. Never reused (a process would have to make
 /// four billion runtimes first), so an id names one runtime for good.

@@ -12,7 +12,7 @@
 use super::hooks::{LoopEvent, LoopView, Observer};
 use super::runnable::Runnable;
 use super::seams::{
-    CancelPolicy, ClockWait, Explainer, IdleWait, Reorder, StepBeacon, StepWatch, WaitsOn,
+    CancelPolicy, CancelTarget, ClockWait, Explainer, IdleWait, Reorder, StepBeacon, StepWatch, WaitsOn,
     cancel_at_next_step, name_the_stuck,
 };
 use super::task_cell::{AnyTask, TaskCell};
@@ -22,7 +22,7 @@ use super::task_table::{TaskKey, TaskTable};
 use super::timer_handle::TimerHandle;
 use super::timer_heap::DueAction;
 use crate::fast::{FifoTimerHeap, LoopRef, PackedReadyQueue};
-use crate::stage3_sleep::{Clock, new_runtime_id};
+use crate::stage3_sleep::{Clock, deadline_after, new_runtime_id};
 use crate::{Coroutine, TimerId, Timers, Waker};
 use std::cell::{Cell, OnceCell, RefCell};
 use std::collections::HashMap;
@@ -62,6 +62,9 @@ pub(crate) struct Core {
     pub(super) steps: Cell<u64>,
     pub(super) idle_wait: RefCell<Box<dyn IdleWait>>,
     pub(super) waits_on: RefCell<Vec<Weak<dyn WaitsOn>>>,
+    /// What each waiting task awaits that is not a task (a gather), for
+    /// cancellation to pass into. Entries go when their task ends.
+    pub(super) awaited_targets: RefCell<HashMap<TaskKey, Weak<dyn CancelTarget>>>,
     pub(super) explainer: Cell<Explainer>,
     pub(super) cancel_policy: Cell<CancelPolicy>,
     /// `true` while an observer is installed — the one flag every hook site checks.
@@ -97,6 +100,7 @@ impl Core {
             steps: Cell::new(0),
             idle_wait: RefCell::new(Box::new(ClockWait)),
             waits_on: RefCell::new(Vec::new()),
+            awaited_targets: RefCell::new(HashMap::new()),
             explainer: Cell::new(name_the_stuck),
             cancel_policy: Cell::new(cancel_at_next_step),
             observing: Cell::new(false),
@@ -163,7 +167,7 @@ impl Core {
 
     /// Registers a callback to run once `delay` has passed (asyncio: `call_later`).
     pub(crate) fn call_later(self: &Rc<Self>, delay: Duration, callback: Box<dyn FnOnce()>) -> TimerHandle {
-        let deadline = self.clock.now() + delay;
+        let deadline = deadline_after(self.clock.now(), delay);
         let id = self.timers.borrow_mut().push(deadline, DueAction::Call(callback));
         TimerHandle { id, core: Rc::downgrade(self) }
     }
@@ -233,13 +237,21 @@ impl Core {
     /// Cancels a task (asyncio: `Task.cancel()`): sets its flag, then lets
     /// the cancel policy carry the request (stage 4: to the task's next step).
     pub(crate) fn cancel_task(&self, key: TaskKey) {
-        let Some(task) = self.task(key) else { return };
+        if self.mark_cancel_requested(key) {
+            (self.cancel_policy.get())(self, key);
+        }
+    }
+
+    /// Sets the task's cancel-requested flag (and tells the observer, the
+    /// first time). `false` if there is no such unfinished task.
+    pub(crate) fn mark_cancel_requested(&self, key: TaskKey) -> bool {
+        let Some(task) = self.task(key) else { return false };
         let header = task.header();
         if self.observing.get() && !header.cancel_requested.get() {
             self.emit(LoopEvent::CancelRequested { task: header.info() });
         }
         header.cancel_requested.set(true);
-        (self.cancel_policy.get())(self, key);
+        true
     }
 
     pub(crate) fn current_task(&self) -> Option<TaskInfo> {

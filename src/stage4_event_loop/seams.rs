@@ -13,7 +13,7 @@
 //! |---|---|---|---|
 //! | [`StepWatch`] and [`StepBeacon`] | what happens around a step | nothing | stage 6: slow-step detector, unobserved-failure log |
 //! | [`IdleWait`] | how the loop waits when nothing is ready | [`ClockWait`]: stage 3's clock | stage 8: `poll(2)` with a self-pipe |
-//! | [`WaitsOn`] | what a waiting task waits on | a task awaiting a task | stage 5: promises, gathers; stage 7: queues, locks |
+//! | [`WaitsOn`], [`CancelTarget`] | what a waiting task waits on, and whether a cancellation passes into it | a task awaiting a task | stage 5: promises, gathers; stage 7: queues, locks |
 //! | [`Explainer`] | the deadlock report | names the stuck tasks | stage 6: says what each waits on (reads `WaitsOn`) |
 //! | [`CancelPolicy`] | where a cancel request goes | the task's next step | stage 6: down the await chain first |
 //! | [`Observer`](super::Observer) | who watches | nobody | `observe/`: trace, timeline, step mode |
@@ -132,6 +132,17 @@ pub(crate) trait WaitsOn {
     fn describe(&self) -> String;
 }
 
+/// Something a task awaits that a cancellation of the task passes into —
+/// asyncio's `Task.cancel()` cancels the future the task waits on
+/// (`_fut_waiter`), and a gather's future cancels its children.
+pub(crate) trait CancelTarget {
+    /// The tasks to cancel in the awaiter's place, if the wait is still on:
+    /// the awaiter is then left waiting, to be woken when they have ended.
+    /// `None`: nothing to pass the cancellation into (the awaiter's next step
+    /// is its end).
+    fn pass_cancel(&self) -> Option<Vec<TaskKey>>;
+}
+
 /// Writes the deadlock report: every unfinished task, and what it waits on.
 pub(crate) type Explainer = fn(&Core) -> Vec<StuckTask>;
 
@@ -163,6 +174,17 @@ impl Core {
         (self.explainer.get())(self)
     }
 
+    /// The wakers (by target address) of timers that never come: sleeps
+    /// past the end of time. For the deadlock report; walks the timers.
+    pub(crate) fn waiting_forever(&self) -> Vec<usize> {
+        let timers = self.timers.borrow().live_entries();
+        timers
+            .into_iter()
+            .filter(|(deadline, _)| crate::stage3_sleep::is_never(*deadline))
+            .filter_map(|(_, w)| w)
+            .collect()
+    }
+
     /// Everything alive that reported what its waiters wait on.
     pub(crate) fn waits_on(&self) -> Vec<Rc<dyn WaitsOn>> {
         self.waits_on.borrow().iter().filter_map(Weak::upgrade).collect()
@@ -175,6 +197,19 @@ impl Core {
             all.retain(|w| w.strong_count() > 0);
         }
         all.push(what);
+    }
+
+    /// Records that the running task now awaits `target` (a gather), so
+    /// that cancelling the task can pass into it.
+    pub(crate) fn note_awaiting_target(&self, target: Weak<dyn CancelTarget>) {
+        if let Some(current) = self.current.get() {
+            self.awaited_targets.borrow_mut().insert(current, target);
+        }
+    }
+
+    /// What the task at `key` awaits that a cancellation can pass into, if anything.
+    pub(crate) fn awaited_target(&self, key: TaskKey) -> Option<Rc<dyn CancelTarget>> {
+        self.awaited_targets.borrow().get(&key)?.upgrade()
     }
 
     // Filling the seams.
@@ -212,6 +247,12 @@ impl Core {
     pub(crate) fn set_reorder(&self, reorder: Reorder) {
         *self.reorder.borrow_mut() = Some(reorder);
     }
+}
+
+/// Tells the running loop (if any) that its current task now awaits
+/// `target`, so that cancelling the task passes into it.
+pub(crate) fn report_awaiting_target(target: Weak<dyn CancelTarget>) {
+    super::running::with_running_core(|core| core.note_awaiting_target(target));
 }
 
 /// Tells the running loop (if any) what some waiters wait on, for deadlock

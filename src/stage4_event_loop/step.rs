@@ -59,6 +59,9 @@ impl EventLoop {
     fn finish(&self, key: TaskKey, task: &Rc<dyn AnyTask>) {
         let core = &*self.core;
         core.tasks.borrow_mut().remove(key);
+        if !core.awaited_targets.borrow().is_empty() {
+            core.awaited_targets.borrow_mut().remove(&key);
+        }
         core.step_watch.get().inspect(|w| w.task_ended(core, task));
         if core.observing.get() {
             let outcome = match (task.panic_message(), task.header().cancel_requested.get()) {

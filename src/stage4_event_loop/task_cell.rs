@@ -197,12 +197,15 @@ impl<C: Coroutine + 'static> Joinable<C::Output> for TaskCell<C> {
 }
 
 impl<C: Coroutine + 'static> TaskStatus for TaskCell<C> {
+    // `try_borrow`: the progress is borrowed only while the task's own step
+    // runs — so a task asking about its own handle (asyncio allows
+    // `current_task().cancel()`) is running: not finished, not failed.
     fn is_finished(&self) -> bool {
-        !matches!(&*self.progress.borrow(), Progress::Running(_))
+        self.progress.try_borrow().is_ok_and(|p| !matches!(&*p, Progress::Running(_)))
     }
 
     fn has_failed(&self) -> bool {
-        matches!(&*self.progress.borrow(), Progress::Finished(Err(_)))
+        self.progress.try_borrow().is_ok_and(|p| matches!(&*p, Progress::Finished(Err(_))))
     }
 
     fn name(&self) -> String {

@@ -59,6 +59,8 @@ impl<T> Task<T> {
     /// Polls for the output without telling the awaiting task what it waits
     /// on, so cancelling that task does not reach this one (`shield`).
     pub(crate) fn poll_shielded(&mut self, cx: &mut Context<'_>) -> Poll<Result<T, TaskError>> {
+        // Even if it was awaited directly before: from now on it is shielded.
+        self.cell.header().handle_awaited.set(false);
         self.cell.poll_join(cx.waker())
     }
 
@@ -149,8 +151,11 @@ impl<T> Drop for Task<T> {
     /// the cancellation goes on into the awaited task.
     fn drop(&mut self) {
         let header = self.cell.header();
-        if header.handle_awaited.get() && cancelling() && !self.cell.is_finished() {
-            self.cell.header().request_cancel();
+        // Nobody awaits the task through this handle any more: a later
+        // cancellation of the former awaiter must not follow a stale record.
+        let awaited = header.handle_awaited.replace(false);
+        if awaited && cancelling() && !self.cell.is_finished() {
+            header.request_cancel();
         }
     }
 }

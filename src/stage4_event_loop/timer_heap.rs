@@ -12,6 +12,11 @@
 //! rebuilt without them once they are more than half of it — asyncio's rule
 //! too (`_MIN_CANCELLED_TIMER_HANDLES_FRACTION`).
 //!
+//! A deadline past the end of representable time (`is_never`: a sleep of
+//! `Duration::MAX`) is kept — it says who waits — but never comes due, and
+//! is not a deadline the loop waits for: a loop with nothing else is
+//! deadlocked.
+//!
 //! *What the loop really uses:* [`FifoTimerHeap`](crate::fast::FifoTimerHeap),
 //! the same timers with a FIFO beside the heap for timers that arrive in
 //! deadline order (most do) and 32-byte entries: 1M sleepers 0.81 → 0.60 s
@@ -21,6 +26,7 @@
 #![cfg_attr(not(test), allow(dead_code))]
 
 use super::runnable::Runnable;
+use crate::stage3_sleep::{END_OF_TIME, is_never};
 use crate::{TimerId, Waker};
 use std::cmp::Ordering;
 use std::collections::{BinaryHeap, HashSet};
@@ -75,30 +81,27 @@ pub(crate) struct TimerHeap {
     /// Invariant: every member names an entry that is in the heap.
     cancelled: HashSet<u64>,
     next_seq: u64,
-    /// Every entry with a deadline at or before this has left the heap
-    /// (fired): tells `cancel` whether an entry is still there. `None` until
-    /// the first collection (a timer due at 0 has not fired before it).
-    collected_up_to: Option<Duration>,
+    /// The last collection: its time, and the last sequence number pushed
+    /// before it. An entry pushed by then, due by then, has fired; that is
+    /// how `cancel` tells. (`None` before the first: a timer due at 0 has not
+    /// fired yet — nor has one pushed after a collection, its deadline
+    /// already past.)
+    collected: Option<(Duration, u64)>,
     /// The loop's id, so that a timer of another loop is never cancelled here.
     owner: u32,
 }
 
 impl TimerHeap {
     pub(crate) fn new(owner: u32) -> TimerHeap {
-        TimerHeap {
-            heap: BinaryHeap::new(),
-            cancelled: HashSet::new(),
-            next_seq: 0,
-            collected_up_to: None,
-            owner,
-        }
+        TimerHeap { heap: BinaryHeap::new(), cancelled: HashSet::new(), next_seq: 0, collected: None, owner }
     }
 
     /// Registers `action` to fire at `deadline`.
     pub(crate) fn push(&mut self, deadline: Duration, action: DueAction) -> TimerId {
         self.next_seq += 1;
         let seq = self.next_seq;
-        self.heap.push(Entry { deadline, seq, action });
+        // All "never"s are one instant, the end of time, as in the fast heap.
+        self.heap.push(Entry { deadline: deadline.min(END_OF_TIME), seq, action });
         TimerId { deadline, seq, owner: self.owner }
     }
 
@@ -110,7 +113,9 @@ impl TimerHeap {
     /// own their ids: `Sleep` takes its id out when cancelling, and
     /// `TimerHandle::cancel` consumes the handle.
     pub(crate) fn cancel(&mut self, id: TimerId) -> bool {
-        if id.owner != self.owner || self.collected_up_to.is_some_and(|up_to| id.deadline <= up_to) {
+        let fired =
+            |(up_to, seq): (Duration, u64)| id.seq <= seq && id.deadline <= up_to && !is_never(id.deadline);
+        if id.owner != self.owner || self.collected.is_some_and(fired) {
             return false;
         }
         if !self.cancelled.insert(id.seq) {
@@ -135,12 +140,13 @@ impl TimerHeap {
     }
 
     /// The earliest live deadline, dropping cancelled entries from the top.
+    /// `None` if there is none, or only "never".
     pub(crate) fn next_deadline(&mut self) -> Option<Duration> {
         while let Some(top) = self.heap.peek() {
             if self.cancelled.remove(&top.seq) {
                 self.heap.pop();
             } else {
-                return Some(top.deadline);
+                return Some(top.deadline).filter(|&d| !is_never(d));
             }
         }
         None
@@ -161,8 +167,8 @@ impl TimerHeap {
 
     /// Hands every live timer due at `now` to `fire`, earliest first.
     pub(crate) fn pop_due(&mut self, now: Duration, mut fire: impl FnMut(DueAction)) {
-        self.collected_up_to = Some(now);
-        while self.heap.peek().is_some_and(|top| top.deadline <= now) {
+        self.collected = Some((now, self.next_seq));
+        while self.heap.peek().is_some_and(|top| top.deadline <= now && !is_never(top.deadline)) {
             let entry = self.heap.pop().expect("peeked");
             if !self.cancelled.remove(&entry.seq) {
                 fire(entry.action);

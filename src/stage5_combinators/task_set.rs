@@ -11,8 +11,8 @@
 //! the set alive, or task → callback → set → task would be a cycle.
 
 use super::done_callback::callback_waker;
-use crate::stage4_event_loop::seams::{WaitsOn, report_waits_on};
-use crate::stage4_event_loop::{TaskStatus, cancelling};
+use crate::stage4_event_loop::seams::{CancelTarget, WaitsOn, report_awaiting_target, report_waits_on};
+use crate::stage4_event_loop::{TaskKey, TaskStatus, cancelling};
 use crate::{Task, Waker};
 use std::cell::{Cell, RefCell};
 use std::rc::{Rc, Weak};
@@ -70,6 +70,18 @@ pub(crate) struct SetState {
     /// `gather` that never deadlocks cost 10% of the 1M-sleepers benchmark.)
     kind: SetKind,
     watched: Vec<Weak<dyn TaskStatus>>,
+    /// The tasks' keys: where a cancellation of the awaiter goes (gather only).
+    keys: Vec<TaskKey>,
+}
+
+impl CancelTarget for SetState {
+    /// asyncio's `_GatheringFuture.cancel()`: a gather passes the
+    /// cancellation of its awaiter to its children, and resolves (waking the
+    /// awaiter, cancelled) once their ends have been seen. `wait` and
+    /// `as_completed` do not own their tasks: their awaiter just ends.
+    fn pass_cancel(&self) -> Option<Vec<TaskKey>> {
+        (self.kind.owns_tasks() && !self.fired.get()).then(|| self.keys.clone())
+    }
 }
 
 impl WaitsOn for SetState {
@@ -113,8 +125,13 @@ impl SetState {
     }
 
     /// Remembers whom to wake; called on every `Pending` poll of the awaiter.
-    pub(crate) fn set_awaiter(&self, waker: &Waker) {
+    pub(crate) fn set_awaiter(self: &Rc<Self>, waker: &Waker) {
         *self.awaiter.borrow_mut() = Some(waker.clone());
+        if self.kind.owns_tasks() {
+            // The awaiting task now waits on this gather: cancelling it passes in here.
+            let target: Rc<dyn CancelTarget> = self.clone();
+            report_awaiting_target(Rc::downgrade(&target));
+        }
     }
 }
 
@@ -135,6 +152,7 @@ impl<T: 'static> TaskSet<T> {
         let state = Rc::new(SetState {
             kind,
             watched: tasks.iter().map(Task::status).collect(),
+            keys: if kind.owns_tasks() { tasks.iter().map(Task::key).collect() } else { Vec::new() },
             until,
             total: tasks.len(),
             finished: RefCell::new(Vec::with_capacity(tasks.len())),

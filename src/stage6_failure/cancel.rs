@@ -16,25 +16,56 @@
 
 use crate::stage4_event_loop::{Core, TaskKey};
 use crate::{Context, Coroutine, Poll, Task, TaskError};
+use std::collections::HashSet;
+use std::rc::Rc;
 
 /// The cancel policy this stage installs (asyncio: `Task.cancel()` cancels
-/// `_fut_waiter`). If the task is awaiting another task — whose joiner is
-/// this task's waker — cancel that one first and let its end wake this one,
-/// which then ends in turn; so clean-ups run innermost first. Otherwise the
-/// task's next step is its end, as in stage 4.
+/// `_fut_waiter`, the future the task waits on).
+///
+/// - A task awaiting another task through its handle: cancel that one
+///   first, and let its end wake this one, which then ends in turn — so
+///   clean-ups run innermost first, one iteration apart.
+/// - A task awaiting a gather: cancel the gather's children
+///   (`_GatheringFuture.cancel()`); the gather wakes the task when they
+///   have ended.
+/// - Otherwise — or where an await cycle closes — the task's next step is
+///   its end, as in stage 4.
+///
+/// A work list, not recursion: a chain may be a million tasks deep.
 pub(crate) fn cancel_down_the_chain(core: &Core, key: TaskKey) {
-    let Some(task) = core.task(key) else { return };
-    let me = std::rc::Rc::as_ptr(&task) as *const () as usize;
-    if let Some(awaited) = core.task(task.header().awaiting.get())
-        && awaited.header().joiner_addr() == Some(me)
-    {
-        // Its end wakes us; if it is already being cancelled, just wait.
-        if !awaited.header().cancel_requested.get() {
-            core.cancel_task(awaited.header().key);
+    // (task, was it the one asked for?) — its flag is already set.
+    let mut work = vec![(key, true)];
+    // The tasks this cancellation has reached: meeting one again is a cycle.
+    let mut reached = HashSet::new();
+    while let Some((key, asked)) = work.pop() {
+        let Some(task) = core.task(key) else { continue };
+        if !reached.insert(key) || (!asked && task.header().cancel_requested.get()) {
+            continue; // reached already, or on its way out: its end will wake its awaiter
         }
-        return;
+        if !asked {
+            core.mark_cancel_requested(key);
+        }
+        let me = Rc::as_ptr(&task) as *const () as usize;
+        if let Some(awaited) = core.task(task.header().awaiting.get())
+            && awaited.header().handle_awaited.get()
+            && awaited.header().joiner_addr() == Some(me)
+        {
+            let next = awaited.header().key;
+            if reached.contains(&next) {
+                core.step_soon(key); // an await cycle closes here: end this one, the rest follow
+            } else {
+                work.push((next, false));
+            }
+            continue;
+        }
+        if let Some(children) = core.awaited_target(key).and_then(|target| target.pass_cancel()) {
+            // Reversed onto the stack, so that they are cancelled in order,
+            // each with all it awaits before the next (asyncio's recursion).
+            work.extend(children.into_iter().rev().map(|child| (child, false)));
+            continue;
+        }
+        core.step_soon(key);
     }
-    core.step_soon(key);
 }
 
 /// Awaits `task` without passing a cancellation on to it (asyncio: `shield`).

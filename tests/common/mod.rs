@@ -279,6 +279,9 @@ pub fn sleep_ms() -> impl Strategy<Value = u64> {
 
 /// A proptest config of `cases` cases.
 pub fn config(cases: u32) -> ProptestConfig {
+    // `RONDO_PROPTEST_SCALE=100` runs a hundred times as many cases (a long
+    // run by hand; `cargo test` keeps the default, 1).
+    let scale = std::env::var("RONDO_PROPTEST_SCALE").ok().and_then(|s| s.parse().ok()).unwrap_or(1);
     // No regression files: failures print the program (`render`) instead.
-    ProptestConfig { cases, failure_persistence: None, ..ProptestConfig::default() }
+    ProptestConfig { cases: cases * scale, failure_persistence: None, ..ProptestConfig::default() }
 }
