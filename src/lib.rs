@@ -50,8 +50,8 @@ mod transcript;
 pub use stage2_coroutine::{BoxCoroutine, Context, Coroutine, Poll, Wake, Waker, block_on, yield_now};
 pub use stage3_sleep::{Clock, Sleep, TimerId, Timers, blocking_sleep, now, sleep};
 pub use stage4_event_loop::{
-    EventLoop, LoopError, Task, TaskError, TaskInfo, TimerHandle, all_tasks, call_later, call_soon,
-    current_task, run, spawn, spawn_named, stop, try_run,
+    CallbackPanic, EventLoop, LoopError, Task, TaskError, TaskInfo, TimerHandle, all_tasks, call_later,
+    call_soon, current_task, run, spawn, spawn_named, stop, try_run,
 };
 pub use stage4_event_loop::{LoopEvent, LoopSnapshot, LoopView, Observer};
 pub use stage5_combinators::{

@@ -255,3 +255,121 @@ fn fifty_thousand_tasks_stuck_on_one_promise_are_all_explained() {
     assert!(stuck.iter().all(|s| s.waits_on.starts_with("awaits a promise that nobody has resolved")));
     drop(handles);
 }
+
+// ---------------------------------------------------------------------------
+// Panics where user code runs: callbacks, done-callbacks, wakers, `Drop`
+// ---------------------------------------------------------------------------
+
+#[test]
+fn a_panicking_callback_is_reported_with_its_site_and_the_loop_goes_on() {
+    // Was: a panic in a call_soon / call_later callback or a promise's
+    // done-callback unwound out of run_until_complete; siblings stopped.
+    let out = Transcript::new();
+    let o = out.clone();
+    let ev = EventLoop::new_virtual();
+    let soon_line = line!() + 1;
+    ev.call_soon(|| panic!("in call_soon"));
+    let _later = ev.call_later(secs(1), || panic!("in call_later"));
+    let promise: rondo::Promise<u8> = rondo::Promise::new();
+    let p = promise.clone();
+    let main = lazy(move || {
+        p.add_done_callback(|_| panic!("in a done-callback"));
+        p.set_result(1);
+        let o2 = o.clone();
+        spawn(sleep(secs(2)).map(move |()| o2.say("the sibling finished")))
+    });
+    ev.run_until_complete(main.then(|t| t)).unwrap().unwrap();
+    assert_eq!(out.stamped(), ["2.000 the sibling finished"]);
+    let panics = ev.callback_panics();
+    let messages: Vec<&str> = panics.iter().map(|p| p.message.as_str()).collect();
+    assert_eq!(messages, ["in call_soon", "in a done-callback", "in call_later"]);
+    assert_eq!(panics[0].scheduled_at.file(), file!());
+    assert_eq!(panics[0].scheduled_at.line(), soon_line);
+    assert!(panics[0].to_string().starts_with("a callback scheduled at tests/failure_paths.rs:"));
+}
+
+/// Panics when dropped.
+struct Bomb;
+impl Drop for Bomb {
+    fn drop(&mut self) {
+        panic!("bomb went off in Drop");
+    }
+}
+
+#[test]
+fn a_coroutine_that_panics_in_drop_when_it_completes_still_ends_its_task() {
+    // Was: the drop ran outside catch_unwind; the panic escaped the loop and
+    // the task stayed in all_tasks() with its awaiter never woken.
+    let ev = EventLoop::new_virtual();
+    let main = lazy(|| {
+        let bomb = Bomb;
+        let child = spawn(poll_fn(move |_| {
+            let _keep = &bomb; // dropped with the finished coroutine
+            rondo::Poll::Ready(7)
+        }));
+        child
+    });
+    assert_eq!(ev.run_until_complete(main.then(|t| t)).unwrap(), Ok(7));
+    assert!(ev.all_tasks().is_empty());
+}
+
+// ---------------------------------------------------------------------------
+// A loop that ends with work left drops everything it owns
+// ---------------------------------------------------------------------------
+
+/// Counts its drops.
+struct Counted(Rc<std::cell::Cell<u32>>);
+impl Drop for Counted {
+    fn drop(&mut self) {
+        self.0.set(self.0.get() + 1);
+    }
+}
+
+/// A child sleeping 10 s and its parent awaiting it, each holding a `Counted`.
+fn parent_and_child(drops: &Rc<std::cell::Cell<u32>>) -> impl Coroutine<Output = ()> + use<> {
+    let (a, b) = (Counted(drops.clone()), Counted(drops.clone()));
+    lazy(move || {
+        let child = spawn(sleep(secs(10)).map(move |()| drop(a)));
+        let _parent = spawn(child.map(move |_| drop(b)));
+        sleep(secs(1))
+    })
+    .then(|s| s)
+}
+
+#[test]
+fn dropping_a_loop_with_a_task_awaiting_a_task_runs_both_drops() {
+    // Was: the awaiter and the awaited held each other; nothing was dropped.
+    let drops = Rc::new(std::cell::Cell::new(0));
+    let ev = EventLoop::new_virtual();
+    ev.run_until_complete(parent_and_child(&drops)).unwrap();
+    assert_eq!(drops.get(), 0);
+    drop(ev);
+    assert_eq!(drops.get(), 2);
+}
+
+#[test]
+fn when_main_panics_the_rest_is_still_cancelled() {
+    // Was: `run` skipped cancelling the rest (0 of 2 clean-ups ran).
+    let drops = Rc::new(std::cell::Cell::new(0));
+    let d = drops.clone();
+    let main = parent_and_child(&d).then(|()| -> rondo::Ready<()> { panic!("main fails") });
+    let caught =
+        std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| EventLoop::new_virtual().run(main)));
+    assert!(caught.is_err());
+    assert_eq!(drops.get(), 2);
+}
+
+#[test]
+fn after_a_deadlock_error_dropping_the_loop_runs_every_drop() {
+    let drops = Rc::new(std::cell::Cell::new(0));
+    let (a, b) = (Counted(drops.clone()), Counted(drops.clone()));
+    let ev = EventLoop::new_virtual();
+    let never: rondo::Promise<u8> = rondo::Promise::new();
+    let p = never.clone();
+    let waiter = ev.spawn(p.wait().map(move |_| drop(a)));
+    let error = ev.run_until_complete(waiter.map(move |_| drop(b))).unwrap_err();
+    assert!(matches!(error, LoopError::Deadlock { .. }));
+    drop(ev);
+    assert_eq!(drops.get(), 2);
+    drop(never);
+}

@@ -27,7 +27,7 @@
 //! simple heap, with its operation generator, sits beside the unit tests.)
 
 use crate::stage3_sleep::is_never;
-use crate::stage4_event_loop::DueAction;
+use crate::stage4_event_loop::{Callback, DueAction};
 use crate::{TimerId, Waker};
 use std::cmp::Ordering;
 use std::collections::{BinaryHeap, HashMap, HashSet, VecDeque};
@@ -76,7 +76,7 @@ pub(crate) struct FifoTimerHeap {
     /// The timers that came out of order.
     heap: BinaryHeap<Entry>,
     /// The callbacks of `call_later` timers, by sequence number.
-    calls: HashMap<u64, Box<dyn FnOnce()>>,
+    calls: HashMap<u64, Callback>,
     /// Sequence numbers of entries still in `in_order` or `heap` but
     /// cancelled. Invariant: every member names an entry that is in one of them.
     cancelled: HashSet<u64>,
@@ -230,12 +230,12 @@ mod tests {
 
     fn call(log: &Rc<RefCell<Vec<u32>>>, n: u32) -> DueAction {
         let log = log.clone();
-        DueAction::Call(Box::new(move || log.borrow_mut().push(n)))
+        DueAction::Call(Callback::new(move || log.borrow_mut().push(n)))
     }
 
     fn fire_all(heap: &mut FifoTimerHeap, now: Duration) {
         heap.pop_due(now, |action| match action {
-            DueAction::Call(f) => f(),
+            DueAction::Call(f) => f.call(),
             DueAction::Wake(w) => w.wake(),
         });
     }
@@ -369,7 +369,7 @@ mod tests {
     fn fire(action: DueAction) -> &'static str {
         match action {
             DueAction::Call(f) => {
-                f();
+                f.call();
                 "call"
             }
             DueAction::Wake(_) => "wake",

@@ -10,7 +10,7 @@
 //!
 //! | fast structure | replaces (stage) | saves |
 //! |---|---|---|
-//! | [`PackedReadyQueue`] | `ReadyQueue` (4) | 16 B per queued task: 8-byte entries, payloads beside them |
+//! | [`PackedReadyQueue`] | `ReadyQueue` (4) | 24 B per queued task: 8-byte entries, payloads beside them |
 //! | [`FifoTimerHeap`] | `TimerHeap` (4) | timers arriving in deadline order skip the heap: 1M sleepers 0.81 → 0.60 s CPU; 32-byte entries |
 //! | [`LoopRef`] | a `Weak<Core>` per task (4) | 4 bytes per task header: 64 → 56 B, a 112-byte malloc chunk |
 //!

@@ -5,6 +5,7 @@
 
 use super::event_loop::EventLoop;
 use super::loop_error::LoopError;
+use super::runnable::Callback;
 use super::running::{loop_is_running, with_running_loop};
 use super::task_handle::Task;
 use super::task_info::TaskInfo;
@@ -76,16 +77,20 @@ pub fn all_tasks() -> Vec<TaskInfo> {
 ///
 /// # Panics
 /// Outside a running loop.
+#[track_caller]
 pub fn call_soon(callback: impl FnOnce() + 'static) {
-    with_running_loop("call_soon()", |core| core.call_soon(Box::new(callback)))
+    let callback = Callback::new(callback);
+    with_running_loop("call_soon()", |core| core.call_soon(callback))
 }
 
 /// Runs `callback` once `delay` has passed on the running loop.
 ///
 /// # Panics
 /// Outside a running loop.
+#[track_caller]
 pub fn call_later(delay: Duration, callback: impl FnOnce() + 'static) -> TimerHandle {
-    with_running_loop("call_later()", |core| core.call_later(delay, Box::new(callback)))
+    let callback = Callback::new(callback);
+    with_running_loop("call_later()", |core| core.call_later(delay, callback))
 }
 
 /// Stops the running loop when the current iteration ends.

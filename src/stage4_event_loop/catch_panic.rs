@@ -10,22 +10,70 @@
 //! polled again: its state machine is dropped, so nobody can observe it
 //! half-updated.
 
+use super::core::Core;
+use super::runnable::Callback;
 use crate::{Context, Coroutine, Poll};
 use std::any::Any;
-use std::panic::{AssertUnwindSafe, catch_unwind};
+use std::fmt;
+use std::panic::{AssertUnwindSafe, Location, catch_unwind};
 
-/// Polls `coroutine`, turning a panic into its message.
+/// The payload of a panic, as `catch_unwind` gives it.
+pub(crate) type PanicPayload = Box<dyn Any + Send>;
+
+/// Polls `coroutine`, catching a panic.
 pub(crate) fn poll_catching<C: Coroutine + ?Sized>(
     coroutine: &mut C,
     cx: &mut Context<'_>,
-) -> Result<Poll<C::Output>, String> {
-    catch_unwind(AssertUnwindSafe(|| coroutine.poll(cx))).map_err(|payload| panic_message(&*payload))
+) -> Result<Poll<C::Output>, PanicPayload> {
+    catch_unwind(AssertUnwindSafe(|| coroutine.poll(cx)))
 }
 
-/// Drops `value`; a panic in its `Drop` is reported, not propagated.
-pub(crate) fn drop_catching<T>(value: T) {
+/// Drops `value`; a panic in its `Drop` is reported — naming `whose` it was —
+/// not propagated.
+pub(crate) fn drop_catching<T>(value: T, whose: impl FnOnce() -> String) {
     if let Err(payload) = catch_unwind(AssertUnwindSafe(move || drop(value))) {
-        eprintln!("rondo: a coroutine panicked while being dropped: {}", panic_message(&*payload));
+        eprintln!("rondo: {} panicked while being dropped: {}", whose(), panic_message(&*payload));
+    }
+}
+
+/// A callback (or a timer's waker) that panicked. asyncio logs "Exception in
+/// callback ..." and goes on; so does rondo, and keeps the report.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct CallbackPanic {
+    /// The panic's message.
+    pub message: String,
+    /// Where the callback was scheduled (`call_soon`, `call_later`,
+    /// `add_done_callback`).
+    pub scheduled_at: &'static Location<'static>,
+}
+
+impl fmt::Display for CallbackPanic {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "a callback scheduled at {} panicked: {}", self.scheduled_at, self.message)
+    }
+}
+
+impl Core {
+    /// Runs a callback; a panic is reported and kept, and the loop goes on.
+    pub(crate) fn run_catching(&self, callback: Callback) {
+        let scheduled_at = callback.scheduled_at;
+        if let Err(payload) = catch_unwind(AssertUnwindSafe(|| callback.call())) {
+            let failure = CallbackPanic { message: panic_message(&*payload), scheduled_at };
+            eprintln!("rondo: {failure}");
+            self.callback_panics.borrow_mut().push(failure);
+        }
+    }
+
+    /// Wakes a fired timer's waker — the coroutine's own `Wake`, which may
+    /// be anything — catching a panic as for a callback. (No `Callback` box
+    /// here: a million sleepers fire a million of these.)
+    pub(crate) fn wake_catching(&self, waker: crate::Waker) {
+        if let Err(payload) = catch_unwind(AssertUnwindSafe(|| waker.wake())) {
+            let failure =
+                CallbackPanic { message: panic_message(&*payload), scheduled_at: Location::caller() };
+            eprintln!("rondo: a timer's waker panicked: {}", failure.message);
+            self.callback_panics.borrow_mut().push(failure);
+        }
     }
 }
 
@@ -50,7 +98,7 @@ mod tests {
         let mut boom = crate::poll_fn(|_| -> Poll<()> { panic!("boom {}", 42) });
         let waker = Waker::noop();
         let result = poll_catching(&mut boom, &mut Context::from_waker(&waker));
-        assert_eq!(result.err().as_deref(), Some("boom 42"));
+        assert_eq!(result.err().map(|p| panic_message(&*p)).as_deref(), Some("boom 42"));
         let static_str: Box<dyn Any + Send> = Box::new("plain");
         assert_eq!(panic_message(&*static_str), "plain");
         let other: Box<dyn Any + Send> = Box::new(7u8);
@@ -65,6 +113,6 @@ mod tests {
                 panic!("in drop");
             }
         }
-        drop_catching(Bomb); // returns normally
+        drop_catching(Bomb, || "a bomb".to_string()); // returns normally
     }
 }

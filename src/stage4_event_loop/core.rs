@@ -9,8 +9,9 @@
 //! `tasks`), wake (borrowing `ready`) or sleep (borrowing `timers`). They are
 //! private to stage 4; later stages go through the methods and the seams.
 
+use super::catch_panic::CallbackPanic;
 use super::hooks::{LoopEvent, LoopView, Observer};
-use super::runnable::Runnable;
+use super::runnable::{Callback, Runnable};
 use super::seams::{
     CancelPolicy, CancelTarget, ClockWait, Explainer, IdleWait, Reorder, StepBeacon, StepWatch, WaitsOn,
     cancel_at_next_step, name_the_stuck,
@@ -53,6 +54,10 @@ pub(crate) struct Core {
     names: RefCell<HashMap<u64, Box<str>>>,
     /// Iterations run so far.
     pub(super) iterations: Cell<u64>,
+    /// Callbacks that panicked (each reported when it did; kept for tests).
+    pub(super) callback_panics: RefCell<Vec<CallbackPanic>>,
+    /// The panic payload of the main task, for `run` to resume with.
+    pub(super) main_panic: RefCell<Option<Box<dyn std::any::Any + Send>>>,
     // The seams (see `seams.rs`, which also has the methods that fill them).
     pub(super) step_watch: OnceCell<Rc<dyn StepWatch>>,
     /// Call the step watch before and after every step (or only as needed).
@@ -94,6 +99,8 @@ impl Core {
             next_task_id: Cell::new(1),
             names: RefCell::new(HashMap::new()),
             iterations: Cell::new(0),
+            callback_panics: RefCell::new(Vec::new()),
+            main_panic: RefCell::new(None),
             step_watch: OnceCell::new(),
             watch_every_step: Cell::new(false),
             beacon: OnceCell::new(),
@@ -161,12 +168,12 @@ impl Core {
     }
 
     /// Queues a callback (asyncio: `call_soon`).
-    pub(crate) fn call_soon(&self, callback: Box<dyn FnOnce()>) {
+    pub(crate) fn call_soon(&self, callback: Callback) {
         self.ready.borrow_mut().push(Runnable::Call(callback));
     }
 
     /// Registers a callback to run once `delay` has passed (asyncio: `call_later`).
-    pub(crate) fn call_later(self: &Rc<Self>, delay: Duration, callback: Box<dyn FnOnce()>) -> TimerHandle {
+    pub(crate) fn call_later(self: &Rc<Self>, delay: Duration, callback: Callback) -> TimerHandle {
         let deadline = deadline_after(self.clock.now(), delay);
         let id = self.timers.borrow_mut().push(deadline, DueAction::Call(callback));
         TimerHandle { id, core: Rc::downgrade(self) }

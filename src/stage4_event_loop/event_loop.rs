@@ -11,10 +11,12 @@
 //! the later stages plugged into its [seams](super::seams) (stage 6's
 //! failure handling, the observers the environment asks for).
 
+use super::catch_panic::CallbackPanic;
 use super::core::Core;
 use super::hooks::Observer;
 use super::loop_error::LoopError;
-use super::running::RunningGuard;
+use super::runnable::Callback;
+use super::running::{self, RunningGuard};
 use super::seams::Activity;
 use super::task_handle::Task;
 use super::task_info::{TaskError, TaskInfo};
@@ -90,13 +92,22 @@ impl EventLoop {
     }
 
     /// Runs `callback` on the next iteration (asyncio: `loop.call_soon`).
+    /// A panic in it is reported, with this call's place, and the loop goes on.
+    #[track_caller]
     pub fn call_soon(&self, callback: impl FnOnce() + 'static) {
-        self.core.call_soon(Box::new(callback));
+        self.core.call_soon(Callback::new(callback));
     }
 
     /// Runs `callback` once `delay` has passed (asyncio: `loop.call_later`).
+    #[track_caller]
     pub fn call_later(&self, delay: Duration, callback: impl FnOnce() + 'static) -> TimerHandle {
-        self.core.call_later(delay, Box::new(callback))
+        self.core.call_later(delay, Callback::new(callback))
+    }
+
+    /// The callbacks that panicked so far, each with the place it was
+    /// scheduled from (each was also reported on stderr when it panicked).
+    pub fn callback_panics(&self) -> Vec<CallbackPanic> {
+        self.core.callback_panics.borrow().clone()
     }
 
     /// Stops the loop once the current iteration ends (asyncio: `loop.stop()`).
@@ -187,9 +198,11 @@ impl EventLoop {
         let noop = Waker::noop();
         match task.poll(&mut Context::from_waker(&noop)) {
             Poll::Ready(Ok(output)) => Ok(output),
-            // A panic in main is the caller's panic (asyncio.run re-raises).
+            // A panic in main is the caller's panic (asyncio.run re-raises),
+            // with its own payload, whatever its type.
             Poll::Ready(Err(TaskError::Panicked(message))) => {
-                std::panic::resume_unwind(Box::new(message.to_string()))
+                let payload = self.core.main_panic.borrow_mut().take();
+                std::panic::resume_unwind(payload.unwrap_or_else(|| Box::new(message.to_string())))
             }
             Poll::Ready(Err(error)) => Err(LoopError::Main(error)),
             Poll::Pending => Err(LoopError::StoppedBeforeComplete),
@@ -223,6 +236,25 @@ impl EventLoop {
         let cancelled = self.core.cancel_all();
         self.core.ready.borrow_mut().clear();
         cancelled
+    }
+}
+
+impl Drop for EventLoop {
+    /// A loop that ends with work left — returned, panicked, deadlocked, or
+    /// simply dropped — cancels what is left, so that every coroutine it owns
+    /// is dropped exactly once. Without this, a task and what it awaits hold
+    /// each other (the awaited task's joiner is the awaiter's waker; the
+    /// awaiter's coroutine holds the awaited task's handle) and neither would
+    /// ever be freed, nor its clean-up run.
+    fn drop(&mut self) {
+        if running::loop_is_running() {
+            // Dropped inside another loop's coroutine: cancel without
+            // entering this one (the clean-ups' timers belong to no running loop).
+            self.core.cancel_all();
+            self.core.ready.borrow_mut().clear();
+        } else {
+            self.cancel_all();
+        }
     }
 }
 

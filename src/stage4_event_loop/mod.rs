@@ -65,13 +65,14 @@ mod timer_heap;
 pub(crate) use api::spawn_at;
 pub use api::{all_tasks, call_later, call_soon, current_task, run, spawn, spawn_named, stop, try_run};
 pub(crate) use cancel_scope::{cancelling, in_cancel_scope};
+pub use catch_panic::CallbackPanic;
 pub(crate) use core::Core;
 pub use event_loop::EventLoop;
 pub use hooks::{LoopEvent, LoopSnapshot, LoopView, Observer};
 pub use loop_error::{LoopError, StuckTask};
 #[cfg(test)]
 pub(crate) use ready_queue::ReadyQueue;
-pub(crate) use runnable::{Runnable, RunnableRef};
+pub(crate) use runnable::{Callback, Runnable, RunnableRef};
 pub(crate) use running::running_loop;
 pub(crate) use task_cell::{AnyTask, TaskStatus};
 pub use task_handle::Task;

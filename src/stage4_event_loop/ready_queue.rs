@@ -6,8 +6,8 @@
 //! entries first and pops exactly that many.
 //!
 //! *What the loop really uses:* [`PackedReadyQueue`](crate::fast::PackedReadyQueue),
-//! the same FIFO with 8-byte entries instead of 24 (16 bytes less per queued
-//! task — 16 MB with a million spawned at once). This simple queue stays as
+//! the same FIFO with 8-byte entries instead of 32 (24 bytes less per queued
+//! task — 24 MB with a million spawned at once). This simple queue stays as
 //! its oracle: a proptest drives both with the same operations.
 
 // The loop runs on the fast version; this one is the idea, and its test oracle.

@@ -91,8 +91,10 @@ impl EventLoop {
             let runnable = core.ready.borrow_mut().pop().expect("the snapshot counted it");
             match runnable {
                 Runnable::Step(key) => self.run_step(key),
-                Runnable::Wake(waker) => waker.wake(),
-                Runnable::Call(callback) => callback(),
+                // A panicking callback or waker is reported, and the loop
+                // goes on (asyncio logs "Exception in callback ...").
+                Runnable::Wake(waker) => core.wake_catching(waker),
+                Runnable::Call(callback) => core.run_catching(callback),
                 Runnable::Stop => core.stop(),
             }
         }

@@ -14,6 +14,7 @@
 
 use super::task_table::TaskKey;
 use crate::Waker;
+use std::panic::Location;
 
 /// Something the loop runs during an iteration.
 pub(crate) enum Runnable {
@@ -25,7 +26,7 @@ pub(crate) enum Runnable {
     /// resolves a future whose callback then schedules the task.
     Wake(Waker),
     /// A plain callback (`call_soon`, `call_later`).
-    Call(Box<dyn FnOnce()>),
+    Call(Callback),
     /// Stop the loop once this iteration ends (`loop.stop()`'s callback; also
     /// what `run_until_complete` schedules when the main task finishes).
     Stop,
@@ -37,6 +38,31 @@ pub(crate) enum RunnableRef<'a> {
     Wake(&'a Waker),
     Call,
     Stop,
+}
+
+/// A callback, and where it was scheduled: what a report names if it panics
+/// (asyncio's `Handle` keeps its `_source_traceback` for the same reason).
+pub(crate) struct Callback {
+    run: Box<dyn FnOnce()>,
+    pub(crate) scheduled_at: &'static Location<'static>,
+}
+
+impl Callback {
+    /// Wraps `f`; the caller's caller, through `#[track_caller]`, is the site.
+    #[track_caller]
+    pub(crate) fn new(f: impl FnOnce() + 'static) -> Callback {
+        Callback { run: Box::new(f), scheduled_at: Location::caller() }
+    }
+
+    /// Wraps `f`, scheduled at `at` (when the site was taken earlier).
+    pub(crate) fn scheduled_at(f: impl FnOnce() + 'static, at: &'static Location<'static>) -> Callback {
+        Callback { run: Box::new(f), scheduled_at: at }
+    }
+
+    /// Runs it (the loop runs it through `Core::run_catching`).
+    pub(crate) fn call(self) {
+        (self.run)()
+    }
 }
 
 impl Runnable {

@@ -15,7 +15,7 @@ use super::hooks::LoopEvent;
 use super::runnable::Runnable;
 use super::task_cell::AnyTask;
 use super::task_table::TaskKey;
-use crate::Waker;
+use crate::{Poll, Waker};
 use std::rc::Rc;
 
 impl EventLoop {
@@ -50,7 +50,12 @@ impl EventLoop {
             let (ready, state) = (poll.is_ready(), task.state_name());
             core.emit(LoopEvent::StepEnded { task: task.header().info(), held, ready, state });
         }
-        if poll.is_ready() {
+        if let Poll::Ready(panicked) = poll {
+            if let Some(payload) = panicked
+                && core.main_task.get() == Some(key)
+            {
+                *core.main_panic.borrow_mut() = Some(payload); // for `run` to resume with
+            }
             self.finish(key, &task);
         }
     }

@@ -18,7 +18,7 @@
 //! under `catch_unwind`, and a panic ends the task with its message.
 
 use super::cancel_scope::in_cancel_scope;
-use super::catch_panic::{drop_catching, poll_catching};
+use super::catch_panic::{PanicPayload, drop_catching, panic_message, poll_catching};
 use super::task_header::TaskHeader;
 use super::task_info::TaskError;
 use super::task_table::TaskKey;
@@ -49,8 +49,8 @@ pub(crate) struct TaskCell<C: Coroutine> {
 pub(crate) trait AnyTask: Wake {
     fn header(&self) -> &TaskHeader;
     /// Polls the coroutine once with `waker` (the task's own); `Ready` when
-    /// the task has finished.
-    fn step(&self, waker: &Waker) -> Poll<()>;
+    /// the task has finished — with the panic's payload if it panicked.
+    fn step(&self, waker: &Waker) -> Poll<Option<PanicPayload>>;
     /// Drops the coroutine (running its `Drop` as clean-up) and records `Cancelled`.
     fn cancel(&self);
     /// The panic message, while the task's failure has not been taken by an awaiter.
@@ -98,41 +98,47 @@ impl<C: Coroutine + 'static> TaskCell<C> {
     }
 }
 
+impl<C: Coroutine> TaskCell<C> {
+    /// "task 'name' (spawned at file:line)", for reports.
+    fn describe(&self) -> String {
+        format!("task '{}' (spawned at {})", self.header.name(), self.header.spawned_at)
+    }
+}
+
 impl<C: Coroutine + 'static> AnyTask for TaskCell<C> {
     fn header(&self) -> &TaskHeader {
         &self.header
     }
 
-    fn step(&self, waker: &Waker) -> Poll<()> {
+    fn step(&self, waker: &Waker) -> Poll<Option<PanicPayload>> {
         // Cleared *before* polling: a coroutine that wakes itself (yield_now)
         // must be able to queue the task again.
         self.header.queued.set(false);
         if self.header.cancel_requested.get() {
             // A cancelled task's next step is its end.
             self.cancel();
-            return Poll::Ready(());
+            return Poll::Ready(None);
         }
         let mut cx = Context::from_waker(waker);
         let mut progress = self.progress.borrow_mut();
         let Progress::Running(coroutine) = &mut *progress else {
-            return Poll::Ready(()); // cancelled meanwhile: nothing to run
+            return Poll::Ready(None); // cancelled meanwhile: nothing to run
         };
-        match poll_catching(coroutine, &mut cx) {
-            Ok(Poll::Pending) => Poll::Pending,
-            Ok(Poll::Ready(output)) => {
-                // Dropping the finished coroutine here means it can never be
-                // polled again.
-                *progress = Progress::Finished(Ok(output));
-                Poll::Ready(())
+        let (finished, payload) = match poll_catching(coroutine, &mut cx) {
+            Ok(Poll::Pending) => return Poll::Pending,
+            Ok(Poll::Ready(output)) => (Progress::Finished(Ok(output)), None),
+            Err(payload) => {
+                let message = panic_message(&*payload).into();
+                (Progress::Finished(Err(TaskError::Panicked(message))), Some(payload))
             }
-            Err(message) => {
-                let failed = Progress::Finished(Err(TaskError::Panicked(message.into())));
-                let broken = std::mem::replace(&mut *progress, failed);
-                drop(progress);
-                drop_catching(broken);
-                Poll::Ready(())
-            }
-        }
+        };
+        // The finished (or broken) coroutine is dropped here, so it can never
+        // be polled again — outside the borrow, and catching a panic in its
+        // `Drop`: the task has ended either way.
+        let coroutine = std::mem::replace(&mut *progress, finished);
+        drop(progress);
+        drop_catching(coroutine, || self.describe());
+        Poll::Ready(payload)
     }
 
     fn cancel(&self) {
@@ -148,7 +154,7 @@ impl<C: Coroutine + 'static> AnyTask for TaskCell<C> {
         // The coroutine's `Drop` (its clean-up) runs outside the borrow, so it
         // may look at this task without tripping the `RefCell` — and inside a
         // cancel scope, so the tasks it was awaiting are cancelled too.
-        in_cancel_scope(|| drop_catching(old));
+        in_cancel_scope(|| drop_catching(old, || format!("{}, cancelled,", self.describe())));
     }
 
     fn state_name(&self) -> Option<String> {

@@ -25,7 +25,7 @@
 // The loop runs on the fast version; this one is the idea, and its test oracle.
 #![cfg_attr(not(test), allow(dead_code))]
 
-use super::runnable::Runnable;
+use super::runnable::{Callback, Runnable};
 use crate::stage3_sleep::{END_OF_TIME, is_never};
 use crate::{TimerId, Waker};
 use std::cmp::Ordering;
@@ -37,7 +37,7 @@ pub(crate) enum DueAction {
     /// Wake a sleeping coroutine's task.
     Wake(Waker),
     /// Run a `call_later` callback.
-    Call(Box<dyn FnOnce()>),
+    Call(Callback),
 }
 
 impl From<DueAction> for Runnable {
@@ -185,12 +185,12 @@ mod tests {
 
     fn call(log: &Rc<RefCell<Vec<u32>>>, n: u32) -> DueAction {
         let log = log.clone();
-        DueAction::Call(Box::new(move || log.borrow_mut().push(n)))
+        DueAction::Call(Callback::new(move || log.borrow_mut().push(n)))
     }
 
     fn fire_all(heap: &mut TimerHeap, now: Duration) {
         heap.pop_due(now, |action| match action {
-            DueAction::Call(f) => f(),
+            DueAction::Call(f) => f.call(),
             DueAction::Wake(w) => w.wake(),
         });
     }

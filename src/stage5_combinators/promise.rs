@@ -15,7 +15,7 @@
 //! Every awaiter gets its own copy of the value, hence `T: Clone`.
 
 use crate::stage4_event_loop::seams::{WaitsOn, report_waits_on};
-use crate::stage4_event_loop::{Core, running_loop};
+use crate::stage4_event_loop::{Callback, Core, running_loop};
 use crate::{Context, Coroutine, Poll, TaskError, Waker};
 use std::cell::RefCell;
 use std::fmt;
@@ -51,8 +51,8 @@ type DoneCallback<T> = Box<dyn FnOnce(&Promise<T>)>;
 enum Listener<T> {
     /// A coroutine awaiting the promise.
     Awaiter(Waker),
-    /// `add_done_callback`.
-    Callback(DoneCallback<T>),
+    /// `add_done_callback`, and where it was called (reported if it panics).
+    Callback(DoneCallback<T>, &'static Location<'static>),
 }
 
 impl<T: Clone + 'static> Default for Promise<T> {
@@ -117,8 +117,12 @@ impl<T: Clone + 'static> Promise<T> {
     /// the loop (at once-scheduled if it already is), in registration order
     /// with the awaiters.
     ///
+    /// A panic in the callback is reported with this call's place, and the
+    /// loop goes on.
+    ///
     /// # Panics
     /// Outside a running loop.
+    #[track_caller]
     pub fn add_done_callback(&self, callback: impl FnOnce(&Promise<T>) + 'static) {
         let Some(event_loop) = running_loop() else {
             panic!("add_done_callback() called outside a running event loop: call it from a coroutine")
@@ -130,7 +134,7 @@ impl<T: Clone + 'static> Promise<T> {
             let promise = self.clone();
             crate::call_soon(move || callback(&promise));
         } else {
-            inner.listeners.push(Listener::Callback(Box::new(callback)));
+            inner.listeners.push(Listener::Callback(Box::new(callback), Location::caller()));
         }
     }
 
@@ -150,10 +154,10 @@ impl<T: Clone + 'static> Promise<T> {
         for listener in listeners {
             match listener {
                 Listener::Awaiter(waker) => waker.wake(),
-                Listener::Callback(callback) => {
+                Listener::Callback(callback, at) => {
                     let promise = self.clone();
                     match event_loop.as_ref().and_then(Weak::upgrade) {
-                        Some(core) => core.call_soon(Box::new(move || callback(&promise))),
+                        Some(core) => core.call_soon(Callback::scheduled_at(move || callback(&promise), at)),
                         None => panic!("a done-callback's event loop is gone; the callback cannot run"),
                     }
                 }
@@ -167,7 +171,7 @@ impl<T> WaitsOn for RefCell<Inner<T>> {
         let inner = self.borrow();
         let awaiters = inner.listeners.iter().filter_map(|l| match l {
             Listener::Awaiter(waker) => Some(waker.target_addr()),
-            Listener::Callback(_) => None,
+            Listener::Callback(..) => None,
         });
         awaiters.collect()
     }

@@ -28,7 +28,13 @@ impl FailureLog {
     #[inline]
     pub(crate) fn task_ended(&self, task: &Rc<dyn AnyTask>) {
         if task.panic_message().is_some() {
-            self.failed.borrow_mut().push(task.clone());
+            let mut failed = self.failed.borrow_mut();
+            // Now and then, forget the failures an awaiter has taken since:
+            // a million awaited panics must not keep a million tasks alive.
+            if failed.len() >= 64 && failed.len().is_power_of_two() {
+                failed.retain(|task| task.panic_message().is_some());
+            }
+            failed.push(task.clone());
         }
     }
 
