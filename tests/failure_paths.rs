@@ -303,11 +303,10 @@ fn a_coroutine_that_panics_in_drop_when_it_completes_still_ends_its_task() {
     let ev = EventLoop::new_virtual();
     let main = lazy(|| {
         let bomb = Bomb;
-        let child = spawn(poll_fn(move |_| {
+        spawn(poll_fn(move |_| {
             let _keep = &bomb; // dropped with the finished coroutine
             rondo::Poll::Ready(7)
-        }));
-        child
+        }))
     });
     assert_eq!(ev.run_until_complete(main.then(|t| t)).unwrap(), Ok(7));
     assert!(ev.all_tasks().is_empty());
