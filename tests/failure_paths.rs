@@ -372,3 +372,15 @@ fn after_a_deadlock_error_dropping_the_loop_runs_every_drop() {
     assert_eq!(drops.get(), 2);
     drop(never);
 }
+
+// ---------------------------------------------------------------------------
+// Misuse gets a message that names the mistake
+// ---------------------------------------------------------------------------
+
+#[test]
+#[should_panic(expected = "was spawned on another event loop: a task can only be awaited")]
+fn awaiting_a_task_of_another_loop_says_so() {
+    let other = EventLoop::new_virtual();
+    let foreign = other.spawn(sleep(secs(1)));
+    let _ = EventLoop::new_virtual().run_until_complete(foreign);
+}

@@ -78,6 +78,11 @@ impl LoopRef {
         let _ = LOOPS.try_with(|registry| registry.borrow_mut().unregister(self.0));
     }
 
+    /// The loop's id (stage 3's runtime id).
+    pub(crate) fn id(self) -> u32 {
+        self.0
+    }
+
     /// The loop, if it still exists.
     #[inline]
     pub(crate) fn core(self) -> Option<Rc<Core>> {

@@ -186,6 +186,11 @@ impl Core {
         self.stopping.set(true);
     }
 
+    /// The loop's one id (also stamped on its timers).
+    pub(crate) fn id(&self) -> u32 {
+        self.me.id()
+    }
+
     pub(crate) fn now(&self) -> Duration {
         self.clock.now()
     }

@@ -19,6 +19,11 @@ pub(crate) fn running_loop() -> Option<Weak<Core>> {
     RUNNING.with(|running| running.borrow().as_ref().map(Rc::downgrade))
 }
 
+/// The id of the loop running on this thread, if any (no reference count touched).
+pub(crate) fn running_loop_id() -> Option<u32> {
+    RUNNING.with(|running| running.borrow().as_ref().map(|core| core.id()))
+}
+
 /// `true` while an event loop runs on this thread.
 pub(crate) fn loop_is_running() -> bool {
     RUNNING.with(|running| running.borrow().is_some())

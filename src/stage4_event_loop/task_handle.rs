@@ -7,6 +7,7 @@
 //! `__wakeup` is the task's done-callback).
 
 use super::cancel_scope::cancelling;
+use super::running::running_loop_id;
 use super::task_cell::{Joinable, TaskCell, TaskStatus};
 use super::task_info::TaskError;
 use super::task_table::TaskKey;
@@ -135,10 +136,20 @@ impl<T: 'static> Coroutine for Task<T> {
         let poll = self.cell.poll_join(cx.waker());
         self.cell.header().handle_awaited.set(poll.is_pending());
         if poll.is_pending() {
+            let header = self.cell.header();
+            // A task is stepped by its own loop only: awaited from a
+            // coroutine of another loop, it would never wake its awaiter.
+            if running_loop_id().is_some_and(|running| running != header.owner.id()) {
+                panic!(
+                    "task {} was spawned on another event loop: a task can only be awaited \
+                     from a coroutine running on its own loop (spawn it on this one instead)",
+                    header.name()
+                );
+            }
             // Let the awaiting task know what it waits on: a cancellation
             // follows that (stage 6), and a deadlock report says it.
-            if let Some(core) = self.cell.header().owner.core() {
-                core.note_awaiting(self.cell.header().key);
+            if let Some(core) = header.owner.core() {
+                core.note_awaiting(header.key);
             }
         }
         poll
