@@ -241,8 +241,9 @@ impl Core {
     pub(crate) fn note_awaiting(&self, awaited: TaskKey) {
         if let Some(current) = self.current.get()
             && let Some(task) = self.tasks.borrow().get(current)
+            && task.header().awaiting.replace(awaited) == TaskKey::TARGET
         {
-            task.header().awaiting.set(awaited);
+            self.awaited_targets.borrow_mut().remove(&current); // it awaits a task now
         }
     }
 

@@ -47,7 +47,7 @@ pub(crate) enum Activity {
     Stopped,
 }
 
-/// Around a step: told when tasks end and when the loop runs or idles —
+/// Around a step: told when a task panics and when the loop runs or idles —
 /// and, if it asks for it when installed, before and after every step.
 ///
 /// Every step is the loop's hottest path: two calls through a pointer cost
@@ -63,8 +63,9 @@ pub(crate) trait StepWatch: Any {
     fn step_ended(&self, core: &Core, task: &dyn AnyTask);
     /// After a step that the beacon's watcher flagged while it ran.
     fn step_flagged(&self, core: &Core, task: &dyn AnyTask);
-    /// A task ended in this step: done, failed or cancelled.
-    fn task_ended(&self, core: &Core, task: &Rc<dyn AnyTask>);
+    /// A task ended in this step by panicking. (Only then: told of every
+    /// end, the watch would cost every task a call.)
+    fn task_panicked(&self, core: &Core, task: &Rc<dyn AnyTask>);
     /// For the stage that installed it, to find it again.
     fn as_any(&self) -> &dyn Any;
 }
@@ -202,13 +203,22 @@ impl Core {
     /// Records that the running task now awaits `target` (a gather), so
     /// that cancelling the task can pass into it.
     pub(crate) fn note_awaiting_target(&self, target: Weak<dyn CancelTarget>) {
-        if let Some(current) = self.current.get() {
+        if let Some(current) = self.current.get()
+            && let Some(task) = self.tasks.borrow().get(current)
+        {
+            // The header says "a target" (no hashing when the task ends
+            // otherwise); the map says which.
+            task.header().awaiting.set(TaskKey::TARGET);
             self.awaited_targets.borrow_mut().insert(current, target);
         }
     }
 
     /// What the task at `key` awaits that a cancellation can pass into, if anything.
     pub(crate) fn awaited_target(&self, key: TaskKey) -> Option<Rc<dyn CancelTarget>> {
+        let task = self.task(key)?;
+        if task.header().awaiting.get() != TaskKey::TARGET {
+            return None;
+        }
         self.awaited_targets.borrow().get(&key)?.upgrade()
     }
 

@@ -7,7 +7,7 @@
 //!
 //! The around-a-step seam is here: the `StepBeacon` gets the step's number
 //! on both sides of the poll, a `StepWatch` that asked for every step is
-//! called on both sides, and one is told of every task that ends. Stage 6
+//! called on both sides, and one is told of every task that panics. Stage 6
 //! times steps there and notes failures nobody may await.
 
 use super::event_loop::EventLoop;
@@ -51,10 +51,11 @@ impl EventLoop {
             core.emit(LoopEvent::StepEnded { task: task.header().info(), held, ready, state });
         }
         if let Poll::Ready(panicked) = poll {
-            if let Some(payload) = panicked
-                && core.main_task.get() == Some(key)
-            {
-                *core.main_panic.borrow_mut() = Some(payload); // for `run` to resume with
+            if let Some(payload) = panicked {
+                core.step_watch.get().inspect(|w| w.task_panicked(core, &task));
+                if core.main_task.get() == Some(key) {
+                    *core.main_panic.borrow_mut() = Some(payload); // for `run` to resume with
+                }
             }
             self.finish(key, &task);
         }
@@ -64,10 +65,9 @@ impl EventLoop {
     fn finish(&self, key: TaskKey, task: &Rc<dyn AnyTask>) {
         let core = &*self.core;
         core.tasks.borrow_mut().remove(key);
-        if !core.awaited_targets.borrow().is_empty() {
+        if task.header().awaiting.get() == TaskKey::TARGET {
             core.awaited_targets.borrow_mut().remove(&key);
         }
-        core.step_watch.get().inspect(|w| w.task_ended(core, task));
         if core.observing.get() {
             let outcome = match (task.panic_message(), task.header().cancel_requested.get()) {
                 (Some(message), _) => format!("panicked: {message}"),

@@ -29,8 +29,9 @@ pub(crate) struct TaskHeader {
     /// polling it (asyncio's `_must_cancel`).
     pub(crate) cancel_requested: Cell<bool>,
     /// The task this one last awaited through a `Task` handle, `TaskKey::NONE`
-    /// if none: what a cancellation follows down the await chain (stage 6)
-    /// and what a deadlock report says this task waits on.
+    /// if none, `TaskKey::TARGET` if it awaits a gather (the loop keeps which,
+    /// in its awaited targets): what a cancellation follows down the await
+    /// chain (stage 6).
     pub(crate) awaiting: Cell<TaskKey>,
     /// Its `Task` handle is being awaited (its last poll was `Pending`):
     /// cancelling the awaiter then cancels this task too. Kept here rather

@@ -21,6 +21,10 @@ impl TaskKey {
     /// Names no task (its slot index is never used).
     pub(crate) const NONE: TaskKey = TaskKey { index: u32::MAX, generation: 0 };
 
+    /// Names no task either: in a header's `awaiting`, "awaits something
+    /// that is not a task — see the loop's awaited targets".
+    pub(crate) const TARGET: TaskKey = TaskKey { index: u32::MAX, generation: 1 };
+
     /// The key as one `u64` (slot index in the high half), for compact queues.
     #[inline]
     pub(crate) fn to_bits(self) -> u64 {

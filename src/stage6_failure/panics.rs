@@ -24,18 +24,15 @@ pub(crate) struct FailureLog {
 }
 
 impl FailureLog {
-    /// A task just ended: keep it if it panicked.
-    #[inline]
-    pub(crate) fn task_ended(&self, task: &Rc<dyn AnyTask>) {
-        if task.panic_message().is_some() {
-            let mut failed = self.failed.borrow_mut();
-            // Now and then, forget the failures an awaiter has taken since:
-            // a million awaited panics must not keep a million tasks alive.
-            if failed.len() >= 64 && failed.len().is_power_of_two() {
-                failed.retain(|task| task.panic_message().is_some());
-            }
-            failed.push(task.clone());
+    /// A task just ended by panicking: keep it, in case nobody awaits it.
+    pub(crate) fn task_panicked(&self, task: &Rc<dyn AnyTask>) {
+        let mut failed = self.failed.borrow_mut();
+        // Now and then, forget the failures an awaiter has taken since: a
+        // million awaited panics must not keep a million tasks alive.
+        if failed.len() >= 64 && failed.len().is_power_of_two() {
+            failed.retain(|task| task.panic_message().is_some());
         }
+        failed.push(task.clone());
     }
 
     /// The failures whose error nobody has taken, forgetting them all.

@@ -64,8 +64,8 @@ impl StepWatch for Supervisor {
         self.slow.step_flagged(core, task);
     }
 
-    fn task_ended(&self, _core: &Core, task: &Rc<dyn AnyTask>) {
-        self.failures.task_ended(task);
+    fn task_panicked(&self, _core: &Core, task: &Rc<dyn AnyTask>) {
+        self.failures.task_panicked(task);
     }
 
     fn as_any(&self) -> &dyn Any {
