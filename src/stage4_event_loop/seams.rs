@@ -66,6 +66,8 @@ pub(crate) trait StepWatch: Any {
     /// A task ended in this step by panicking. (Only then: told of every
     /// end, the watch would cost every task a call.)
     fn task_panicked(&self, core: &Core, task: &Rc<dyn AnyTask>);
+    /// An awaiter took a panicked task's error: it is observed.
+    fn panic_observed(&self, core: &Core);
     /// For the stage that installed it, to find it again.
     fn as_any(&self) -> &dyn Any;
 }

@@ -165,7 +165,7 @@ impl<C: Coroutine + 'static> AnyTask for TaskCell<C> {
     }
 
     fn panic_message(&self) -> Option<String> {
-        match &*self.progress.borrow() {
+        match &*self.progress.try_borrow().ok()? {
             Progress::Finished(Err(TaskError::Panicked(message))) => Some(message.to_string()),
             _ => None,
         }
@@ -192,7 +192,16 @@ impl<C: Coroutine + 'static> Joinable<C::Output> for TaskCell<C> {
                 Poll::Pending
             }
             Progress::Finished(_) => match std::mem::replace(&mut *progress, Progress::Taken) {
-                Progress::Finished(result) => Poll::Ready(result),
+                Progress::Finished(result) => {
+                    drop(progress);
+                    if let Err(TaskError::Panicked(_)) = &result
+                        && let Some(core) = self.header.owner.core()
+                        && let Some(watch) = core.step_watch()
+                    {
+                        watch.panic_observed(&core); // taken: nothing left to report
+                    }
+                    Poll::Ready(result)
+                }
                 _ => unreachable!(),
             },
             Progress::Taken => {

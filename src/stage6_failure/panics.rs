@@ -12,7 +12,7 @@
 use super::supervisor::Supervisor;
 use crate::stage4_event_loop::AnyTask;
 use crate::{EventLoop, TaskInfo};
-use std::cell::RefCell;
+use std::cell::{Cell, RefCell};
 use std::fmt;
 use std::rc::Rc;
 
@@ -21,18 +21,28 @@ use std::rc::Rc;
 #[derive(Default)]
 pub(crate) struct FailureLog {
     failed: RefCell<Vec<Rc<dyn AnyTask>>>,
+    /// How many of `failed` have been awaited since the last clean-up.
+    observed: Cell<usize>,
 }
 
 impl FailureLog {
     /// A task just ended by panicking: keep it, in case nobody awaits it.
     pub(crate) fn task_panicked(&self, task: &Rc<dyn AnyTask>) {
-        let mut failed = self.failed.borrow_mut();
-        // Now and then, forget the failures an awaiter has taken since: a
-        // million awaited panics must not keep a million tasks alive.
-        if failed.len() >= 64 && failed.len().is_power_of_two() {
+        self.failed.borrow_mut().push(task.clone());
+    }
+
+    /// An awaiter took one of the failures. Once they are half the log,
+    /// forget the taken ones: a million awaited panics must not keep a
+    /// million tasks alive (amortised: one pass per as many takes).
+    pub(crate) fn panic_observed(&self) {
+        self.observed.set(self.observed.get() + 1);
+        let Ok(mut failed) = self.failed.try_borrow_mut() else { return };
+        if self.observed.get() >= 64 && self.observed.get() * 2 >= failed.len() {
             failed.retain(|task| task.panic_message().is_some());
+            let keep = failed.len() * 2;
+            failed.shrink_to(keep);
+            self.observed.set(0);
         }
-        failed.push(task.clone());
     }
 
     /// The failures whose error nobody has taken, forgetting them all.

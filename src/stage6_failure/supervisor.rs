@@ -68,6 +68,10 @@ impl StepWatch for Supervisor {
         self.failures.task_panicked(task);
     }
 
+    fn panic_observed(&self, _core: &Core) {
+        self.failures.panic_observed();
+    }
+
     fn as_any(&self) -> &dyn Any {
         self
     }
