@@ -385,3 +385,27 @@ fn awaiting_a_task_of_another_loop_says_so() {
     let foreign = other.spawn(sleep(secs(1)));
     let _ = EventLoop::new_virtual().run_until_complete(foreign);
 }
+
+#[test]
+fn a_task_spawned_by_a_clean_up_during_cancel_all_is_cancelled_too() {
+    // A coroutine's `Drop` spawns a task (asyncio: `finally: create_task(...)`).
+    // Was: cancel_all drained the table once; the new task survived it.
+    struct SpawnOnDrop(Rc<std::cell::Cell<u32>>);
+    impl Drop for SpawnOnDrop {
+        fn drop(&mut self) {
+            let counted = Counted(self.0.clone());
+            drop(spawn(sleep(secs(1)).map(move |()| drop(counted))));
+        }
+    }
+    let drops = Rc::new(std::cell::Cell::new(0));
+    let ev = EventLoop::new_virtual();
+    let bomb = SpawnOnDrop(drops.clone());
+    let _t = ev.spawn(poll_fn(move |_| {
+        let _keep = &bomb;
+        rondo::Poll::<()>::Pending
+    }));
+    ev.run_until_complete(yield_now()).unwrap();
+    assert_eq!(ev.cancel_all(), 2, "the task, and the one its clean-up spawned");
+    assert!(ev.all_tasks().is_empty());
+    assert_eq!(drops.get(), 1, "the spawned task's coroutine was dropped");
+}

@@ -278,18 +278,33 @@ impl Core {
     }
 
     /// Cancels every unfinished task, in spawn order: drops its coroutine
-    /// and tells its awaiter.
+    /// and tells its awaiter. A clean-up (a coroutine's `Drop`) may spawn a
+    /// task — asyncio's `finally: create_task(...)` — so the table is drained
+    /// again until it stays empty: those are cancelled too, before they ever
+    /// run. (Clean-ups that spawn forever are cut off, and said so.)
     pub(crate) fn cancel_all(&self) -> usize {
-        let mut tasks: Vec<Rc<dyn AnyTask>> = self.tasks.borrow_mut().drain();
-        tasks.sort_by_key(|t| t.header().id);
-        for task in &tasks {
-            task.header().cancel_requested.set(true); // so `Task::cancelled()` says so
-            task.cancel();
-            if let Some(joiner) = task.header().joiner.take() {
-                joiner.wake();
+        const ROUNDS: usize = 1_000;
+        let mut cancelled = 0;
+        for _ in 0..ROUNDS {
+            let mut tasks: Vec<Rc<dyn AnyTask>> = self.tasks.borrow_mut().drain();
+            if tasks.is_empty() {
+                return cancelled;
             }
+            tasks.sort_by_key(|t| t.header().id);
+            for task in &tasks {
+                task.header().cancel_requested.set(true); // so `Task::cancelled()` says so
+                task.cancel();
+                if let Some(joiner) = task.header().joiner.take() {
+                    joiner.wake();
+                }
+            }
+            cancelled += tasks.len();
         }
-        tasks.len()
+        eprintln!(
+            "rondo: clean-ups kept spawning tasks after {ROUNDS} rounds of cancellation; {} left",
+            self.tasks.borrow().len()
+        );
+        cancelled
     }
 }
 
