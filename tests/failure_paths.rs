@@ -409,3 +409,24 @@ fn a_task_spawned_by_a_clean_up_during_cancel_all_is_cancelled_too() {
     assert!(ev.all_tasks().is_empty());
     assert_eq!(drops.get(), 1, "the spawned task's coroutine was dropped");
 }
+
+#[test]
+fn a_second_awaiter_of_one_task_is_told_it_is_the_second() {
+    // Was: the second awaiter silently took the first one's wake-up, and the
+    // first waited forever.
+    let (slot, ev): (Slot, EventLoop) = (Rc::default(), EventLoop::new_virtual());
+    let s = slot.clone();
+    let main = lazy(move || {
+        *s.borrow_mut() = Some(spawn(sleep(secs(1))));
+        let out = Transcript::new();
+        let first = spawn(await_slot(s.clone(), Finally(out.clone(), "first done")));
+        let second = spawn(yield_now().then(move |()| await_slot(s, Finally(out, "second done"))));
+        (first, second)
+    });
+    let (first, second) = ev.run_until_complete(main).unwrap();
+    let second = ev.run_until_complete(second).unwrap();
+    let Err(TaskError::Panicked(message)) = second else { panic!("the second await is refused: {second:?}") };
+    assert!(message.contains("is awaited by two coroutines at once"), "{message}");
+    assert_eq!(ev.run_until_complete(first).unwrap(), Ok(()), "the first awaiter still gets its wake");
+    drop(slot);
+}

@@ -204,6 +204,13 @@ impl Core {
         self.tasks.borrow().get(key).cloned()
     }
 
+    /// The unfinished task whose cell is at `addr` (a waker's target), if
+    /// any. A walk over the table: for rare questions only.
+    pub(crate) fn unfinished_task_at(&self, addr: usize) -> Option<Rc<dyn AnyTask>> {
+        let tasks = self.tasks.borrow();
+        tasks.iter().find(|task| Rc::as_ptr(task) as *const () as usize == addr).cloned()
+    }
+
     /// Every unfinished task, by id.
     pub(crate) fn unfinished_tasks(&self) -> Vec<Rc<dyn AnyTask>> {
         let mut all: Vec<Rc<dyn AnyTask>> = self.tasks.borrow().iter().cloned().collect();

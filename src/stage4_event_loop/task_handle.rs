@@ -133,6 +133,7 @@ impl<T: 'static> Coroutine for Task<T> {
     type Output = Result<T, TaskError>;
 
     fn poll(&mut self, cx: &mut Context<'_>) -> Poll<Result<T, TaskError>> {
+        self.refuse_a_second_awaiter(cx.waker());
         let poll = self.cell.poll_join(cx.waker());
         self.cell.header().handle_awaited.set(poll.is_pending());
         if poll.is_pending() {
@@ -153,6 +154,32 @@ impl<T: 'static> Coroutine for Task<T> {
             }
         }
         poll
+    }
+}
+
+impl<T> Task<T> {
+    /// A task wakes one awaiter (its joiner). A second task awaiting the same
+    /// handle — shared through an `Rc<RefCell<..>>` — would take the first
+    /// one's place, and the first would wait forever; say so instead. (Only
+    /// when the earlier awaiter is a task of this loop that still awaits this
+    /// one: a handle moved on with its coroutine is fine.)
+    fn refuse_a_second_awaiter(&self, waker: &Waker) {
+        let header = self.cell.header();
+        if !header.handle_awaited.get() {
+            return;
+        }
+        let Some(previous) = header.joiner_addr().filter(|&a| a != waker.target_addr()) else { return };
+        let Some(core) = header.owner.core() else { return };
+        if let Some(first) = core.unfinished_task_at(previous)
+            && first.header().awaiting.get() == header.key
+        {
+            panic!(
+                "task {} is awaited by two coroutines at once (task {} awaits it already): a task \
+                 has one awaiter; to share its result, set a Promise from it",
+                header.name(),
+                first.header().name()
+            );
+        }
     }
 }
 
