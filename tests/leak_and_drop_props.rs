@@ -25,9 +25,9 @@
 //!   and everything the test held are dropped, and no older block grew
 //!   meanwhile (a counting allocator, below: the loop's memory is back to
 //!   where it started);
-//! - no panic happened other than the ones the programs inject (a panic
-//!   inside rondo would otherwise hide as "a task panicked", which the
-//!   programs tolerate).
+//! - no panic happened other than the ones the programs inject, and rondo's
+//!   refusal of a second awaiter of one task (a panic inside rondo would
+//!   otherwise hide as "a task panicked", which the programs tolerate).
 //!
 //! And for chains and cycles on the virtual clock, when a cancellation
 //! reached a member, every member has ended by the time the canceller next
@@ -291,6 +291,8 @@ thread_local! {
     static UNEXPECTED: RefCell<Vec<String>> = const { RefCell::new(Vec::new()) };
     /// Set while a panic is expected and caught on the spot.
     static QUIET: Cell<bool> = const { Cell::new(false) };
+    /// Misuses rondo refused with a panic during the current case.
+    static REFUSED: Cell<u32> = const { Cell::new(0) };
 }
 
 /// Silences the injected panics (thousands of them would bury any real
@@ -305,6 +307,10 @@ fn install_panic_hook() {
     ONCE.call_once(|| {
         let previous = std::panic::take_hook();
         std::panic::set_hook(Box::new(move |info| {
+            if refused_misuse(info) {
+                REFUSED.with(|r| r.set(r.get() + 1));
+                return;
+            }
             if info.payload().is::<Injected>() || QUIET.with(Cell::get) {
                 return;
             }
@@ -314,6 +320,15 @@ fn install_panic_hook() {
             previous(info);
         }));
     });
+}
+
+/// A panic by which rondo refuses a misuse the programs may make on
+/// purpose: two coroutines awaiting one task ("await any task" can pick a
+/// task another one awaits already). The refusal is the behaviour under test
+/// elsewhere (`failure_paths.rs`); here it is one more way a task ends.
+fn refused_misuse(info: &std::panic::PanicHookInfo<'_>) -> bool {
+    info.location().is_some_and(|at| at.file().ends_with("stage4_event_loop/task_handle.rs"))
+        && describe_payload(info.payload()).contains("is awaited by two coroutines at once")
 }
 
 fn inject_panic(env: &Env) -> ! {
@@ -814,6 +829,10 @@ fn outcome_of(
         Ok(Err(LoopError::Main(_))) => Ok(Outcome::MainFailed),
         Ok(Err(other)) => Err(TestCaseError::fail(format!("unexpected loop error: {other}"))),
         Err(payload) if payload.is::<Injected>() => Ok(Outcome::MainPanicked),
+        // Main awaited a task another coroutine awaits already: refused.
+        Err(payload) if describe_payload(&*payload).contains("is awaited by two coroutines at once") => {
+            Ok(Outcome::MainPanicked)
+        }
         Err(payload) => {
             Err(TestCaseError::fail(format!("a panic escaped the loop: {}", describe_payload(&*payload))))
         }
@@ -946,12 +965,17 @@ fn check(
     inspect: bool,
 ) -> Result<(Outcome, bool, Option<usize>), TestCaseError> {
     let env = Env::new(ending);
+    REFUSED.with(|r| r.set(0));
     let outcome = run_and_drop(&env, make_main(&env), ending, inspect)?;
     // `run` and `try_run` drop their loop themselves, and the loop reports
     // the panics nobody awaited on stderr, growing the harness's capture
     // buffer. On the real clock, a step that a loaded machine slows past
     // 100 ms is reported too.
-    let may_have_printed = ending.real_clock() || (matches!(ending, Ending::Run) && env.panics.get() > 0);
+    // A refused misuse is a task's panic too, and it may go unawaited: the
+    // loop reports it when it is dropped, whatever the ending.
+    let may_have_printed = ending.real_clock()
+        || (matches!(ending, Ending::Run) && env.panics.get() > 0)
+        || REFUSED.with(Cell::get) > 0;
     let left_after_cancel = env.left_after_cancel.get();
     prop_assert_eq!(Rc::strong_count(&env), 1, "something still holds the program's Env");
     drop(env);
