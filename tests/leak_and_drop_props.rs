@@ -1044,6 +1044,9 @@ fn fixed_programs() -> [Vec<Op>; 2] {
 /// buffer — the `Run` endings report their unobserved panics) is made
 /// before the first measurement.
 fn prepare() {
+    // rondo installs its own hook (naming the task that panicked) with the
+    // first loop; ours goes on top of it, so that it sees every panic first.
+    drop(EventLoop::new_virtual());
     install_panic_hook();
     for program in fixed_programs() {
         for ending in ENDINGS {

@@ -276,7 +276,8 @@ impl Core {
 
     pub(crate) fn current_task(&self) -> Option<TaskInfo> {
         let key = self.current.get()?;
-        self.tasks.borrow().get(key).map(|task| task.header().info())
+        // `try_borrow`: this is also asked from a panic hook, at any moment.
+        self.tasks.try_borrow().ok()?.get(key).map(|task| task.header().info())
     }
 
     /// Unfinished tasks, by id.

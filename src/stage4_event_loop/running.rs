@@ -24,6 +24,12 @@ pub(crate) fn running_loop_id() -> Option<u32> {
     RUNNING.with(|running| running.borrow().as_ref().map(|core| core.id()))
 }
 
+/// The task the loop running on this thread is stepping, if any. Safe to
+/// ask from a panic hook: it never panics, whatever is borrowed.
+pub(crate) fn task_in_step() -> Option<crate::TaskInfo> {
+    RUNNING.try_with(|running| running.try_borrow().ok()?.as_ref()?.current_task()).ok().flatten()
+}
+
 /// `true` while an event loop runs on this thread.
 pub(crate) fn loop_is_running() -> bool {
     RUNNING.with(|running| running.borrow().is_some())

@@ -45,6 +45,7 @@ use crate::EventLoop;
 /// Plugs this stage into `ev`'s seams: the supervisor around each step,
 /// the chain-following cancel policy, and the deadlock explainer.
 pub(crate) fn install(ev: &EventLoop) {
+    panics::install_panic_hook();
     supervisor::Supervisor::install(ev);
     ev.core().set_cancel_policy(cancel::cancel_down_the_chain);
     ev.core().set_explainer(deadlock::explain);

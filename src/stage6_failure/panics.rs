@@ -68,6 +68,34 @@ impl Drop for FailureLog {
     }
 }
 
+/// Installs, once per process, a panic hook that says which task panicked.
+///
+/// Rust's default hook prints "thread 'main' panicked at …" for every panic
+/// — also for the ones the loop catches and turns into task errors — with
+/// nothing about the task; five thousand failing tasks, five thousand such
+/// lines. While a task's step runs, this hook prints one line naming the
+/// task and where it was spawned instead. Every other panic (outside any
+/// task, or in a callback) goes to the hook it replaced, and so does a task's
+/// when `RUST_BACKTRACE` asks for a backtrace — after rondo's line.
+pub(crate) fn install_panic_hook() {
+    static ONCE: std::sync::Once = std::sync::Once::new();
+    ONCE.call_once(|| {
+        let previous = std::panic::take_hook();
+        std::panic::set_hook(Box::new(move |info| {
+            let Some(task) = crate::stage4_event_loop::task_in_step() else { return previous(info) };
+            let at = info.location().map_or_else(|| "an unknown place".to_string(), ToString::to_string);
+            let message = info.payload_as_str().unwrap_or("a panic with a non-string payload");
+            eprintln!(
+                "rondo: task '{}' (spawned at {}) panicked at {at}: {message}",
+                task.name, task.spawned_at
+            );
+            if std::env::var_os("RUST_BACKTRACE").is_some_and(|v| v != "0") {
+                previous(info);
+            }
+        }));
+    });
+}
+
 impl EventLoop {
     /// Takes the failures nobody awaited so far (they are then not reported
     /// again when the loop is dropped).
