@@ -14,8 +14,9 @@
 //!   so clean-ups run innermost first (the cancel-policy seam); [`shield`]
 //!   stops it. Cancelled sleeps withdraw their timers. `run` cancels what is
 //!   left when `main` returns.
-//! - [`panics`]: a failure nobody awaited is reported with the task's name
-//!   and spawn site (around each step, by the [`supervisor`]).
+//! - [`panics`]: a task's panic is said in one line naming the task (a
+//!   panic hook), and a failure nobody awaited is reported with the task's
+//!   name and spawn site when the loop goes (noted by the [`supervisor`]).
 //! - [`deadlock`]: the loop's `Deadlock` error names every stuck task and
 //!   what it waits on (the explainer seam, reading the waits-on seam).
 //! - [`slow_step`]: a step that holds the loop over 100 ms is reported,
