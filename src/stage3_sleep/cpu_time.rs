@@ -9,7 +9,19 @@ use std::time::Duration;
 
 /// CPU time (user + system) used by all threads of this process so far,
 /// or `None` where `/proc` is not available (not Linux).
+///
+/// Never goes backwards. The precise source sums the *live* threads, so a
+/// thread that exits would take its time with it; the answer is therefore
+/// the highest seen so far (a thread that exits is not counted any more,
+/// and the total stands still until the others have caught up).
 pub fn process_cpu_time() -> Option<Duration> {
+    use std::sync::atomic::{AtomicU64, Ordering};
+    static HIGHEST: AtomicU64 = AtomicU64::new(0);
+    let now = u64::try_from(read_cpu_time()?.as_nanos()).unwrap_or(u64::MAX);
+    Some(Duration::from_nanos(HIGHEST.fetch_max(now, Ordering::Relaxed).max(now)))
+}
+
+fn read_cpu_time() -> Option<Duration> {
     // Preferred: each thread's `schedstat` holds nanoseconds on the CPU.
     if let Ok(threads) = std::fs::read_dir("/proc/self/task") {
         let mut total = 0u64;
