@@ -9,8 +9,33 @@
 use rondo::stage4_event_loop::spawn_at;
 use rondo::{Context, Coroutine, Echo, EventLoop, Poll, Task, TaskError, Transcript};
 use std::collections::VecDeque;
+use std::io::Write as _;
 use std::panic::Location;
 use std::time::Duration;
+
+/// `println!` for what an example prints itself (a `Transcript` echoes its
+/// lines the same way): when stdout is a pipe whose reader has gone
+/// (`cargo run --example tour | head -3`), the program ends quietly with
+/// status 0, as Unix tools do, instead of panicking with "failed printing to
+/// stdout: Broken pipe".
+#[allow(unused_macros)] // only the examples that print beside their transcript use it
+macro_rules! outln {
+    ($($arg:tt)*) => {
+        common::print_line(format_args!($($arg)*))
+    };
+}
+#[allow(unused_imports)]
+pub(crate) use outln;
+
+/// What [`outln!`] calls.
+pub fn print_line(text: std::fmt::Arguments<'_>) {
+    let mut stdout = std::io::stdout().lock();
+    match writeln!(stdout, "{text}") {
+        Ok(()) => {}
+        Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => std::process::exit(0),
+        Err(e) => panic!("failed printing to stdout: {e}"),
+    }
+}
 
 /// The flags every example accepts.
 pub struct Args {
@@ -28,9 +53,9 @@ impl Args {
                 "--virtual" => args.virtual_clock = true,
                 "--stamps" => args.stamps = true,
                 "-h" | "--help" => {
-                    println!(
+                    print_line(format_args!(
                         "flags: --virtual (virtual clock: no real waiting), --stamps (print loop times)"
-                    );
+                    ));
                     std::process::exit(0);
                 }
                 other => {
