@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""The workloads of rondo's DESIGN.md ("Performance") on CPython's asyncio,
+"""The workloads of rondo's docs/design.md ("Performance") on CPython's asyncio,
 and on uvloop when it is installed.
 
 One measurement per process, like examples/bench.rs and the compare crate:

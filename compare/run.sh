@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # compare/run.sh — rondo beside tokio, smol, futures, asyncio (and uvloop),
-# every workload of DESIGN.md ("Performance") in one run, and the
+# every workload of docs/design.md ("Performance") in one run, and the
 # side-by-side table written into docs/performance.md (between its
 # <!-- compare:begin --> / <!-- compare:end --> markers).
 #

@@ -20,7 +20,8 @@
 //! run takes the longest one, 7 s — even though `main` awaits them in a
 //! different order.
 //!
-//! Run: `cargo run --example arithmetic` (`-- --virtual` for instant time).
+//! Run: `cargo run --example arithmetic`, or
+//! `cargo run --example arithmetic -- --virtual` for instant time.
 
 #[path = "common/mod.rs"]
 mod common;

@@ -1,4 +1,4 @@
-//! # bench — rondo's speed on the workloads of DESIGN.md, medians of several runs
+//! # bench — rondo's speed on the workloads of docs/design.md ("Performance"), medians of several runs
 //!
 //! Run: `cargo run --release --example bench` (`-- --quick` for smaller
 //! sizes). Prints one table; `compare/run.sh` puts the same workloads on

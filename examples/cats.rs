@@ -32,7 +32,8 @@
 //! runs it with `loop.run_in_executor(None, ...)` on a thread pool: that is
 //! stage 8 (blocking work on threads), not shown here.
 //!
-//! Run: `cargo run --example cats` (`-- --virtual` for instant time).
+//! Run: `cargo run --example cats`, or
+//! `cargo run --example cats -- --virtual` for instant time.
 
 #[path = "common/mod.rs"]
 mod common;

@@ -27,7 +27,8 @@
 //! (`blocking_sleep`): while we think at one board, the loop — we — can do
 //! nothing else. The slow-step detector would flag every such move (it
 //! warns at 100 ms); here they are the point, so its threshold is set to a
-//! minute of exhibition time.
+//! minute of exhibition time — 6 ms on the real clock — and the program says
+//! so in its second line.
 //!
 //! **Time.** With `--virtual` the 13 hours take no time at all, and
 //! `--stamps` shows the exhibition time of every line. On the real clock one
@@ -41,7 +42,8 @@
 //! every printed time — is the same on both clocks; on the virtual clock
 //! each step also checks that the schedule is exactly the loop's time.
 //!
-//! Run: `cargo run --example chess` (`-- --virtual` for instant time).
+//! Run: `cargo run --example chess`, or
+//! `cargo run --example chess -- --virtual` for instant time.
 
 #[path = "common/mod.rs"]
 mod common;
@@ -280,6 +282,10 @@ pub fn run(virtual_clock: bool, out: &Transcript) {
         "{BOARDS} boards; our move takes {OUR_MOVE} s, our opponents' {THEIR_MOVE} s; {PAIRS} move pairs a game"
     ));
     out.say("(exhibition time: on the real clock 1 s of it lasts 0.1 ms, so 13 hours take about 5 s)");
+    out.say(
+        "(our moves block on purpose, so the slow-step detector warns only about a step over a minute \
+         of exhibition time, 6 ms on the real clock, not over its usual 100 ms)",
+    );
 
     out.say("--- synchronous: one board at a time, start to finish");
     let master = Rc::new(Master::default());

@@ -38,7 +38,8 @@
 //! `gather_tasks` takes both handles, so `Both done` asks the loop instead:
 //! neither task is among `all_tasks()` (the unfinished ones) any more.
 //!
-//! Run: `cargo run --example coro_seq` (`-- --virtual` for instant time).
+//! Run: `cargo run --example coro_seq`, or
+//! `cargo run --example coro_seq -- --virtual` for instant time.
 
 #[path = "common/mod.rs"]
 mod common;

@@ -21,7 +21,8 @@
 //! stop. Then `run` cancels it in the middle of its sleep (the notebook's loop
 //! would have kept it alive). In 5, `main` does not wait for `foo`'s 10 s.
 //!
-//! Run: `cargo run --example create_task` (`-- --virtual` for instant time).
+//! Run: `cargo run --example create_task`, or
+//! `cargo run --example create_task -- --virtual` for instant time.
 
 #[path = "common/mod.rs"]
 mod common;

@@ -25,7 +25,8 @@
 //! `arithmetic`, where they are awaited one by one). The seed's Start/End
 //! wall-clock datetimes are left out: only the time taken is printed.
 //!
-//! Run: `cargo run --example gather_results` (`-- --virtual` for instant time).
+//! Run: `cargo run --example gather_results`, or
+//! `cargo run --example gather_results -- --virtual` for instant time.
 
 #[path = "common/mod.rs"]
 mod common;

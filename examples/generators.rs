@@ -16,11 +16,18 @@
 //! Run it:
 //!
 //! ```sh
-//! cargo run --example generators              # real time, pause 0.2 s, about 1 s in all
-//! cargo run --example generators -- --virtual # fake time (1 ms per read): instant
+//! cargo run --example generators                       # real time, pause 0.2 s, about 1 s in all
+//! cargo run --example generators -- --virtual          # fake time (1 ms per read): instant
+//! cargo run --example generators -- --virtual --stamps # every line prefixed with that time
 //! ```
+//!
+//! There is no event loop yet, so `--stamps` prints the time the generators
+//! read (real, or the fake one), since the start.
 
-use std::fmt::Debug;
+#[path = "common/mod.rs"]
+mod common;
+
+use std::fmt::{self, Debug};
 use std::rc::Rc;
 use std::time::{Duration, Instant};
 
@@ -30,16 +37,46 @@ use rondo::stage1_generators::{
     countdown_transcript, round_robin,
 };
 
+/// `println!` through an [`Out`].
+macro_rules! say {
+    ($out:expr, $($arg:tt)*) => {
+        $out.line(format_args!($($arg)*))
+    };
+}
+
+/// Where the lines go: stdout, each prefixed with the time since the start
+/// under `--stamps` (leading blank lines stay blank).
+#[derive(Clone)]
+struct Out {
+    stamps: Option<Rc<dyn Fn() -> Duration>>,
+}
+
+impl Out {
+    fn line(&self, text: fmt::Arguments<'_>) {
+        let Some(now) = &self.stamps else {
+            return common::outln!("{text}");
+        };
+        let text = text.to_string();
+        let body = text.trim_start_matches('\n');
+        for _ in body.len()..text.len() {
+            common::outln!("");
+        }
+        common::outln!("[{:>8.3}] {body}", now().as_secs_f64());
+    }
+}
+
 /// How long each `hello` waits. Short, so the real-time tour is quick.
 const PAUSE: Duration = Duration::from_millis(200);
 
 #[allow(dead_code)] // unused when the tour includes this file as a module
 fn main() {
-    run(std::env::args().any(|arg| arg == "--virtual"));
+    let args = common::Args::parse();
+    run(args.virtual_clock, args.stamps);
 }
 
-/// Runs the whole stage-1 demonstration, printing as it goes.
-pub fn run(virtual_time: bool) {
+/// Runs the whole stage-1 demonstration, printing as it goes; with `stamps`,
+/// each line is prefixed with the time since the start.
+pub fn run(virtual_time: bool, stamps: bool) {
     let wall = Instant::now();
 
     // The time the sleepers read. With --virtual it is a fake that moves 1 ms
@@ -55,50 +92,52 @@ pub fn run(virtual_time: bool) {
         Some(fake) => Rc::new(move || fake.peek()),
         None => Rc::new(move || real.now()),
     };
+    let out = Out { stamps: stamps.then(|| now.clone()) };
 
-    println!("== 1. generate_even_1(1, 10), resumed by hand ==");
+    say!(out, "== 1. generate_even_1(1, 10), resumed by hand ==");
     let mut evens = EvenNumbers::new(1, 10);
     loop {
         match evens.resume() {
-            GeneratorState::Yielded(n) => println!("  yielded {n}"),
-            GeneratorState::Complete(r) => break println!("  complete: {r:?}"),
+            GeneratorState::Yielded(n) => say!(out, "  yielded {n}"),
+            GeneratorState::Complete(r) => break say!(out, "  complete: {r:?}"),
         }
     }
 
-    println!("\n== 2. the round-robin loop over countdown(3), countdown(1), countdown(2) ==");
+    say!(out, "\n== 2. the round-robin loop over countdown(3), countdown(1), countdown(2) ==");
     round_robin(countdowns(&[3, 1, 2]), |event| match event {
-        Event::Yielded { id, value } => println!("  countdown #{id} yielded {value}"),
+        Event::Yielded { id, value } => say!(out, "  countdown #{id} yielded {value}"),
         Event::Completed { id, value } => {
-            println!("  countdown #{id} completed with {value:?}; the loop drops it")
+            say!(out, "  countdown #{id} completed with {value:?}; the loop drops it")
         }
     });
-    println!("  on countdown(0), countdown(0), countdown(1) (`n:v` yield, `n!` done):");
-    println!("    seed's loop: {}", countdown_transcript(true, &[0, 0, 1]));
-    println!("    fixed loop:  {}", countdown_transcript(false, &[0, 0, 1]));
+    say!(out, "  on countdown(0), countdown(0), countdown(1) (`n:v` yield, `n!` done):");
+    say!(out, "    seed's loop: {}", countdown_transcript(true, &[0, 0, 1]));
+    say!(out, "    fixed loop:  {}", countdown_transcript(false, &[0, 0, 1]));
 
     let secs = PAUSE.as_secs_f64();
-    println!("\n== 3. two hello()s under the loop, each waiting {secs} s ==");
-    two_hellos("solution 1: yield, then time.sleep", &now, |say| {
+    say!(out, "\n== 3. two hello()s under the loop, each waiting {secs} s ==");
+    two_hellos(&out, "solution 1: yield, then time.sleep", &now, |say| {
         Box::new(HelloThenBlock::new(PAUSE, time.clone(), say))
     });
-    two_hellos("solution 2: while ..: yield, inline", &now, |say| {
+    two_hellos(&out, "solution 2: while ..: yield, inline", &now, |say| {
         Box::new(HelloBusyLoop::new(PAUSE, time.clone(), say))
     });
-    two_hellos("solution 3: yield asleep(..)", &now, |say| {
+    two_hellos(&out, "solution 3: yield asleep(..)", &now, |say| {
         Box::new(HelloYieldAsleep::new(PAUSE, time.clone(), say)) as BoxGenerator<Asleep, ()>
     });
-    two_hellos("solution 4: yield from asleep(..)", &now, |say| {
+    two_hellos(&out, "solution 4: yield from asleep(..)", &now, |say| {
         Box::new(HelloYieldFromAsleep::new(PAUSE, time.clone(), say))
     });
 
     let wall = wall.elapsed().as_secs_f64();
     match &fake {
-        Some(fake) => println!(
+        Some(fake) => say!(
+            out,
             "\ngenerators: elapsed {:.2} s of virtual time ({} reads), {wall:.2} s wall",
             fake.peek().as_secs_f64(),
             fake.reads()
         ),
-        None => println!("\ngenerators: elapsed {wall:.2} s"),
+        None => say!(out, "\ngenerators: elapsed {wall:.2} s"),
     }
 }
 
@@ -111,15 +150,16 @@ fn countdowns(lengths: &[u64]) -> Vec<BoxGenerator<u64, &'static str>> {
 /// they say with the time since the scenario started, then how often the
 /// loop resumed them and what the first yield handed the loop.
 fn two_hellos<Y: Debug>(
+    out: &Out,
     title: &str,
     now: &Rc<dyn Fn() -> Duration>,
     make: impl Fn(Say) -> BoxGenerator<Y, ()>,
 ) {
-    println!("{title}");
+    say!(out, "{title}");
     let start = now();
     let say: Say = {
-        let now = now.clone();
-        Rc::new(move |line| println!("  [{:.3} s] {line}", (now() - start).as_secs_f64()))
+        let (now, out) = (now.clone(), out.clone());
+        Rc::new(move |line| say!(out, "  [{:.3} s] {line}", (now() - start).as_secs_f64()))
     };
     let (mut resumes, mut first_yield) = (0u64, None);
     round_robin(vec![make(say.clone()), make(say)], |event| {
@@ -129,5 +169,5 @@ fn two_hellos<Y: Debug>(
         }
     });
     let first_yield = first_yield.unwrap_or_default();
-    println!("  the loop resumed them {resumes} times; the first yield gave it {first_yield}");
+    say!(out, "  the loop resumed them {resumes} times; the first yield gave it {first_yield}");
 }

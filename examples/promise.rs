@@ -35,7 +35,8 @@
 //! and wakes them. `gather` gives the outputs in argument order — foo's
 //! string first, then bar's `None` — whichever finished first.
 //!
-//! Run: `cargo run --example promise` (`-- --virtual` for instant time).
+//! Run: `cargo run --example promise`, or
+//! `cargo run --example promise -- --virtual` for instant time.
 
 #[path = "common/mod.rs"]
 mod common;

@@ -31,7 +31,8 @@
 //! cancelled, and it is never served. Part 3b keeps the loop running for 5 s
 //! more, as the notebook does, and the order arrives.
 //!
-//! Run: `cargo run --example restaurant` (`-- --virtual` for instant time).
+//! Run: `cargo run --example restaurant`, or
+//! `cargo run --example restaurant -- --virtual` for instant time.
 
 #[path = "common/mod.rs"]
 mod common;

@@ -18,7 +18,8 @@
 //! (A `run_forever` with nothing left to do would wait forever; rondo reports
 //! that as a deadlock instead of hanging.)
 //!
-//! Run: `cargo run --example say` (`-- --virtual` for instant time).
+//! Run: `cargo run --example say`, or
+//! `cargo run --example say -- --virtual` for instant time.
 
 #[path = "common/mod.rs"]
 mod common;

@@ -1,8 +1,8 @@
 //! # tour — every example, in reading order, each with its one-line lesson
 //!
-//! Run: `cargo run --example tour` (real time: about 40 s of mostly
-//! sleeping, as the seeds do) or `cargo run --example tour -- --virtual`
-//! (virtual clock: the same lines, in well under a second).
+//! Run: `cargo run --example tour -- --virtual` (virtual clock: the same
+//! lines, in well under a second) for a first look, or `cargo run --example
+//! tour` (real time: about 95 s, mostly sleeping, as the seeds do).
 //!
 //! Each stop is one example file, included here as a module; run any of them
 //! alone with `cargo run --example NAME`.
@@ -88,7 +88,7 @@ const STOPS: &[Stop] = &[
         name: "generators",
         stage: "1 generators",
         lesson: "a generator is a struct with resume(); a loop over a list of them is the seed of an event loop",
-        run: |virtual_clock, _| generators::run(virtual_clock),
+        run: |virtual_clock, _| generators::run(virtual_clock, std::env::args().any(|arg| arg == "--stamps")),
     },
     Stop {
         name: "countsync",
@@ -204,12 +204,12 @@ fn main() {
     let args = common::Args::parse();
     let start = Instant::now();
     let clock = if args.virtual_clock { "virtual clock" } else { "real clock" };
-    println!("rondo tour: {} examples, {clock}\n", STOPS.len());
+    common::outln!("rondo tour: {} examples, {clock}\n", STOPS.len());
     for (n, stop) in STOPS.iter().enumerate() {
-        println!("━━━ {}. {} (stage {}) ━━━", n + 1, stop.name, stop.stage);
-        println!("    lesson: {}\n", stop.lesson);
+        common::outln!("━━━ {}. {} (stage {}) ━━━", n + 1, stop.name, stop.stage);
+        common::outln!("    lesson: {}\n", stop.lesson);
         (stop.run)(args.virtual_clock, &args.transcript());
-        println!("\n    run it alone: cargo run --example {}\n", stop.name);
+        common::outln!("\n    run it alone: cargo run --example {}\n", stop.name);
     }
-    println!("tour finished in {:.2} s of wall time", start.elapsed().as_secs_f64());
+    common::outln!("tour finished in {:.2} s of wall time", start.elapsed().as_secs_f64());
 }

@@ -8,6 +8,7 @@
 
 use std::cell::RefCell;
 use std::fmt;
+use std::io::{self, Write as _};
 use std::rc::Rc;
 use std::time::Duration;
 
@@ -24,6 +25,9 @@ struct Inner {
 }
 
 /// How a transcript echoes lines to stdout as they are said.
+///
+/// When stdout is a pipe that its reader has closed (`| head -1`), the echo
+/// ends the program quietly, with status 0, as Unix tools do.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub enum Echo {
     /// Keep the lines, print nothing (tests).
@@ -64,8 +68,8 @@ impl Transcript {
         let mut inner = self.inner.borrow_mut();
         match inner.echo {
             Echo::Silent => {}
-            Echo::Plain => println!("{}", line.text),
-            Echo::Stamped => println!("{}", stamped(&line)),
+            Echo::Plain => print_line(&line.text),
+            Echo::Stamped => print_line(&stamped(&line)),
         }
         inner.lines.push(line);
     }
@@ -84,6 +88,19 @@ impl Transcript {
     /// The raw lines.
     pub fn entries(&self) -> Vec<Line> {
         self.inner.borrow().lines.clone()
+    }
+}
+
+/// `println!`, except when stdout is a pipe whose reader has gone
+/// (`cargo run --example countasync | head -1`): then the program ends quietly
+/// with status 0, as a Unix tool does, instead of panicking with "failed
+/// printing to stdout" — inside whichever task said the line.
+fn print_line(text: &str) {
+    let mut stdout = std::io::stdout().lock();
+    match writeln!(stdout, "{text}") {
+        Ok(()) => {}
+        Err(e) if e.kind() == io::ErrorKind::BrokenPipe => std::process::exit(0),
+        Err(e) => panic!("failed printing to stdout: {e}"),
     }
 }
 

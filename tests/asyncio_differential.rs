@@ -1,12 +1,15 @@
 //! Every seed example against CPython: the example's own code runs here
 //! under rondo's virtual clock, its mirror in `tests/asyncio/` runs on
 //! CPython's asyncio under a virtual clock (`rondo_vclock.py`), and their
-//! lines and timestamps must be equal. Without `python3` the test says it
-//! skipped (CI has python3).
+//! lines and timestamps must be equal. Without `python3` the test warns on
+//! stderr that it compared nothing, and fails when `CI` is set.
 
 // Every example declares its own `mod common` so it also builds alone;
 // including several examples here therefore includes that file several times.
 #![allow(clippy::duplicate_mod)]
+
+#[path = "common/python3.rs"]
+mod python3;
 
 use rondo::Transcript;
 use std::path::Path;
@@ -74,7 +77,7 @@ fn every_example_prints_what_cpython_prints_at_the_same_virtual_times() {
         let out = Transcript::new();
         run(true, &out);
         let Some(expected) = python_lines(&dir.join(format!("{name}.py"))) else {
-            println!("skipped: python3 not found, so rondo was not compared with CPython");
+            python3::python3_missing("every_example_prints_what_cpython_prints_at_the_same_virtual_times");
             return;
         };
         assert_eq!(out.stamped(), expected, "{name}: rondo (left) and CPython (right) differ");

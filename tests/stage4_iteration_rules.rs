@@ -1,4 +1,4 @@
-//! The iteration rules of DESIGN.md "Scheduling semantics", each pinned by a trace.
+//! The iteration rules of docs/design.md ("Scheduling"), each pinned by a trace.
 
 mod common;
 

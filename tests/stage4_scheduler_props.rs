@@ -574,7 +574,7 @@ fn the_model_matches_cpython_asyncio() {
         programs.push(build(&gens, i % 4 == 0));
     }
     let Some(runs) = run_on_cpython(PYTHON_PRELUDE, &programs) else {
-        println!("skipped: python3 not found");
+        common::python3::python3_missing("the_model_matches_cpython_asyncio");
         return;
     };
     for (main, python) in programs.iter().zip(runs) {

@@ -1267,7 +1267,7 @@ fn the_model_matches_cpython_asyncio() {
         assert!(n >= 2, "{case} happened only {n} times in the CPython batch: {batch:?}");
     }
     let Some(runs) = run_on_cpython(PYTHON_PRELUDE, &programs) else {
-        println!("skipped: python3 not found");
+        common::python3::python3_missing("the_model_matches_cpython_asyncio");
         return;
     };
     for (main, python) in programs.iter().zip(runs) {

@@ -1,4 +1,4 @@
-//! The workloads of DESIGN.md ("Performance"), written once as `async` code
+//! The workloads of docs/design.md ("Performance"), written once as `async` code
 //! over a small [`LocalRuntime`] trait, and run on every `std::future`
 //! runtime (tokio, smol, futures) through its adapter module. rondo, which
 //! has its own `Coroutine` trait and no `async fn` yet, has the same shapes

@@ -6,9 +6,36 @@
 
 #![allow(dead_code)] // every example uses a different part of this
 
-use rondo::{Context, Coroutine, Echo, EventLoop, Poll, Task, TaskError, Transcript, spawn};
+use rondo::stage4_event_loop::spawn_at;
+use rondo::{Context, Coroutine, Echo, EventLoop, Poll, Task, TaskError, Transcript};
 use std::collections::VecDeque;
+use std::io::Write as _;
+use std::panic::Location;
 use std::time::Duration;
+
+/// `println!` for what an example prints itself (a `Transcript` echoes its
+/// lines the same way): when stdout is a pipe whose reader has gone
+/// (`cargo run --example tour | head -3`), the program ends quietly with
+/// status 0, as Unix tools do, instead of panicking with "failed printing to
+/// stdout: Broken pipe".
+#[allow(unused_macros)] // only the examples that print beside their transcript use it
+macro_rules! outln {
+    ($($arg:tt)*) => {
+        common::print_line(format_args!($($arg)*))
+    };
+}
+#[allow(unused_imports)]
+pub(crate) use outln;
+
+/// What [`outln!`] calls.
+pub fn print_line(text: std::fmt::Arguments<'_>) {
+    let mut stdout = std::io::stdout().lock();
+    match writeln!(stdout, "{text}") {
+        Ok(()) => {}
+        Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => std::process::exit(0),
+        Err(e) => panic!("failed printing to stdout: {e}"),
+    }
+}
 
 /// The flags every example accepts.
 pub struct Args {
@@ -26,9 +53,9 @@ impl Args {
                 "--virtual" => args.virtual_clock = true,
                 "--stamps" => args.stamps = true,
                 "-h" | "--help" => {
-                    println!(
+                    print_line(format_args!(
                         "flags: --virtual (virtual clock: no real waiting), --stamps (print loop times)"
-                    );
+                    ));
                     std::process::exit(0);
                 }
                 other => {
@@ -92,16 +119,23 @@ pub fn elapsed_line(what: &str, elapsed: Duration, virtual_clock: bool) -> Strin
 /// ```
 /// Stage 5's `gather` does this properly; at stage 4 we write it by hand —
 /// which is exactly the laborious part that stage 5 removes.
+///
+/// The tasks are spawned when `spawn_all` is first polled, here in this file;
+/// they report the *caller's* line as their spawn site (in a slow-step
+/// warning, a panic, a deadlock), which is where the reader's code is.
+#[track_caller]
 pub fn spawn_all<C>(coroutines: Vec<C>) -> SpawnAll<C>
 where
     C: Coroutine + 'static,
     C::Output: 'static,
 {
-    SpawnAll { state: SpawnAllState::Start(coroutines) }
+    SpawnAll { state: SpawnAllState::Start(coroutines), at: Location::caller() }
 }
 
 pub struct SpawnAll<C: Coroutine> {
     state: SpawnAllState<C>,
+    /// Where `spawn_all` was called: the tasks' spawn site.
+    at: &'static Location<'static>,
 }
 
 enum SpawnAllState<C: Coroutine> {
@@ -121,10 +155,8 @@ where
         loop {
             match &mut self.state {
                 SpawnAllState::Start(coroutines) => {
-                    // A closure, so the tasks report this line as their spawn site
-                    // (`.map(spawn)` would report the standard library).
-                    #[allow(clippy::redundant_closure)]
-                    let tasks = coroutines.drain(..).map(|c| spawn(c)).collect();
+                    let at = self.at;
+                    let tasks = coroutines.drain(..).map(|c| spawn_at(c, at)).collect();
                     self.state = SpawnAllState::Awaiting { tasks, results: Vec::new() };
                 }
                 SpawnAllState::Awaiting { tasks, results } => {

@@ -32,9 +32,18 @@ where
     with_running_loop("spawn()", |core| core.spawn(coroutine, None, at))
 }
 
-/// [`spawn`] on behalf of a caller further up (`gather` spawning its
-/// children): the task reports `at` as its spawn site.
-pub(crate) fn spawn_at<C>(coroutine: C, at: &'static Location<'static>) -> Task<C::Output>
+/// [`spawn`] on behalf of a caller further up: the task reports `at` as its
+/// spawn site.
+///
+/// For a combinator that spawns its children when first polled, as `gather`
+/// does: its constructor is `#[track_caller]` and keeps
+/// [`Location::caller()`], so a slow-step warning, a panic report or a
+/// deadlock names the line of the user's code that called it, not a line
+/// inside the combinator.
+///
+/// # Panics
+/// Outside a running loop.
+pub fn spawn_at<C>(coroutine: C, at: &'static Location<'static>) -> Task<C::Output>
 where
     C: Coroutine + 'static,
     C::Output: 'static,

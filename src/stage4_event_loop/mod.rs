@@ -62,8 +62,9 @@ mod task_table;
 mod timer_handle;
 mod timer_heap;
 
-pub(crate) use api::spawn_at;
-pub use api::{all_tasks, call_later, call_soon, current_task, run, spawn, spawn_named, stop, try_run};
+pub use api::{
+    all_tasks, call_later, call_soon, current_task, run, spawn, spawn_at, spawn_named, stop, try_run,
+};
 pub(crate) use cancel_scope::{cancelling, in_cancel_scope};
 pub use catch_panic::CallbackPanic;
 pub(crate) use core::Core;

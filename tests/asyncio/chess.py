@@ -46,6 +46,7 @@ async def asynchronous(master):
 say("%d boards; our move takes %d s, our opponents' %d s; %d move pairs a game"
     % (BOARDS, OUR_MOVE, THEIR_MOVE, PAIRS))
 say("(exhibition time: on the real clock 1 s of it lasts 0.1 ms, so 13 hours take about 5 s)")
+say("(our moves block on purpose, so the slow-step detector warns only about a step over a minute of exhibition time, 6 ms on the real clock, not over its usual 100 ms)")
 say("--- synchronous: one board at a time, start to finish")
 run(synchronous(Master()))
 say("--- asynchronous: one move at each board in turn")

@@ -11,6 +11,7 @@
 #![allow(dead_code)] // each test file uses a different part of it
 
 pub mod cpython;
+pub mod python3;
 
 use proptest::prelude::*;
 use rondo::{Context, Coroutine, Poll, Sleep, Task, TaskError, Transcript, sleep, spawn_named, yield_now};
