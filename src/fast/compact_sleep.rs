@@ -26,7 +26,7 @@ use std::time::Duration;
 /// }
 /// ```
 ///
-/// The coroutine returned by [`sleep`].
+/// The coroutine returned by [`sleep`](crate::sleep).
 #[derive(Debug)]
 #[must_use = "coroutines do nothing unless polled: await it or spawn it"]
 pub struct Sleep {

@@ -5,7 +5,7 @@
 //! single `Cell<bool>` at each hook site, so with no observer installed the
 //! hooks cost one predictable branch each (measured in `docs/performance.md`).
 //!
-//! This is the observer seam (see [`seams`](super::seams)): `observe/`
+//! This is the observer seam (see `seams.rs`): `observe/`
 //! fills it.
 //!
 //! An observer that wants more than the event — step mode shows the ready

@@ -7,7 +7,7 @@
 //! cancellation *down* first — to the future the task awaits — so the
 //! innermost clean-up runs first, and each awaiter ends one iteration after
 //! the task it awaited. This stage installs that as the loop's cancel policy
-//! ([`cancel_down_the_chain`]), and adds [`shield`], which awaits a task
+//! (`cancel_down_the_chain`), and adds [`shield`], which awaits a task
 //! without letting a cancellation through.
 //!
 //! A coroutine cannot catch and ignore its cancellation — a dropped state

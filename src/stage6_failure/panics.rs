@@ -4,7 +4,7 @@
 //! coroutine ends its task with `TaskError::Panicked(message)`, the loop and
 //! the sibling tasks go on, and awaiting the task gives the error. But if
 //! nobody ever takes that error — the handle was dropped, or never awaited —
-//! it would vanish. This stage keeps every failed task in a [`FailureLog`]
+//! it would vanish. This stage keeps every failed task in a `FailureLog`
 //! and reports those whose error nobody took when the loop is dropped, with
 //! the task's name and the place it was spawned (asyncio's "Task exception
 //! was never retrieved").

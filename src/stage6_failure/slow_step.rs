@@ -8,7 +8,7 @@
 //! [`EventLoop::slow_steps`](crate::EventLoop::slow_steps). Under a virtual
 //! clock the loop times each step itself — a `blocking_sleep` moves time
 //! forward, so tests catch the offender exactly; under the real clock a
-//! [`Watchdog`] thread does it, so that fast steps pay almost nothing.
+//! `Watchdog` thread does it, so that fast steps pay almost nothing.
 
 use super::supervisor::Supervisor;
 use super::watchdog::Watchdog;
