@@ -75,7 +75,43 @@ pub use stage5_combinators::{
     poll_fn, race, ready, select, ticker, timeout, wait, wait_for, wait_timeout,
 };
 pub use stage6_failure::{SlowStep, StuckTask, Unobserved, shield};
-pub use transcript::{Echo, Line, Transcript};
+// `transcript.rs` is a helper of the examples rather than a stage; its
+// items' examples are here, on their re-exports (rustdoc shows them first).
+/// ```
+/// use rondo::{Echo, Transcript};
+///
+/// let out = Transcript::echoing(Echo::Plain); // prints each line as it is said
+/// out.say("hello");
+/// assert_eq!(Echo::default(), Echo::Silent);
+/// ```
+pub use transcript::Echo;
+/// ```
+/// use rondo::{CoroutineExt, EventLoop, Line, Transcript, lazy, sleep};
+/// use std::time::Duration;
+///
+/// let out = Transcript::new();
+/// let say = out.clone();
+/// let ev = EventLoop::new_virtual();
+/// ev.run(sleep(Duration::from_millis(1500)).then(move |()| lazy(move || say.say("late"))))
+///     .unwrap();
+/// let Line { at, text } = &out.entries()[0];
+/// assert_eq!((*at, text.as_str()), (Some(Duration::from_millis(1500)), "late"));
+/// ```
+pub use transcript::Line;
+/// ```
+/// use rondo::{EventLoop, Transcript, sleep};
+/// use std::time::Duration;
+///
+/// // print("One"); await asyncio.sleep(1); print("Two") — and remember when
+/// let out = Transcript::new();
+/// let ev = EventLoop::new_virtual();
+/// out.say("One");
+/// ev.run_until_complete(sleep(Duration::from_secs(1))).unwrap();
+/// out.say("Two"); // outside the loop: no stamp
+/// assert_eq!(out.lines(), ["One", "Two"]);
+/// assert_eq!(out.entries()[1].text, "Two");
+/// ```
+pub use transcript::Transcript;
 
 /// The tutorial, readable here: every chapter of `docs/`, in reading order.
 ///
