@@ -108,10 +108,9 @@ impl<S: Stream, F: FnMut(S::Item)> Coroutine for ForEach<S, F> {
     fn poll(&mut self, cx: &mut Context<'_>) -> Poll<()> {
         let stream = self.stream.as_mut().expect("for_each() polled after it completed");
         loop {
-            match stream.poll_next(cx) {
-                Poll::Pending => return Poll::Pending,
-                Poll::Ready(Some(item)) => (self.f)(item),
-                Poll::Ready(None) => {
+            match crate::ready!(stream.poll_next(cx)) {
+                Some(item) => (self.f)(item),
+                None => {
                     self.stream = None;
                     return Poll::Ready(());
                 }
@@ -140,10 +139,9 @@ impl<S: Stream> Coroutine for Collect<S> {
     fn poll(&mut self, cx: &mut Context<'_>) -> Poll<Vec<S::Item>> {
         let stream = self.stream.as_mut().expect("collect() polled after it completed");
         loop {
-            match stream.poll_next(cx) {
-                Poll::Pending => return Poll::Pending,
-                Poll::Ready(Some(item)) => self.items.push(item),
-                Poll::Ready(None) => {
+            match crate::ready!(stream.poll_next(cx)) {
+                Some(item) => self.items.push(item),
+                None => {
                     self.stream = None;
                     return Poll::Ready(std::mem::take(&mut self.items));
                 }
