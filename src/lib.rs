@@ -121,7 +121,7 @@ pub use transcript::Transcript;
 ///
 /// The chapters are the Markdown files in the repository's `docs/` folder;
 /// a link between them there (`01-generators.md`) does not lead anywhere
-/// here — use the list below, or the navigation at the top of each chapter.
+/// here — use the list below, or the navigation at the foot of each chapter.
 ///
 /// | # | chapter | stage |
 /// |---|---|---|
