@@ -26,7 +26,19 @@ use std::time::Duration;
 /// }
 /// ```
 ///
-/// The coroutine returned by [`sleep`].
+/// The coroutine returned by [`sleep`](crate::sleep).
+///
+/// ```
+/// use rondo::{EventLoop, Sleep, sleep};
+/// use std::time::Duration;
+///
+/// let ev = EventLoop::new_virtual();
+/// ev.run_until_complete(sleep(Duration::from_secs(2))).unwrap();
+/// let nap: Sleep = sleep(Duration::from_secs(1));
+/// assert_eq!(nap.deadline(), None); // taken at the first poll, not when built
+/// ev.run_until_complete(nap).unwrap();
+/// assert_eq!(ev.time(), 3.0);
+/// ```
 #[derive(Debug)]
 #[must_use = "coroutines do nothing unless polled: await it or spawn it"]
 pub struct Sleep {

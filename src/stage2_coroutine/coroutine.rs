@@ -11,6 +11,20 @@ use super::{Context, Poll};
 ///
 /// Polling a coroutine after it returned `Ready` is a bug in the caller; every
 /// coroutine in rondo panics with a clear message when that happens.
+///
+/// ```
+/// use rondo::{Context, Coroutine, Poll, block_on};
+///
+/// // async def answer(): return 42   — by hand: a struct whose poll() finishes at once
+/// struct Answer;
+/// impl Coroutine for Answer {
+///     type Output = u32;
+///     fn poll(&mut self, _cx: &mut Context<'_>) -> Poll<u32> {
+///         Poll::Ready(42)
+///     }
+/// }
+/// assert_eq!(block_on(Answer), 42); // asyncio.run(answer())
+/// ```
 pub trait Coroutine {
     /// What the coroutine produces when it finishes (the `return` value of an `async def`).
     type Output;
@@ -27,6 +41,17 @@ pub trait Coroutine {
 }
 
 /// A boxed coroutine: how runners store coroutines of different types in one list.
+///
+/// ```
+/// use rondo::{BoxCoroutine, EventLoop, join_all, ready, sleep};
+/// use std::time::Duration;
+///
+/// // coroutines of different types in one list: [asyncio.sleep(1), nothing()]
+/// let list: Vec<BoxCoroutine<'static, ()>> = vec![Box::new(ready(())), Box::new(sleep(Duration::from_secs(1)))];
+/// let ev = EventLoop::new_virtual();
+/// ev.run_until_complete(join_all(list)).unwrap();
+/// assert_eq!(ev.time(), 1.0);
+/// ```
 pub type BoxCoroutine<'a, T> = Box<dyn Coroutine<Output = T> + 'a>;
 
 // A box of a coroutine is a coroutine: runners keep `Box<dyn Coroutine>` in lists.

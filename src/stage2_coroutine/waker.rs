@@ -15,12 +15,38 @@ use std::rc::Rc;
 ///
 /// Single-threaded on purpose: rondo's core is one thread, so wakers are
 /// `Rc`-based and need no atomics. (Stage 8 adds the one cross-thread wake.)
+///
+/// ```
+/// use rondo::{Wake, Waker};
+/// use std::{cell::Cell, rc::Rc};
+///
+/// // what "waking" means is up to the poller: this one counts
+/// struct Count(Cell<u32>);
+/// impl Wake for Count {
+///     fn wake(&self) {
+///         self.0.set(self.0.get() + 1);
+///     }
+/// }
+/// let count = Rc::new(Count(Cell::new(0)));
+/// let waker = Waker::new(count.clone());
+/// waker.wake();
+/// waker.clone().wake();
+/// assert_eq!(count.0.get(), 2);
+/// ```
 pub trait Wake {
     /// Schedules the coroutine this waker belongs to for another poll.
     fn wake(&self);
 }
 
 /// A cloneable handle to a [`Wake`] implementation.
+///
+/// ```
+/// use rondo::Waker;
+///
+/// let waker = Waker::noop(); // wakes nobody: for runners that poll everything anyway
+/// let copy = waker.clone();
+/// assert!(copy.will_wake(&waker)); // same target: a coroutine need not store it again
+/// ```
 #[derive(Clone)]
 pub struct Waker {
     target: Rc<dyn Wake>,
@@ -70,6 +96,17 @@ impl std::fmt::Debug for Waker {
 ///
 /// A struct rather than a bare `&Waker` so that it can grow without changing
 /// every coroutine's signature (std's `Context` is built the same way).
+///
+/// ```
+/// use rondo::{Context, Coroutine, Poll, Waker, yield_now};
+///
+/// // poll a coroutine by hand, as an event loop does
+/// let waker = Waker::noop();
+/// let mut cx = Context::from_waker(&waker);
+/// let mut pause = yield_now(); // await asyncio.sleep(0)
+/// assert_eq!(pause.poll(&mut cx), Poll::Pending); // suspended once (after waking cx.waker())
+/// assert_eq!(pause.poll(&mut cx), Poll::Ready(()));
+/// ```
 pub struct Context<'a> {
     waker: &'a Waker,
 }

@@ -11,6 +11,19 @@ use super::{Context, Coroutine, Poll};
 /// `Pending`; on the second it is `Ready`. Under the event loop the self-wake
 /// puts the task at the *tail* of the ready queue, exactly like asyncio's
 /// `sleep(0)`, so every other ready task gets a turn first.
+///
+/// ```
+/// use rondo::{CoroutineExt, EventLoop, Transcript, lazy, yield_now};
+///
+/// // await asyncio.sleep(0): let every other ready task run first
+/// let out = Transcript::new();
+/// let (a, b) = (out.clone(), out.clone());
+/// let ev = EventLoop::new_virtual();
+/// let main = ev.spawn(yield_now().then(move |()| lazy(move || b.say("main, after yielding"))));
+/// let _other = ev.spawn(lazy(move || a.say("other")));
+/// ev.run_until_complete(main).unwrap().unwrap();
+/// assert_eq!(out.lines(), ["other", "main, after yielding"]);
+/// ```
 pub fn yield_now() -> YieldNow {
     YieldNow { state: YieldState::Start }
 }

@@ -9,6 +9,17 @@ use std::cell::Cell;
 use std::time::{Duration, Instant};
 
 /// A monotonic time source, read as "time since the clock was made".
+///
+/// ```
+/// use rondo::{Clock, EventLoop};
+/// use std::time::Duration;
+///
+/// let clock = Clock::virtual_();
+/// clock.wait_until(Duration::from_secs(5)); // jumps there: no real waiting
+/// assert_eq!(clock.now(), Duration::from_secs(5));
+/// let ev = EventLoop::with_clock(Clock::virtual_()); // what EventLoop::new_virtual() does
+/// assert!(ev.is_virtual() && !Clock::real().is_virtual());
+/// ```
 #[derive(Debug)]
 pub enum Clock {
     /// Wall time from `Instant`; waiting really waits.

@@ -31,6 +31,16 @@ pub use crate::fast::Sleep;
 /// # Panics
 /// When first polled outside a running runtime — except `sleep(0)`, which
 /// needs no timer and so also works under `block_on`.
+///
+/// ```
+/// use rondo::{EventLoop, sleep};
+/// use std::time::Duration;
+///
+/// // await asyncio.sleep(1)
+/// let ev = EventLoop::new_virtual();
+/// ev.run_until_complete(sleep(Duration::from_secs(1))).unwrap();
+/// assert_eq!(ev.time(), 1.0);
+/// ```
 pub fn sleep(duration: Duration) -> Sleep {
     Sleep::new(duration)
 }

@@ -19,6 +19,33 @@ use std::rc::Rc;
 use std::time::Duration;
 
 /// What a runtime offers to timed coroutines.
+///
+/// ```
+/// use rondo::stage3_sleep::timers::enter;
+/// use rondo::{Context, Coroutine, Poll, TimerId, Timers, Waker, now, sleep};
+/// use std::{cell::RefCell, rc::Rc, time::Duration};
+///
+/// // the least a runtime offers sleep(): the time, and wake-up calls
+/// struct Frozen(RefCell<Vec<TimerId>>);
+/// impl Timers for Frozen {
+///     fn now(&self) -> Duration {
+///         Duration::from_secs(7)
+///     }
+///     fn add_timer(&self, deadline: Duration, _waker: &Waker) -> TimerId {
+///         let id = TimerId { deadline, seq: self.0.borrow().len() as u64, owner: 0 };
+///         self.0.borrow_mut().push(id);
+///         id
+///     }
+///     fn cancel_timer(&self, _id: TimerId) {}
+///     fn block_for(&self, _duration: Duration) {}
+/// }
+/// let frozen = Rc::new(Frozen(RefCell::new(Vec::new())));
+/// let _inside = enter(frozen.clone()); // this thread's runtime, until dropped
+/// assert_eq!(now(), Duration::from_secs(7));
+/// let waker = Waker::noop();
+/// assert_eq!(sleep(Duration::from_secs(1)).poll(&mut Context::from_waker(&waker)), Poll::Pending);
+/// assert_eq!(frozen.0.borrow()[0].deadline, Duration::from_secs(8));
+/// ```
 pub trait Timers {
     /// The runtime's current time.
     fn now(&self) -> Duration;
@@ -31,6 +58,16 @@ pub trait Timers {
 }
 
 /// Names one registered timer, so that it can be cancelled.
+///
+/// ```
+/// use rondo::TimerId;
+/// use std::time::Duration;
+///
+/// // asyncio orders its TimerHandles by (when, sequence) in the same way
+/// let first = TimerId { deadline: Duration::from_secs(1), seq: 0, owner: 1 };
+/// let second = TimerId { seq: 1, ..first };
+/// assert_ne!(first, second); // same deadline: registration order tells them apart
+/// ```
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub struct TimerId {
     /// When it fires.
@@ -129,6 +166,17 @@ pub fn try_with_timers<R>(f: impl FnOnce(&dyn Timers) -> R) -> Option<R> {
 /// show it. Under a virtual clock, time jumps forward by `duration` while
 /// nothing else runs — exactly what a real blocking call does to the loop.
 /// Outside a runtime it simply sleeps the thread.
+///
+/// ```
+/// use rondo::{EventLoop, blocking_sleep, lazy};
+/// use std::time::Duration;
+///
+/// // time.sleep(2) inside a coroutine: the whole loop stops for 2 s
+/// let ev = EventLoop::new_virtual(); // virtual: time jumps instead of waiting
+/// ev.set_slow_step_threshold(None); // (and no slow-step warning for it)
+/// ev.run_until_complete(lazy(|| blocking_sleep(Duration::from_secs(2)))).unwrap();
+/// assert_eq!(ev.time(), 2.0);
+/// ```
 pub fn blocking_sleep(duration: Duration) {
     if try_with_timers(|t| t.block_for(duration)).is_none() {
         std::thread::sleep(duration);
@@ -144,6 +192,15 @@ pub fn try_now() -> Option<Duration> {
 ///
 /// # Panics
 /// Outside a running runtime.
+///
+/// ```
+/// use rondo::{CoroutineExt, EventLoop, lazy, now, sleep};
+/// use std::time::Duration;
+///
+/// // asyncio.get_running_loop().time()
+/// let when = sleep(Duration::from_millis(1500)).then(|()| lazy(now));
+/// assert_eq!(EventLoop::new_virtual().run(when).unwrap(), Duration::from_millis(1500));
+/// ```
 pub fn now() -> Duration {
     with_timers("now()", |timers| timers.now())
 }

@@ -22,6 +22,16 @@ use std::time::Duration;
 ///
 /// # Panics
 /// Outside a running loop.
+///
+/// ```
+/// use rondo::{CoroutineExt, EventLoop, lazy, sleep, spawn};
+/// use std::time::Duration;
+///
+/// // task = asyncio.create_task(nap_then_answer()); print(await task)
+/// let main = lazy(|| spawn(sleep(Duration::from_secs(1)).map(|()| 42))).then(|task| task);
+/// let ev = EventLoop::new_virtual();
+/// assert_eq!(ev.run(main).unwrap(), Ok(42)); // awaiting a task: Ok(output) or Err(TaskError)
+/// ```
 #[track_caller]
 pub fn spawn<C>(coroutine: C) -> Task<C::Output>
 where
@@ -55,6 +65,14 @@ where
 ///
 /// # Panics
 /// Outside a running loop.
+///
+/// ```
+/// use rondo::{CoroutineExt, EventLoop, current_task, lazy, spawn_named};
+///
+/// // asyncio.create_task(coro(), name="Division")
+/// let main = lazy(|| spawn_named("Division", lazy(|| current_task().unwrap().name))).then(|task| task);
+/// assert_eq!(EventLoop::new_virtual().run(main).unwrap().unwrap(), "Division");
+/// ```
 #[track_caller]
 pub fn spawn_named<C>(name: &str, coroutine: C) -> Task<C::Output>
 where
@@ -70,6 +88,14 @@ where
 ///
 /// # Panics
 /// Outside a running loop.
+///
+/// ```
+/// use rondo::{EventLoop, current_task, lazy};
+///
+/// // asyncio.current_task().get_name()
+/// let name = EventLoop::new_virtual().run(lazy(|| current_task().map(|task| task.name))).unwrap();
+/// assert_eq!(name.as_deref(), Some("Task-1")); // `run` made main a task
+/// ```
 pub fn current_task() -> Option<TaskInfo> {
     with_running_loop("current_task()", |core| core.current_task())
 }
@@ -78,6 +104,19 @@ pub fn current_task() -> Option<TaskInfo> {
 ///
 /// # Panics
 /// Outside a running loop.
+///
+/// ```
+/// use rondo::{EventLoop, all_tasks, lazy, sleep, spawn};
+/// use std::time::Duration;
+///
+/// // len(asyncio.all_tasks())
+/// let main = lazy(|| {
+///     let _a = spawn(sleep(Duration::from_secs(1))); // a dropped handle detaches:
+///     let _b = spawn(sleep(Duration::from_secs(1))); // the task runs on
+///     all_tasks().len()
+/// });
+/// assert_eq!(EventLoop::new_virtual().run(main).unwrap(), 3); // main and two sleepers
+/// ```
 pub fn all_tasks() -> Vec<TaskInfo> {
     with_running_loop("all_tasks()", |core| core.all_tasks())
 }
@@ -86,6 +125,21 @@ pub fn all_tasks() -> Vec<TaskInfo> {
 ///
 /// # Panics
 /// Outside a running loop.
+///
+/// ```
+/// use rondo::{CoroutineExt, EventLoop, Transcript, call_soon, lazy, yield_now};
+///
+/// // asyncio.get_running_loop().call_soon(print, "callback")
+/// let out = Transcript::new();
+/// let (a, b) = (out.clone(), out.clone());
+/// let main = lazy(move || {
+///     call_soon(move || a.say("callback"));
+///     b.say("main goes on"); // the callback waits for the next iteration
+/// })
+/// .then(|()| yield_now());
+/// EventLoop::new_virtual().run(main).unwrap();
+/// assert_eq!(out.lines(), ["main goes on", "callback"]);
+/// ```
 #[track_caller]
 pub fn call_soon(callback: impl FnOnce() + 'static) {
     let callback = Callback::new(callback);
@@ -96,6 +150,19 @@ pub fn call_soon(callback: impl FnOnce() + 'static) {
 ///
 /// # Panics
 /// Outside a running loop.
+///
+/// ```
+/// use rondo::{CoroutineExt, EventLoop, Transcript, call_later, lazy, sleep};
+/// use std::time::Duration;
+///
+/// // asyncio.get_running_loop().call_later(2, print, "two seconds")
+/// let out = Transcript::new();
+/// let say = out.clone();
+/// let main = lazy(move || call_later(Duration::from_secs(2), move || say.say("two seconds")))
+///     .then(|_handle| sleep(Duration::from_secs(3)));
+/// EventLoop::new_virtual().run(main).unwrap();
+/// assert_eq!(out.stamped(), ["2.000 two seconds"]);
+/// ```
 #[track_caller]
 pub fn call_later(delay: Duration, callback: impl FnOnce() + 'static) -> TimerHandle {
     let callback = Callback::new(callback);
@@ -106,6 +173,17 @@ pub fn call_later(delay: Duration, callback: impl FnOnce() + 'static) -> TimerHa
 ///
 /// # Panics
 /// Outside a running loop.
+///
+/// ```
+/// use rondo::{EventLoop, stop};
+/// use std::time::Duration;
+///
+/// // loop.call_later(5, loop.stop); loop.run_forever()
+/// let ev = EventLoop::new_virtual();
+/// let _timer = ev.call_later(Duration::from_secs(5), stop);
+/// ev.run_forever().unwrap();
+/// assert_eq!(ev.time(), 5.0);
+/// ```
 pub fn stop() {
     with_running_loop("stop()", |core| core.stop())
 }
@@ -117,6 +195,13 @@ pub fn stop() {
 /// Inside a running loop (the notebook's "asyncio.run() cannot be called from
 /// a running event loop": inside a coroutine, await or spawn instead), and on
 /// a [`LoopError`] such as a deadlock — use [`try_run`] to get it as a value.
+///
+/// ```
+/// use rondo::lazy;
+///
+/// // asyncio.run(main())   (a real-clock loop: this main does not sleep)
+/// assert_eq!(rondo::run(lazy(|| 6 * 7)), 42);
+/// ```
 #[track_caller]
 pub fn run<C>(main: C) -> C::Output
 where
@@ -136,6 +221,15 @@ where
 ///
 /// # Panics
 /// Inside a running loop.
+///
+/// ```
+/// use rondo::{LoopError, Promise, try_run};
+///
+/// // asyncio.run(main()) would hang on a future nobody sets; rondo says so
+/// let never = Promise::<()>::new();
+/// let err = try_run(never.wait()).unwrap_err();
+/// assert!(matches!(err, LoopError::Deadlock { .. }));
+/// ```
 #[track_caller]
 pub fn try_run<C>(main: C) -> Result<C::Output, LoopError>
 where

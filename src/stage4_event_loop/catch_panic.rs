@@ -38,6 +38,19 @@ pub(crate) fn drop_catching<T>(value: T, whose: impl FnOnce() -> String) {
 
 /// A callback (or a timer's waker) that panicked. asyncio logs "Exception in
 /// callback ..." and goes on; so does rondo, and keeps the report.
+///
+/// ```
+/// use rondo::{EventLoop, sleep};
+/// use std::time::Duration;
+///
+/// // loop.call_soon(f) where f raises: asyncio logs "Exception in callback" and goes on
+/// let ev = EventLoop::new_virtual();
+/// ev.call_soon(|| panic!("oops"));
+/// ev.run_until_complete(sleep(Duration::from_secs(1))).unwrap(); // the loop went on
+/// let panics = ev.callback_panics();
+/// assert_eq!(panics[0].message, "oops");
+/// println!("scheduled at {}", panics[0].scheduled_at);
+/// ```
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct CallbackPanic {
     /// The panic's message.

@@ -5,7 +5,7 @@
 //! single `Cell<bool>` at each hook site, so with no observer installed the
 //! hooks cost one predictable branch each (measured in `docs/performance.md`).
 //!
-//! This is the observer seam (see [`seams`](super::seams)): `observe/`
+//! This is the observer seam (see `seams.rs`): `observe/`
 //! fills it.
 //!
 //! An observer that wants more than the event — step mode shows the ready
@@ -20,6 +20,16 @@ use std::rc::Rc;
 use std::time::Duration;
 
 /// Something the loop did.
+///
+/// ```
+/// use rondo::LoopEvent;
+/// use std::time::Duration;
+///
+/// // what RONDO_TRACE=1 prints, one event a line
+/// assert_eq!(LoopEvent::Iteration { n: 3 }.to_string(), "iteration 3");
+/// let jump = LoopEvent::ClockJumped { from: Duration::ZERO, to: Duration::from_secs(1) };
+/// assert_eq!(jump.to_string(), "jump     0.000 -> 1.000");
+/// ```
 #[derive(Clone, Debug, PartialEq)]
 pub enum LoopEvent {
     /// A new iteration of `_run_once` begins (after the wait, if any).
@@ -116,6 +126,27 @@ impl fmt::Display for LoopEvent {
 }
 
 /// Receives the loop's events.
+///
+/// ```
+/// use rondo::{EventLoop, LoopEvent, LoopView, Observer, sleep};
+/// use std::{cell::RefCell, rc::Rc, time::Duration};
+///
+/// // asyncio's debug logging, as values: note every task that finishes
+/// struct Finishes(Rc<RefCell<Vec<String>>>);
+/// impl Observer for Finishes {
+///     fn event(&mut self, at: Duration, event: &LoopEvent, _view: &LoopView<'_>) {
+///         if let LoopEvent::Completed { task, outcome } = event {
+///             self.0.borrow_mut().push(format!("{:.1} {} {outcome}", at.as_secs_f64(), task.name));
+///         }
+///     }
+/// }
+/// let log = Rc::new(RefCell::new(Vec::new()));
+/// let ev = EventLoop::new_virtual();
+/// ev.observe(Box::new(Finishes(log.clone())));
+/// let napper = ev.spawn_named("napper", sleep(Duration::from_secs(2)));
+/// ev.run_until_complete(napper).unwrap().unwrap();
+/// assert!(log.borrow().contains(&"2.0 napper done".to_string()));
+/// ```
 pub trait Observer {
     /// Called for every event, at loop time `at`.
     fn event(&mut self, at: Duration, event: &LoopEvent, view: &LoopView<'_>);
@@ -125,11 +156,57 @@ pub trait Observer {
 }
 
 /// What an observer may look at while it is called.
+///
+/// ```
+/// use rondo::{EventLoop, LoopEvent, LoopSnapshot, LoopView, Observer, sleep};
+/// use std::{cell::RefCell, rc::Rc, time::Duration};
+///
+/// // what step mode (RONDO_STEP=1) shows: the loop's queues when time jumps
+/// struct Peek(Rc<RefCell<Option<LoopSnapshot>>>);
+/// impl Observer for Peek {
+///     fn event(&mut self, _at: Duration, event: &LoopEvent, view: &LoopView<'_>) {
+///         if matches!(event, LoopEvent::ClockJumped { .. }) && self.0.borrow().is_none() {
+///             *self.0.borrow_mut() = Some(view.snapshot());
+///         }
+///     }
+/// }
+/// let seen = Rc::new(RefCell::new(None));
+/// let ev = EventLoop::new_virtual();
+/// ev.observe(Box::new(Peek(seen.clone())));
+/// let _napper = ev.spawn_named("napper", sleep(Duration::from_secs(2)));
+/// ev.run_until_complete(sleep(Duration::from_secs(1))).unwrap();
+/// let snapshot = seen.borrow().clone().unwrap();
+/// assert!(snapshot.tasks.iter().any(|(name, _waits_on)| name == "napper"));
+/// assert_eq!(snapshot.timers.len(), 2); // the two sleeps' deadlines
+/// ```
 pub struct LoopView<'a> {
     pub(crate) core: &'a Core,
 }
 
 /// The loop's state at one moment, for step mode.
+///
+/// ```
+/// use rondo::{EventLoop, LoopEvent, LoopSnapshot, LoopView, Observer, sleep};
+/// use std::{cell::RefCell, rc::Rc, time::Duration};
+///
+/// // what step mode (RONDO_STEP=1) shows: the loop's queues when time jumps
+/// struct Peek(Rc<RefCell<Option<LoopSnapshot>>>);
+/// impl Observer for Peek {
+///     fn event(&mut self, _at: Duration, event: &LoopEvent, view: &LoopView<'_>) {
+///         if matches!(event, LoopEvent::ClockJumped { .. }) && self.0.borrow().is_none() {
+///             *self.0.borrow_mut() = Some(view.snapshot());
+///         }
+///     }
+/// }
+/// let seen = Rc::new(RefCell::new(None));
+/// let ev = EventLoop::new_virtual();
+/// ev.observe(Box::new(Peek(seen.clone())));
+/// let _napper = ev.spawn_named("napper", sleep(Duration::from_secs(2)));
+/// ev.run_until_complete(sleep(Duration::from_secs(1))).unwrap();
+/// let snapshot = seen.borrow().clone().unwrap();
+/// assert!(snapshot.tasks.iter().any(|(name, _waits_on)| name == "napper"));
+/// assert_eq!(snapshot.timers.len(), 2); // the two sleeps' deadlines
+/// ```
 #[derive(Clone, Debug, PartialEq)]
 pub struct LoopSnapshot {
     /// Current iteration.

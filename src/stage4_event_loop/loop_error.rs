@@ -4,6 +4,16 @@ use super::task_info::{TaskError, TaskInfo};
 use std::fmt;
 
 /// Why a loop run ended without the result it was asked for.
+///
+/// ```
+/// use rondo::{EventLoop, LoopError, Promise};
+///
+/// // loop.run_until_complete(fut) on a future nobody will set: asyncio hangs
+/// let ev = EventLoop::new_virtual();
+/// let never = Promise::<()>::new();
+/// let Err(LoopError::Deadlock { stuck }) = ev.run_until_complete(never.wait()) else { panic!() };
+/// assert_eq!(stuck.len(), 1); // main, and what it waits on
+/// ```
 #[derive(Clone, Debug, PartialEq, Eq)]
 #[non_exhaustive]
 pub enum LoopError {
@@ -49,6 +59,17 @@ impl fmt::Display for LoopError {
 impl std::error::Error for LoopError {}
 
 /// A task found stuck at a deadlock, and what it waits on.
+///
+/// ```
+/// use rondo::{EventLoop, LoopError, Promise};
+///
+/// let ev = EventLoop::new_virtual();
+/// let never = Promise::<()>::new();
+/// let _stuck = ev.spawn_named("waiter", never.wait());
+/// let Err(LoopError::Deadlock { stuck }) = ev.run_forever() else { panic!() };
+/// assert_eq!(stuck[0].task.name, "waiter");
+/// println!("{} waits on {}", stuck[0].task.name, stuck[0].waits_on);
+/// ```
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct StuckTask {
     /// The task.

@@ -21,7 +21,7 @@
 //!   an error;
 //! - `call_soon`/`call_later`, `run_until_complete`, `run_forever`/`stop`,
 //!   `current_task`/`all_tasks`, and `run` (asyncio.run);
-//! - [`seams`]: the named places where later stages plug in, so that none
+//! - `seams`: the named places where later stages plug in, so that none
 //!   of them has to be edited into this one.
 //!
 //! **Reading order.** `runnable` (what the loop runs) → `ready_queue` →

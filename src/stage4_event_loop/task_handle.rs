@@ -29,6 +29,19 @@ use std::rc::{Rc, Weak};
 ///
 /// Dropping a `Task` does not stop the task (as in asyncio and tokio): it
 /// runs on, detached, and its output is dropped.
+///
+/// ```
+/// use rondo::{EventLoop, sleep};
+/// use std::time::Duration;
+///
+/// // task = asyncio.create_task(asyncio.sleep(10), name="sleeper"); task.cancel()
+/// let ev = EventLoop::new_virtual();
+/// let task = ev.spawn_named("sleeper", sleep(Duration::from_secs(10)));
+/// assert_eq!((task.name(), task.done()), ("sleeper".to_string(), false));
+/// assert!(task.cancel());
+/// ev.run_until_complete(sleep(Duration::from_secs(1))).unwrap();
+/// assert!(task.done() && task.cancelled()); // task.done(), task.cancelled()
+/// ```
 #[must_use = "a task runs without being awaited, but its output is lost if the handle is dropped"]
 pub struct Task<T> {
     cell: Rc<dyn Joinable<T>>,

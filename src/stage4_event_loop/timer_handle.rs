@@ -6,6 +6,18 @@ use std::rc::Weak;
 use std::time::Duration;
 
 /// A `call_later` callback that has not run yet (asyncio: `TimerHandle`).
+///
+/// ```
+/// use rondo::{EventLoop, sleep};
+/// use std::time::Duration;
+///
+/// // handle = loop.call_later(5, callback); handle.when(); handle.cancel()
+/// let ev = EventLoop::new_virtual();
+/// let handle = ev.call_later(Duration::from_secs(5), || unreachable!("cancelled"));
+/// assert_eq!(handle.deadline(), Duration::from_secs(5));
+/// assert!(handle.cancel());
+/// ev.run_until_complete(sleep(Duration::from_secs(10))).unwrap();
+/// ```
 #[derive(Debug)]
 #[must_use = "dropping the handle does not cancel the callback; keep it to cancel"]
 pub struct TimerHandle {

@@ -15,6 +15,19 @@ use crate::{Context, Coroutine, Poll, TaskError};
 use std::panic::Location;
 
 /// Runs each coroutine as a task and yields their outputs in finishing order.
+///
+/// ```
+/// use rondo::{Coroutine, CoroutineExt, EventLoop, StreamExt, as_completed, sleep};
+/// use std::time::Duration;
+///
+/// fn nap(secs: u64) -> impl Coroutine<Output = u64> {
+///     sleep(Duration::from_secs(secs)).map(move |()| secs)
+/// }
+///
+/// // [await c for c in asyncio.as_completed([nap(3), nap(1), nap(2)])]
+/// let order = as_completed(vec![nap(3), nap(1), nap(2)]).collect();
+/// assert_eq!(EventLoop::new_virtual().run(order).unwrap(), [Ok(1), Ok(2), Ok(3)]);
+/// ```
 #[track_caller]
 pub fn as_completed<C>(coroutines: Vec<C>) -> AsCompleted<C>
 where
@@ -34,6 +47,17 @@ where
 /// ```
 ///
 /// The stream returned by [`as_completed`].
+///
+/// ```
+/// use rondo::{AsCompleted, EventLoop, StreamExt, Transcript, as_completed, ready};
+///
+/// // for c in asyncio.as_completed(coros): print(await c)
+/// let out = Transcript::new();
+/// let say = out.clone();
+/// let each: AsCompleted<_> = as_completed(vec![ready(1), ready(2)]);
+/// EventLoop::new_virtual().run(each.for_each(move |n| say.say(n.unwrap()))).unwrap();
+/// assert_eq!(out.lines(), ["1", "2"]);
+/// ```
 #[must_use = "streams do nothing unless polled"]
 pub struct AsCompleted<C: Coroutine> {
     state: AsCompletedState<C>,

@@ -23,6 +23,13 @@
 use crate::{Context, Coroutine, Poll};
 
 /// A coroutine that is finished at its first poll (`async def f(): return v`).
+///
+/// ```
+/// use rondo::{block_on, ready};
+///
+/// // async def answer(): return 42
+/// assert_eq!(block_on(ready(42)), 42);
+/// ```
 pub fn ready<T>(value: T) -> Ready<T> {
     Ready(Some(value))
 }
@@ -32,6 +39,13 @@ pub fn ready<T>(value: T) -> Ready<T> {
 /// ```
 ///
 /// The coroutine returned by [`ready`].
+///
+/// ```
+/// use rondo::{CoroutineExt, Ready, block_on, ready};
+///
+/// let r: Ready<&str> = ready("now");
+/// assert_eq!(block_on(r.map(str::len)), 3);
+/// ```
 #[derive(Debug)]
 #[must_use = "coroutines do nothing unless polled: await it or spawn it"]
 pub struct Ready<T>(Option<T>);
@@ -45,6 +59,18 @@ impl<T> Coroutine for Ready<T> {
 
 /// Runs `f` at the first poll and finishes with its result: an `async def`
 /// body without `await`.
+///
+/// ```
+/// use rondo::{Transcript, block_on, lazy};
+///
+/// // async def hello(): print("hello")   — calling it runs nothing yet
+/// let out = Transcript::new();
+/// let say = out.clone();
+/// let hello = lazy(move || say.say("hello"));
+/// assert!(out.lines().is_empty());
+/// block_on(hello); // await hello()
+/// assert_eq!(out.lines(), ["hello"]);
+/// ```
 pub fn lazy<T, F: FnOnce() -> T>(f: F) -> Lazy<F> {
     Lazy(Some(f))
 }
@@ -54,6 +80,13 @@ pub fn lazy<T, F: FnOnce() -> T>(f: F) -> Lazy<F> {
 /// ```
 ///
 /// The coroutine returned by [`lazy`].
+///
+/// ```
+/// use rondo::{Lazy, block_on, lazy};
+///
+/// let sum: Lazy<_> = lazy(|| (1..=4).sum::<u32>());
+/// assert_eq!(block_on(sum), 10);
+/// ```
 #[must_use = "coroutines do nothing unless polled: await it or spawn it"]
 pub struct Lazy<F>(Option<F>);
 
@@ -67,6 +100,22 @@ impl<T, F: FnOnce() -> T> Coroutine for Lazy<F> {
 
 /// A coroutine whose `poll` is the closure `f`: the escape hatch for a
 /// one-off state machine that does not deserve a type.
+///
+/// ```
+/// use rondo::{Poll, block_on, poll_fn};
+///
+/// // `await asyncio.sleep(0)` by hand: pending once (asking to be woken), then done
+/// let mut first = true;
+/// let once = poll_fn(move |cx| {
+///     if first {
+///         first = false;
+///         cx.waker().wake();
+///         return Poll::Pending;
+///     }
+///     Poll::Ready("second poll")
+/// });
+/// assert_eq!(block_on(once), "second poll");
+/// ```
 pub fn poll_fn<T, F: FnMut(&mut Context<'_>) -> Poll<T>>(f: F) -> PollFn<F> {
     PollFn(f)
 }
@@ -81,6 +130,13 @@ pub fn poll_fn<T, F: FnMut(&mut Context<'_>) -> Poll<T>>(f: F) -> PollFn<F> {
 /// ```
 ///
 /// The coroutine returned by [`poll_fn`].
+///
+/// ```
+/// use rondo::{Poll, PollFn, block_on, poll_fn};
+///
+/// let now: PollFn<_> = poll_fn(|_cx| Poll::Ready(1));
+/// assert_eq!(block_on(now), 1);
+/// ```
 #[must_use = "coroutines do nothing unless polled: await it or spawn it"]
 pub struct PollFn<F>(F);
 
@@ -92,6 +148,16 @@ impl<T, F: FnMut(&mut Context<'_>) -> Poll<T>> Coroutine for PollFn<F> {
 }
 
 /// `then` and `map` for every coroutine.
+///
+/// ```
+/// use rondo::{CoroutineExt, block_on, ready};
+///
+/// // x = await twenty(); y = await double(x + 1)
+/// let chain = ready(20).map(|x| x + 1).then(|x| ready(x * 2));
+/// assert_eq!(block_on(chain), 42);
+/// let boxed = vec![ready(1).boxed(), ready(1).map(|x| x + 1).boxed()]; // one type
+/// assert_eq!(boxed.len(), 2);
+/// ```
 pub trait CoroutineExt: Coroutine + Sized {
     /// Runs `self`, then the coroutine `f` makes from its output:
     /// `let x = self.await; f(x).await`.
@@ -117,6 +183,17 @@ impl<C: Coroutine> CoroutineExt for C {}
 
 /// ```text
 /// async fn then(first, f) { let x = first.await; f(x).await }
+/// ```
+///
+/// ```
+/// use rondo::{CoroutineExt, EventLoop, Then, sleep};
+/// use std::time::Duration;
+///
+/// // await asyncio.sleep(1); await asyncio.sleep(2)
+/// let both: Then<_, _, _> = sleep(Duration::from_secs(1)).then(|()| sleep(Duration::from_secs(2)));
+/// let ev = EventLoop::new_virtual();
+/// ev.run_until_complete(both).unwrap();
+/// assert_eq!(ev.time(), 3.0);
 /// ```
 #[must_use = "coroutines do nothing unless polled: await it or spawn it"]
 pub struct Then<A, B, F> {
@@ -154,6 +231,14 @@ impl<A: Coroutine, B: Coroutine, F: FnOnce(A::Output) -> B> Coroutine for Then<A
 
 /// ```text
 /// async fn map(inner, f) { f(inner.await) }
+/// ```
+///
+/// ```
+/// use rondo::{CoroutineExt, Map, block_on, ready};
+///
+/// // len(await greeting())
+/// let length: Map<_, _> = ready("hello").map(str::len);
+/// assert_eq!(block_on(length), 5);
 /// ```
 #[must_use = "coroutines do nothing unless polled: await it or spawn it"]
 pub struct Map<C, F> {

@@ -13,7 +13,7 @@
 //! iteration N+2  the awaiter resumes
 //! ```
 //! A third task's steps can land in between, so rondo reproduces the hop
-//! exactly: a [`callback_waker`] is a waker whose `wake` *schedules* a
+//! exactly: a `callback_waker` is a waker whose `wake` *schedules* a
 //! callback instead of running it.
 
 use crate::{Wake, Waker};

@@ -18,6 +18,19 @@ use crate::{Context, Coroutine, Poll, Task, TaskError};
 use std::panic::Location;
 
 /// Runs each coroutine as a task; outputs in argument order, or the first error.
+///
+/// ```
+/// use rondo::{Coroutine, CoroutineExt, EventLoop, gather, sleep};
+/// use std::time::Duration;
+///
+/// fn nap(secs: u64) -> impl Coroutine<Output = u64> {
+///     sleep(Duration::from_secs(secs)).map(move |()| secs)
+/// }
+///
+/// // results = await asyncio.gather(nap(3), nap(1), nap(2))
+/// let ev = EventLoop::new_virtual();
+/// assert_eq!(ev.run(gather(vec![nap(3), nap(1), nap(2)])).unwrap(), Ok(vec![3, 1, 2]));
+/// ```
 #[track_caller]
 pub fn gather<C>(coroutines: Vec<C>) -> Gather<C::Output>
 where
@@ -29,6 +42,17 @@ where
 
 /// Like [`gather`], but waits for every child and returns every outcome
 /// (asyncio: `gather(..., return_exceptions=True)`).
+///
+/// ```
+/// use rondo::{Coroutine, EventLoop, TaskError, gather_settled, lazy};
+///
+/// fn job(n: u32) -> impl Coroutine<Output = u32> {
+///     lazy(move || if n == 2 { panic!("two") } else { n })
+/// }
+/// // await asyncio.gather(job(1), job(2), job(3), return_exceptions=True)
+/// let outcomes = EventLoop::new_virtual().run(gather_settled(vec![job(1), job(2), job(3)])).unwrap();
+/// assert_eq!(outcomes, [Ok(1), Err(TaskError::Panicked("two".into())), Ok(3)]);
+/// ```
 #[track_caller]
 pub fn gather_settled<C>(coroutines: Vec<C>) -> GatherSettled<C::Output>
 where
@@ -39,6 +63,21 @@ where
 }
 
 /// [`gather`] over tasks that already run (`gather(t1, t2)` in seed 000).
+///
+/// ```
+/// use rondo::{Coroutine, CoroutineExt, EventLoop, gather_tasks, sleep};
+/// use std::time::Duration;
+///
+/// fn nap(secs: u64) -> impl Coroutine<Output = u64> {
+///     sleep(Duration::from_secs(secs)).map(move |()| secs)
+/// }
+///
+/// // t1 = asyncio.create_task(nap(2)); t2 = asyncio.create_task(nap(1))
+/// // await asyncio.gather(t1, t2)
+/// let ev = EventLoop::new_virtual();
+/// let (t1, t2) = (ev.spawn(nap(2)), ev.spawn(nap(1)));
+/// assert_eq!(ev.run(gather_tasks(vec![t1, t2])).unwrap(), Ok(vec![2, 1]));
+/// ```
 pub fn gather_tasks<T: 'static>(tasks: Vec<Task<T>>) -> Gather<T> {
     Gather { state: GatherState::Start(Box::new(move || tasks)), until: Until::FirstFailure }
 }
@@ -64,6 +103,14 @@ where
 /// ```
 ///
 /// The coroutine returned by [`gather`] and [`gather_tasks`].
+///
+/// ```
+/// use rondo::{EventLoop, Gather, gather, ready};
+///
+/// // asyncio.gather(...) builds an awaitable; nothing runs until it is awaited
+/// let both: Gather<i32> = gather(vec![ready(1), ready(2)]); // no task spawned yet
+/// assert_eq!(EventLoop::new_virtual().run(both).unwrap(), Ok(vec![1, 2]));
+/// ```
 #[must_use = "coroutines do nothing unless polled: await it or spawn it"]
 pub struct Gather<T> {
     state: GatherState<T>,
@@ -86,6 +133,14 @@ enum GatherState<T> {
 /// ```
 ///
 /// The coroutine returned by [`gather_settled`].
+///
+/// ```
+/// use rondo::{EventLoop, GatherSettled, gather_settled, ready};
+///
+/// // asyncio.gather(..., return_exceptions=True)
+/// let all: GatherSettled<i32> = gather_settled(vec![ready(1), ready(2)]);
+/// assert_eq!(EventLoop::new_virtual().run(all).unwrap(), [Ok(1), Ok(2)]);
+/// ```
 #[must_use = "coroutines do nothing unless polled: await it or spawn it"]
 pub struct GatherSettled<T>(Gather<T>);
 

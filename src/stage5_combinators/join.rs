@@ -43,6 +43,18 @@ impl<C: Coroutine> Child<C> {
 }
 
 /// Runs `a` and `b` concurrently inside the caller's own task; both outputs.
+///
+/// ```
+/// use rondo::{CoroutineExt, EventLoop, join, sleep};
+/// use std::time::Duration;
+///
+/// // like `await asyncio.gather(a, b)`, but inside the caller's own task: no new task
+/// let a = sleep(Duration::from_secs(1)).map(|()| 1);
+/// let b = sleep(Duration::from_secs(2)).map(|()| "two");
+/// let ev = EventLoop::new_virtual();
+/// assert_eq!(ev.run_until_complete(join(a, b)).unwrap(), (1, "two"));
+/// assert_eq!(ev.time(), 2.0); // together: 2 s, not 3
+/// ```
 pub fn join<A: Coroutine, B: Coroutine>(a: A, b: B) -> Join<A, B> {
     Join { a: Child::Running(a), b: Child::Running(b), done: false }
 }
@@ -59,6 +71,15 @@ pub fn join<A: Coroutine, B: Coroutine>(a: A, b: B) -> Join<A, B> {
 /// ```
 ///
 /// The coroutine returned by [`join`].
+///
+/// ```
+/// use rondo::{EventLoop, Join, all_tasks, join, lazy, ready};
+///
+/// // both run inside main's task: all_tasks() sees main alone
+/// let both = join(lazy(|| all_tasks().len()), ready("no new task"));
+/// let _: &Join<_, _> = &both;
+/// assert_eq!(EventLoop::new_virtual().run(both).unwrap(), (1, "no new task"));
+/// ```
 #[must_use = "coroutines do nothing unless polled: await it or spawn it"]
 pub struct Join<A: Coroutine, B: Coroutine> {
     a: Child<A>,
@@ -82,6 +103,14 @@ impl<A: Coroutine, B: Coroutine> Coroutine for Join<A, B> {
 }
 
 /// Runs three coroutines concurrently inside the caller's task.
+///
+/// ```
+/// use rondo::{EventLoop, join3, lazy, ready, yield_now};
+///
+/// // a, b, c = await asyncio.gather(a(), b(), c())   (without spawning tasks)
+/// let three = join3(ready(1), yield_now(), lazy(|| "three"));
+/// assert_eq!(EventLoop::new_virtual().run(three).unwrap(), (1, (), "three"));
+/// ```
 pub fn join3<A: Coroutine, B: Coroutine, C: Coroutine>(a: A, b: B, c: C) -> Join3<A, B, C> {
     Join3 { a: Child::Running(a), b: Child::Running(b), c: Child::Running(c), done: false }
 }
@@ -97,6 +126,13 @@ pub fn join3<A: Coroutine, B: Coroutine, C: Coroutine>(a: A, b: B, c: C) -> Join
 /// ```
 ///
 /// The coroutine returned by [`join3`].
+///
+/// ```
+/// use rondo::{Join3, block_on, join3, ready};
+///
+/// let three: Join3<_, _, _> = join3(ready('a'), ready('b'), ready('c'));
+/// assert_eq!(block_on(three), ('a', 'b', 'c')); // no loop needed: no task, no timer
+/// ```
 #[must_use = "coroutines do nothing unless polled: await it or spawn it"]
 pub struct Join3<A: Coroutine, B: Coroutine, C: Coroutine> {
     a: Child<A>,
@@ -121,6 +157,20 @@ impl<A: Coroutine, B: Coroutine, C: Coroutine> Coroutine for Join3<A, B, C> {
 }
 
 /// Runs any number of coroutines of one type inside the caller's task; outputs in order.
+///
+/// ```
+/// use rondo::{Coroutine, CoroutineExt, EventLoop, join_all, sleep};
+/// use std::time::Duration;
+///
+/// fn nap(secs: u64) -> impl Coroutine<Output = u64> {
+///     sleep(Duration::from_secs(secs)).map(move |()| secs)
+/// }
+///
+/// // await asyncio.gather(*[nap(s) for s in (3, 1, 2)])   (without spawning tasks)
+/// let ev = EventLoop::new_virtual();
+/// assert_eq!(ev.run_until_complete(join_all(vec![nap(3), nap(1), nap(2)])).unwrap(), [3, 1, 2]);
+/// assert_eq!(ev.time(), 3.0);
+/// ```
 pub fn join_all<C: Coroutine>(coroutines: Vec<C>) -> JoinAll<C> {
     JoinAll { children: coroutines.into_iter().map(Child::Running).collect(), done: false }
 }
@@ -136,6 +186,13 @@ pub fn join_all<C: Coroutine>(coroutines: Vec<C>) -> JoinAll<C> {
 /// ```
 ///
 /// The coroutine returned by [`join_all`].
+///
+/// ```
+/// use rondo::{JoinAll, block_on, join_all, ready};
+///
+/// let all: JoinAll<_> = join_all((1..=3).map(ready).collect());
+/// assert_eq!(block_on(all), [1, 2, 3]);
+/// ```
 #[must_use = "coroutines do nothing unless polled: await it or spawn it"]
 pub struct JoinAll<C: Coroutine> {
     children: Vec<Child<C>>,

@@ -13,7 +13,7 @@
 //! - [`gather`] / [`gather_settled`] / [`gather_tasks`]: children become
 //!   tasks in argument order, outputs come back in argument order, the first
 //!   error at once;
-//! - [`join`]/[`join3`]/[`join_all`]: several coroutines polled *inline*, in
+//! - [`join()`]/[`join3`]/[`join_all`]: several coroutines polled *inline*, in
 //!   the caller's own task — compare with `gather` in [`join`](mod@join)'s docs;
 //! - [`select`] / [`race`]: first to finish wins, the others are dropped;
 //! - [`wait`] with [`ReturnWhen`], [`wait_for`]/[`timeout`], [`as_completed`];

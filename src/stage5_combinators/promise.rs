@@ -23,6 +23,19 @@ use std::panic::Location;
 use std::rc::{Rc, Weak};
 
 /// A value that will be set later, awaitable by any number of coroutines.
+///
+/// ```
+/// use rondo::{EventLoop, Promise};
+/// use std::time::Duration;
+///
+/// // fut = loop.create_future(); loop.call_later(1, fut.set_result, "hi"); await fut
+/// let ev = EventLoop::new_virtual();
+/// let promise = Promise::new();
+/// let setter = promise.clone();
+/// let _timer = ev.call_later(Duration::from_secs(1), move || setter.set_result("hi"));
+/// assert_eq!(ev.run_until_complete(promise.wait()).unwrap(), Ok("hi"));
+/// assert_eq!((promise.done(), promise.result()), (true, Some(Ok("hi")))); // fut.done(), fut.result()
+/// ```
 pub struct Promise<T> {
     inner: Rc<RefCell<Inner<T>>>,
 }
@@ -200,6 +213,16 @@ impl<T> fmt::Debug for Promise<T> {
 /// ```
 ///
 /// The coroutine returned by [`Promise::wait`].
+///
+/// ```
+/// use rondo::{EventLoop, Promise, PromiseWait, join};
+///
+/// // two coroutines awaiting one future
+/// let promise = Promise::new();
+/// let (a, b): (PromiseWait<u8>, PromiseWait<u8>) = (promise.wait(), promise.wait());
+/// promise.set_result(7);
+/// assert_eq!(EventLoop::new_virtual().run(join(a, b)).unwrap(), (Ok(7), Ok(7)));
+/// ```
 #[must_use = "coroutines do nothing unless polled: await it or spawn it"]
 pub struct PromiseWait<T> {
     promise: Promise<T>,

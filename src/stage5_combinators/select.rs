@@ -10,6 +10,17 @@ use crate::stage4_event_loop::in_cancel_scope;
 use crate::{Context, Coroutine, Poll};
 
 /// Which of two coroutines won, with its output.
+///
+/// ```
+/// use rondo::{Either, EventLoop, ready, select, sleep};
+/// use std::time::Duration;
+///
+/// let won = EventLoop::new_virtual().run(select(sleep(Duration::from_secs(1)), ready(7))).unwrap();
+/// match won {
+///     Either::Left(()) => unreachable!("the sleep lost"),
+///     Either::Right(n) => assert_eq!(n, 7),
+/// }
+/// ```
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Either<A, B> {
     /// The first coroutine finished first.
@@ -19,6 +30,19 @@ pub enum Either<A, B> {
 }
 
 /// Runs `a` and `b` until one finishes; drops the other.
+///
+/// ```
+/// use rondo::{CoroutineExt, Either, EventLoop, select, sleep};
+/// use std::time::Duration;
+///
+/// // done, pending = await asyncio.wait({a, b}, return_when=FIRST_COMPLETED)
+/// // and cancel the loser
+/// let slow = sleep(Duration::from_secs(5)).map(|()| 5);
+/// let fast = sleep(Duration::from_secs(1)).map(|()| "fast");
+/// let ev = EventLoop::new_virtual();
+/// assert_eq!(ev.run_until_complete(select(slow, fast)).unwrap(), Either::Right("fast"));
+/// assert_eq!(ev.time(), 1.0);
+/// ```
 pub fn select<A: Coroutine, B: Coroutine>(a: A, b: B) -> Select<A, B> {
     Select { children: Some((a, b)) }
 }
@@ -34,6 +58,15 @@ pub fn select<A: Coroutine, B: Coroutine>(a: A, b: B) -> Select<A, B> {
 /// ```
 ///
 /// The coroutine returned by [`select`].
+///
+/// ```
+/// use rondo::{Either, Select, block_on, ready, select, sleep};
+/// use std::time::Duration;
+///
+/// // a tie goes to the first
+/// let first: Select<_, _> = select(ready("a"), sleep(Duration::ZERO));
+/// assert_eq!(block_on(first), Either::Left("a"));
+/// ```
 #[must_use = "coroutines do nothing unless polled: await it or spawn it"]
 pub struct Select<A, B> {
     children: Option<(A, B)>,
@@ -63,6 +96,20 @@ impl<A: Coroutine, B: Coroutine> Coroutine for Select<A, B> {
 ///
 /// # Panics
 /// If `coroutines` is empty.
+///
+/// ```
+/// use rondo::{Coroutine, CoroutineExt, EventLoop, race, sleep};
+/// use std::time::Duration;
+///
+/// fn nap(secs: u64) -> impl Coroutine<Output = u64> {
+///     sleep(Duration::from_secs(secs)).map(move |()| secs)
+/// }
+///
+/// // the first of asyncio.as_completed(...), the others cancelled
+/// let ev = EventLoop::new_virtual();
+/// assert_eq!(ev.run_until_complete(race(vec![nap(3), nap(1), nap(2)])).unwrap(), (1, 1)); // (index, output)
+/// assert_eq!(ev.time(), 1.0);
+/// ```
 pub fn race<C: Coroutine>(coroutines: Vec<C>) -> Race<C> {
     assert!(!coroutines.is_empty(), "race() of no coroutines would never finish");
     Race { children: Some(coroutines) }
@@ -80,6 +127,13 @@ pub fn race<C: Coroutine>(coroutines: Vec<C>) -> Race<C> {
 /// ```
 ///
 /// The coroutine returned by [`race`].
+///
+/// ```
+/// use rondo::{Race, block_on, race, ready};
+///
+/// let first: Race<_> = race(vec![ready('x'), ready('y')]);
+/// assert_eq!(block_on(first), (0, 'x'));
+/// ```
 #[must_use = "coroutines do nothing unless polled: await it or spawn it"]
 pub struct Race<C> {
     children: Option<Vec<C>>,

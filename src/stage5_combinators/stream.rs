@@ -17,6 +17,25 @@ use crate::{Context, Coroutine, Poll, Sleep, sleep};
 use std::time::Duration;
 
 /// A source of values over time.
+///
+/// ```
+/// use rondo::{Context, EventLoop, Poll, Stream, StreamExt};
+///
+/// // class Countdown: async def __anext__(self): ...  (an async iterator)
+/// struct Countdown(u32);
+/// impl Stream for Countdown {
+///     type Item = u32;
+///     fn poll_next(&mut self, _cx: &mut Context<'_>) -> Poll<Option<u32>> {
+///         if self.0 == 0 {
+///             return Poll::Ready(None); // raise StopAsyncIteration
+///         }
+///         self.0 -= 1;
+///         Poll::Ready(Some(self.0 + 1))
+///     }
+/// }
+/// // [n async for n in Countdown(3)]
+/// assert_eq!(EventLoop::new_virtual().run(Countdown(3).collect()).unwrap(), [3, 2, 1]);
+/// ```
 pub trait Stream {
     /// What each step yields.
     type Item;
@@ -25,6 +44,18 @@ pub trait Stream {
 }
 
 /// `next`, `for_each` and `collect` for every stream (`async for`).
+///
+/// ```
+/// use rondo::{EventLoop, StreamExt, Transcript, ticker};
+/// use std::time::Duration;
+///
+/// // async for i in ticker(3, 1): print(i)
+/// let out = Transcript::new();
+/// let say = out.clone();
+/// let each = ticker(3, Duration::from_secs(1)).for_each(move |i| say.say(i));
+/// EventLoop::new_virtual().run(each).unwrap();
+/// assert_eq!(out.stamped(), ["0.000 0", "1.000 1", "2.000 2"]);
+/// ```
 pub trait StreamExt: Stream + Sized {
     /// The next value, or `None` at the end (`await anext(agen)`).
     fn next(&mut self) -> Next<'_, Self> {
@@ -77,10 +108,9 @@ impl<S: Stream, F: FnMut(S::Item)> Coroutine for ForEach<S, F> {
     fn poll(&mut self, cx: &mut Context<'_>) -> Poll<()> {
         let stream = self.stream.as_mut().expect("for_each() polled after it completed");
         loop {
-            match stream.poll_next(cx) {
-                Poll::Pending => return Poll::Pending,
-                Poll::Ready(Some(item)) => (self.f)(item),
-                Poll::Ready(None) => {
+            match crate::ready!(stream.poll_next(cx)) {
+                Some(item) => (self.f)(item),
+                None => {
                     self.stream = None;
                     return Poll::Ready(());
                 }
@@ -109,10 +139,9 @@ impl<S: Stream> Coroutine for Collect<S> {
     fn poll(&mut self, cx: &mut Context<'_>) -> Poll<Vec<S::Item>> {
         let stream = self.stream.as_mut().expect("collect() polled after it completed");
         loop {
-            match stream.poll_next(cx) {
-                Poll::Pending => return Poll::Pending,
-                Poll::Ready(Some(item)) => self.items.push(item),
-                Poll::Ready(None) => {
+            match crate::ready!(stream.poll_next(cx)) {
+                Some(item) => self.items.push(item),
+                None => {
                     self.stream = None;
                     return Poll::Ready(std::mem::take(&mut self.items));
                 }
@@ -123,6 +152,17 @@ impl<S: Stream> Coroutine for Collect<S> {
 
 /// The async generator `ticker(n, delay)`: yields 0, 1, … n-1, sleeping
 /// `delay` after each value.
+///
+/// ```
+/// use rondo::{EventLoop, StreamExt, Ticker, ticker};
+/// use std::time::Duration;
+///
+/// // [i async for i in ticker(3, 1)]
+/// let ticks: Ticker = ticker(3, Duration::from_secs(1));
+/// let ev = EventLoop::new_virtual();
+/// assert_eq!(ev.run_until_complete(ticks.collect()).unwrap(), [0, 1, 2]);
+/// assert_eq!(ev.time(), 3.0); // it sleeps after each value, the last too
+/// ```
 pub fn ticker(n: u64, delay: Duration) -> Ticker {
     Ticker { n, delay, state: TickerState::Next(0) }
 }
@@ -137,6 +177,17 @@ pub fn ticker(n: u64, delay: Duration) -> Ticker {
 /// ```
 ///
 /// A hand-written async generator: the stream returned by [`ticker`].
+///
+/// ```
+/// use rondo::{EventLoop, StreamExt, Ticker, ticker};
+/// use std::time::Duration;
+///
+/// // [i async for i in ticker(3, 1)]
+/// let ticks: Ticker = ticker(3, Duration::from_secs(1));
+/// let ev = EventLoop::new_virtual();
+/// assert_eq!(ev.run_until_complete(ticks.collect()).unwrap(), [0, 1, 2]);
+/// assert_eq!(ev.time(), 3.0); // it sleeps after each value, the last too
+/// ```
 #[derive(Debug)]
 #[must_use = "streams do nothing unless polled"]
 pub struct Ticker {

@@ -13,6 +13,17 @@ use crate::{Context, Coroutine, Poll, Sleep, Task, sleep};
 use std::time::Duration;
 
 /// asyncio's `return_when`.
+///
+/// ```
+/// use rondo::{EventLoop, ReturnWhen, lazy, ready, wait};
+///
+/// // asyncio.wait(tasks, return_when=FIRST_EXCEPTION)
+/// let ev = EventLoop::new_virtual();
+/// let ok = ev.spawn(ready(1));
+/// let boom = ev.spawn(lazy(|| -> i32 { panic!("boom") }));
+/// let (done, _pending) = ev.run(wait(vec![ok, boom], ReturnWhen::FirstException)).unwrap();
+/// assert!(done.iter().any(|task| task.failed()));
+/// ```
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum ReturnWhen {
     /// As soon as any task finishes.
@@ -27,6 +38,22 @@ pub enum ReturnWhen {
 ///
 /// # Panics
 /// If `tasks` is empty (asyncio raises `ValueError`: there is nothing to wait for).
+///
+/// ```
+/// use rondo::{Coroutine, CoroutineExt, EventLoop, ReturnWhen, sleep, wait};
+/// use std::time::Duration;
+///
+/// fn nap(secs: u64) -> impl Coroutine<Output = u64> {
+///     sleep(Duration::from_secs(secs)).map(move |()| secs)
+/// }
+///
+/// // done, pending = await asyncio.wait({slow, fast}, return_when=FIRST_COMPLETED)
+/// let ev = EventLoop::new_virtual();
+/// let (slow, fast) = (ev.spawn(nap(5)), ev.spawn(nap(1)));
+/// let (slow_id, fast_id) = (slow.id(), fast.id());
+/// let (done, pending) = ev.run(wait(vec![slow, fast], ReturnWhen::FirstCompleted)).unwrap();
+/// assert_eq!((done[0].id(), pending[0].id()), (fast_id, slow_id));
+/// ```
 pub fn wait<T: 'static>(tasks: Vec<Task<T>>, when: ReturnWhen) -> Wait<T> {
     assert!(!tasks.is_empty(), "wait() of no tasks: there is nothing to wait for");
     Wait { state: WaitState::Start(tasks), when, timeout: None }
@@ -36,6 +63,22 @@ pub fn wait<T: 'static>(tasks: Vec<Task<T>>, when: ReturnWhen) -> Wait<T> {
 ///
 /// # Panics
 /// If `tasks` is empty.
+///
+/// ```
+/// use rondo::{Coroutine, CoroutineExt, EventLoop, ReturnWhen, sleep, wait_timeout};
+/// use std::time::Duration;
+///
+/// fn nap(secs: u64) -> impl Coroutine<Output = u64> {
+///     sleep(Duration::from_secs(secs)).map(move |()| secs)
+/// }
+///
+/// // done, pending = await asyncio.wait(tasks, timeout=2)
+/// let ev = EventLoop::new_virtual();
+/// let tasks = vec![ev.spawn(nap(1)), ev.spawn(nap(5))];
+/// let waiting = wait_timeout(tasks, ReturnWhen::AllCompleted, Duration::from_secs(2));
+/// let (done, pending) = ev.run(waiting).unwrap();
+/// assert_eq!((done.len(), pending.len()), (1, 1));
+/// ```
 pub fn wait_timeout<T: 'static>(tasks: Vec<Task<T>>, when: ReturnWhen, timeout: Duration) -> Wait<T> {
     assert!(!tasks.is_empty(), "wait() of no tasks: there is nothing to wait for");
     Wait { state: WaitState::Start(tasks), when, timeout: Some(sleep(timeout)) }
@@ -51,6 +94,15 @@ pub fn wait_timeout<T: 'static>(tasks: Vec<Task<T>>, when: ReturnWhen, timeout: 
 /// ```
 ///
 /// The coroutine returned by [`wait`] and [`wait_timeout`].
+///
+/// ```
+/// use rondo::{DoneAndPending, EventLoop, ReturnWhen, Wait, ready, wait};
+///
+/// let ev = EventLoop::new_virtual();
+/// let waiting: Wait<i32> = wait(vec![ev.spawn(ready(1)), ev.spawn(ready(2))], ReturnWhen::AllCompleted);
+/// let (done, pending): DoneAndPending<i32> = ev.run(waiting).unwrap();
+/// assert_eq!((done.len(), pending.len()), (2, 0));
+/// ```
 #[must_use = "coroutines do nothing unless polled: await it or spawn it"]
 pub struct Wait<T> {
     state: WaitState<T>,
@@ -65,6 +117,15 @@ enum WaitState<T> {
 }
 
 /// What `wait` returns: the finished tasks and the others, each in the order given.
+///
+/// ```
+/// use rondo::{DoneAndPending, EventLoop, ReturnWhen, Wait, ready, wait};
+///
+/// let ev = EventLoop::new_virtual();
+/// let waiting: Wait<i32> = wait(vec![ev.spawn(ready(1)), ev.spawn(ready(2))], ReturnWhen::AllCompleted);
+/// let (done, pending): DoneAndPending<i32> = ev.run(waiting).unwrap();
+/// assert_eq!((done.len(), pending.len()), (2, 0));
+/// ```
 pub type DoneAndPending<T> = (Vec<Task<T>>, Vec<Task<T>>);
 
 impl<T: 'static> Coroutine for Wait<T> {

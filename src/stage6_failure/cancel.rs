@@ -7,7 +7,7 @@
 //! cancellation *down* first — to the future the task awaits — so the
 //! innermost clean-up runs first, and each awaiter ends one iteration after
 //! the task it awaited. This stage installs that as the loop's cancel policy
-//! ([`cancel_down_the_chain`]), and adds [`shield`], which awaits a task
+//! (`cancel_down_the_chain`), and adds [`shield`], which awaits a task
 //! without letting a cancellation through.
 //!
 //! A coroutine cannot catch and ignore its cancellation — a dropped state
@@ -72,6 +72,23 @@ pub(crate) fn cancel_down_the_chain(core: &Core, key: TaskKey) {
 ///
 /// If the coroutine awaiting the shield is cancelled, the task goes on
 /// running, detached; only the wait is abandoned.
+///
+/// ```
+/// use rondo::{CoroutineExt, EventLoop, lazy, shield, sleep, spawn_named};
+/// use std::time::Duration;
+///
+/// // await asyncio.shield(task): cancelling the awaiter leaves the task running
+/// let ev = EventLoop::new_virtual();
+/// let waiter = ev.spawn(
+///     lazy(|| spawn_named("precious", sleep(Duration::from_secs(2)).map(|()| 42))).then(shield),
+/// );
+/// ev.run_until_complete(sleep(Duration::from_secs(1))).unwrap();
+/// waiter.cancel();
+/// ev.run_until_complete(sleep(Duration::from_secs(1))).unwrap();
+/// assert!(waiter.cancelled());
+/// assert!(ev.take_unobserved_failures().is_empty());
+/// assert_eq!(ev.time(), 2.0); // "precious" ran to its end, unharmed
+/// ```
 pub fn shield<T: 'static>(task: Task<T>) -> Shield<T> {
     Shield { task: Some(task) }
 }

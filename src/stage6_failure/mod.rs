@@ -9,18 +9,18 @@
 //! froze everybody.
 //!
 //! **What this stage adds**, each plugged into one of the loop's seams
-//! ([`install`] does it for every loop `EventLoop::new` makes):
+//! (`install` does it for every loop `EventLoop::new` makes):
 //! - [`cancel`](mod@cancel): cancellation goes down the await chain first,
 //!   so clean-ups run innermost first (the cancel-policy seam); [`shield`]
 //!   stops it. Cancelled sleeps withdraw their timers. `run` cancels what is
 //!   left when `main` returns.
 //! - [`panics`]: a task's panic is said in one line naming the task (a
 //!   panic hook), and a failure nobody awaited is reported with the task's
-//!   name and spawn site when the loop goes (noted by the [`supervisor`]).
+//!   name and spawn site when the loop goes (noted by the `supervisor`).
 //! - [`deadlock`]: the loop's `Deadlock` error names every stuck task and
 //!   what it waits on (the explainer seam, reading the waits-on seam).
 //! - [`slow_step`]: a step that holds the loop over 100 ms is reported,
-//!   timed by a [`watchdog`] thread under the real clock (around each step).
+//!   timed by a `watchdog` thread under the real clock (around each step).
 //!
 //! Seed scenarios: `time.sleep` inside `highest_prime_below` (seed 000),
 //! `main` finishing while `printNumbers` still runs (seed 001).

@@ -4,7 +4,7 @@
 //! coroutine ends its task with `TaskError::Panicked(message)`, the loop and
 //! the sibling tasks go on, and awaiting the task gives the error. But if
 //! nobody ever takes that error — the handle was dropped, or never awaited —
-//! it would vanish. This stage keeps every failed task in a [`FailureLog`]
+//! it would vanish. This stage keeps every failed task in a `FailureLog`
 //! and reports those whose error nobody took when the loop is dropped, with
 //! the task's name and the place it was spawned (asyncio's "Task exception
 //! was never retrieved").
@@ -105,6 +105,18 @@ impl EventLoop {
 }
 
 /// A task that panicked and whose error nobody took.
+///
+/// ```
+/// use rondo::{EventLoop, lazy, sleep};
+/// use std::time::Duration;
+///
+/// // asyncio: "Task exception was never retrieved"
+/// let ev = EventLoop::new_virtual();
+/// drop(ev.spawn_named("forgotten", lazy(|| panic!("oops")))); // nobody will await it
+/// ev.run_until_complete(sleep(Duration::from_secs(1))).unwrap();
+/// let failures = ev.take_unobserved_failures(); // else reported when `ev` is dropped
+/// assert_eq!((failures[0].task.name.as_str(), failures[0].message.as_str()), ("forgotten", "oops"));
+/// ```
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Unobserved {
     /// The task.
