@@ -68,6 +68,38 @@ fn step_mode_through_a_pipe_prints_every_step_without_pausing() {
     assert!(stderr.contains("timers  1.000 Task-2"), "{stderr}");
     assert!(stderr.contains("Task-1: awaits task 'Task-2'"), "{stderr}");
     assert!(stderr.contains("ran     Task-4 -> ready (finished)"), "{stderr}");
+    // A task's last step shows it finished, not stuck.
+    assert!(stderr.contains("        Task-4: finished in this step\n"), "{stderr}");
+    assert!(!stderr.contains("can no longer wake it"), "{stderr}");
+}
+
+/// `q` at step mode's prompt stops the program with status 130 and says so.
+/// The prompt needs a terminal: `script` (util-linux) gives the example one.
+#[test]
+fn q_in_step_mode_stops_the_program_with_a_failure_status() {
+    let binary = examples_dir().join("countasync");
+    let has_script = Command::new("script").arg("--version").output().is_ok_and(|o| o.status.success());
+    if !has_script {
+        eprintln!("skipped: no `script` command to give step mode a terminal");
+        return;
+    }
+    let mut child = Command::new("script")
+        .args(["-qec", &format!("{} --virtual", binary.display()), "/dev/null"])
+        .env("RONDO_STEP", "1")
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("run script");
+    use std::io::Write;
+    let mut stdin = child.stdin.take().unwrap();
+    stdin.write_all(b"\nq\n").unwrap();
+    let output = child.wait_with_output().unwrap();
+    drop(stdin);
+    let text = String::from_utf8_lossy(&output.stdout);
+    assert!(text.contains("stopped at step mode's request"), "{text}");
+    assert!(!text.contains("── step 3 · "), "{text}");
+    assert_eq!(output.status.code(), Some(130), "{text}");
 }
 
 #[test]
