@@ -1,6 +1,7 @@
-//! Step mode, trace and timelines work on every example: each example binary
-//! (built by `cargo test` along with the tests) is run under each
-//! environment variable, through pipes, and what it prints is checked.
+//! Step mode, trace and timelines work on every example, alone and together:
+//! each example binary (built by `cargo test` along with the tests) is run
+//! under every combination of `RONDO_TRACE`, `RONDO_STEP` and `RONDO_TIMELINE`
+//! (text, JSON), through pipes, and what it prints and writes is checked.
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
@@ -39,25 +40,128 @@ fn examples() -> Vec<String> {
     names
 }
 
-/// Runs an example with `--virtual`, stdin closed, one extra env var; (status ok?, stdout, stderr).
-fn run(example: &str, var: &str, value: &str) -> (bool, String, String) {
+/// Runs an example with `--virtual`, stdin closed, the given env vars; (status ok?, stdout, stderr).
+fn run(example: &str, vars: &[(&str, &str)]) -> (bool, String, String) {
     let binary = examples_dir().join(example);
     assert!(binary.exists(), "{} was not built", binary.display());
-    let output = Command::new(&binary)
-        .arg("--virtual")
-        .env(var, value)
-        .stdin(Stdio::null())
-        .output()
-        .unwrap_or_else(|e| panic!("run {example}: {e}"));
+    let mut command = Command::new(&binary);
+    command.arg("--virtual").stdin(Stdio::null());
+    for var in ["RONDO_TRACE", "RONDO_STEP", "RONDO_TIMELINE", "RONDO_SHUFFLE"] {
+        command.env_remove(var);
+    }
+    command.envs(vars.iter().copied());
+    let output = command.output().unwrap_or_else(|e| panic!("run {example}: {e}"));
     let text = |b: Vec<u8>| String::from_utf8_lossy(&b).into_owned();
     // `deadlock` exits 1 on purpose, after its report.
     let ok = output.status.success() || example == "deadlock";
     (ok, text(output.stdout), text(output.stderr))
 }
 
+/// A fresh scratch directory for one test's files.
+fn scratch(test: &str) -> PathBuf {
+    let dir = std::env::temp_dir().join(format!("rondo-observers-{test}-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    dir
+}
+
+/// The files a run said it wrote its timelines to ("timeline of run N written to PATH (…)"), by run.
+fn written(stderr: &str) -> Vec<(usize, PathBuf)> {
+    stderr
+        .lines()
+        .filter_map(|line| {
+            let rest = line.strip_prefix("rondo: timeline of run ")?;
+            let (run, rest) = rest.split_once(" written to ")?;
+            let path = rest.rsplit_once(" (").map_or(rest, |(path, _)| path);
+            Some((run.parse().ok()?, PathBuf::from(path)))
+        })
+        .collect()
+}
+
+/// What the timeline variable is set to in one combination.
+#[derive(Clone, Copy, Debug, PartialEq)]
+enum Chart {
+    None,
+    Text,
+    Json,
+}
+
+/// Every combination of the three observers with at least one on: 2 × 2 × 3 − 1.
+fn combinations() -> Vec<(bool, bool, Chart)> {
+    let mut all = Vec::new();
+    for trace in [false, true] {
+        for step in [false, true] {
+            for chart in [Chart::None, Chart::Text, Chart::Json] {
+                if trace || step || chart != Chart::None {
+                    all.push((trace, step, chart));
+                }
+            }
+        }
+    }
+    all
+}
+
+/// Runs `example` under one combination and checks that each observer asked
+/// for did its part and none other showed up.
+fn check_combination(example: &str, (trace, step, chart): (bool, bool, Chart), dir: &Path) {
+    let label = format!("{example} with trace={trace} step={step} timeline={chart:?}");
+    let file = dir.join(format!("{example}-{}{}{chart:?}", trace as u8, step as u8));
+    let path = match chart {
+        Chart::Json => file.with_extension("json").to_str().unwrap().to_string(),
+        Chart::Text => "1".to_string(),
+        Chart::None => "0".to_string(),
+    };
+    let switch = |on: bool| if on { "1" } else { "off" };
+    let vars = [("RONDO_TRACE", switch(trace)), ("RONDO_STEP", switch(step)), ("RONDO_TIMELINE", &path)];
+    let (ok, _, stderr) = run(example, &vars);
+    assert!(ok, "{label}: {stderr}");
+    assert!(!stderr.contains("is not understood"), "{label}: {stderr}");
+    if example == "generators" {
+        return; // stage 1 has no event loop to watch
+    }
+    assert_eq!(stderr.contains("] step     "), trace, "{label}: trace lines");
+    assert_eq!(stderr.contains("── step 1 · "), step, "{label}: step mode");
+    assert_eq!(stderr.contains("timeline: "), chart == Chart::Text, "{label}: text chart");
+    let files = written(&stderr);
+    if chart == Chart::Json {
+        assert!(!files.is_empty(), "{label}: no timeline file named: {stderr}");
+        for (n, (run, written)) in files.iter().enumerate() {
+            assert_eq!(*run, n + 1, "{label}: runs numbered in order");
+            let text = std::fs::read_to_string(written).unwrap_or_else(|e| panic!("{label}: {e}"));
+            assert!(text.starts_with("{\"traceEvents\":[") && text.contains("\"ph\":\"X\""), "{label}");
+        }
+    } else {
+        assert!(files.is_empty(), "{label}: {stderr}");
+    }
+}
+
+#[test]
+fn every_example_runs_under_every_combination_of_observers() {
+    let dir = scratch("combinations");
+    let jobs: Vec<(String, (bool, bool, Chart))> = examples()
+        .into_iter()
+        .flat_map(|example| combinations().into_iter().map(move |combo| (example.clone(), combo)))
+        .collect();
+    examples_dir(); // build once, before the workers start
+    let next = std::sync::atomic::AtomicUsize::new(0);
+    let workers = std::thread::available_parallelism().map_or(2, |n| n.get()).clamp(2, 4);
+    std::thread::scope(|scope| {
+        for _ in 0..workers {
+            scope.spawn(|| {
+                while let Some((example, combo)) =
+                    jobs.get(next.fetch_add(1, std::sync::atomic::Ordering::Relaxed))
+                {
+                    check_combination(example, *combo, &dir);
+                }
+            });
+        }
+    });
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
 #[test]
 fn step_mode_through_a_pipe_prints_every_step_without_pausing() {
-    let (ok, stdout, stderr) = run("countasync", "RONDO_STEP", "1");
+    let (ok, stdout, stderr) = run("countasync", &[("RONDO_STEP", "1")]);
     assert!(ok, "{stderr}");
     // The program's own output is untouched…
     assert!(stdout.starts_with("One\nOne\nOne\nTwo\nTwo\nTwo\n"), "{stdout}");
@@ -103,36 +207,59 @@ fn q_in_step_mode_stops_the_program_with_a_failure_status() {
 }
 
 #[test]
-fn every_example_runs_under_every_observer() {
-    let dir = std::env::temp_dir().join(format!("rondo-timelines-{}", std::process::id()));
-    std::fs::create_dir_all(&dir).unwrap();
-    for example in examples() {
-        let (ok, _, stderr) = run(&example, "RONDO_TRACE", "1");
-        assert!(ok, "{example} under RONDO_TRACE: {stderr}");
-        if example != "generators" {
-            // (stage 1 has no event loop to trace)
-            assert!(stderr.contains("] step     "), "{example}: no trace lines");
-        }
-
-        let (ok, _, stderr) = run(&example, "RONDO_STEP", "1");
-        assert!(ok, "{example} under RONDO_STEP: {stderr}");
-        if example != "generators" {
-            assert!(stderr.contains("── step 1 · "), "{example}: no step shown");
-        }
-
-        let (ok, _, stderr) = run(&example, "RONDO_TIMELINE", "1");
-        assert!(ok, "{example} under RONDO_TIMELINE=1: {stderr}");
-        if example != "generators" {
-            assert!(stderr.contains("timeline: "), "{example}: no timeline");
-        }
-
-        let json = dir.join(format!("{example}.json"));
-        let (ok, _, stderr) = run(&example, "RONDO_TIMELINE", json.to_str().unwrap());
-        assert!(ok, "{example} under RONDO_TIMELINE=json: {stderr}");
-        if example != "generators" {
-            let text = std::fs::read_to_string(&json).unwrap_or_else(|e| panic!("{example}: {e}"));
-            assert!(text.starts_with("{\"traceEvents\":[") && text.contains("\"ph\":\"X\""), "{example}");
-        }
+fn a_program_with_two_loops_keeps_both_timelines_and_says_where() {
+    let dir = scratch("two-loops");
+    for ext in ["json", "JSON"] {
+        let path = dir.join(format!("hello.{ext}"));
+        let (ok, _, stderr) = run("hello", &[("RONDO_TIMELINE", path.to_str().unwrap())]);
+        assert!(ok, "{stderr}");
+        let second = dir.join(format!("hello-2.{ext}"));
+        assert_eq!(written(&stderr), [(1, path.clone()), (2, second.clone())], "{stderr}");
+        // The first loop ran `hello` twice in a row (2 s), the second in a gather (1 s).
+        let (first, second) =
+            (std::fs::read_to_string(path).unwrap(), std::fs::read_to_string(second).unwrap());
+        assert_ne!(first, second);
     }
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+#[test]
+fn values_are_read_strictly_and_unknown_ones_are_named() {
+    // Off in every spelling: nothing observed, nothing said.
+    for off in ["0", "false", "off", "OFF", ""] {
+        // (`RONDO_SHUFFLE=0` is seed 0, not off: a seed is any whole number.)
+        let shuffle = if off == "0" { "" } else { off };
+        let vars =
+            [("RONDO_TRACE", off), ("RONDO_STEP", off), ("RONDO_TIMELINE", off), ("RONDO_SHUFFLE", shuffle)];
+        let (ok, _, stderr) = run("countasync", &vars);
+        assert!(ok && stderr.is_empty(), "{off:?}: {stderr}");
+    }
+    // On in every spelling.
+    for on in ["1", "true", "on", "True"] {
+        let (ok, _, stderr) = run("countasync", &[("RONDO_TRACE", on)]);
+        assert!(ok && stderr.contains("] step     "), "{on:?}: {stderr}");
+    }
+    // Anything else: one line naming the variable and what it accepts, and no observer.
+    let dir = scratch("strict");
+    let txt = dir.join("x.txt");
+    let vars = [
+        ("RONDO_TRACE", "yes"),
+        ("RONDO_STEP", "2"),
+        ("RONDO_TIMELINE", txt.to_str().unwrap()),
+        ("RONDO_SHUFFLE", "abc"),
+    ];
+    let (ok, stdout, stderr) = run("hello", &vars); // two loops: each warning still said once
+    assert!(ok, "{stderr}");
+    assert!(stdout.contains("hello"), "{stdout}");
+    let lines: Vec<&str> = stderr.lines().collect();
+    assert_eq!(lines.len(), 4, "{stderr}");
+    assert!(
+        lines[0].starts_with("rondo: RONDO_TRACE=\"yes\" is not understood; it accepts 1/true/on"),
+        "{stderr}"
+    );
+    assert!(lines[1].starts_with("rondo: RONDO_STEP=\"2\" is not understood"), "{stderr}");
+    assert!(lines[2].starts_with("rondo: RONDO_TIMELINE=") && lines[2].contains(".json"), "{stderr}");
+    assert!(lines[3].starts_with("rondo: RONDO_SHUFFLE=\"abc\"") && lines[3].contains("seed"), "{stderr}");
+    assert!(!txt.exists());
     let _ = std::fs::remove_dir_all(&dir);
 }
