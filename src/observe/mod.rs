@@ -9,11 +9,13 @@
 //! RONDO_TRACE=1 cargo run --example countasync -- --virtual   # one line per loop event
 //! RONDO_TIMELINE=1 cargo run --example chess -- --virtual     # swimlanes when the loop stops
 //! RONDO_TIMELINE=chess.json cargo run --example chess -- --virtual  # for ui.perfetto.dev
+//! RONDO_TIMELINE=chess.svg cargo run --example chess -- --virtual   # a picture, for a browser
 //! ```
 //!
-//! They combine: `RONDO_TRACE=1 RONDO_TIMELINE=run.json` traces and records.
+//! They combine: `RONDO_TRACE=1 RONDO_TIMELINE=run.svg` traces and draws.
 //! `RONDO_TRACE` and `RONDO_STEP` take `1`/`true`/`on`; `RONDO_TIMELINE`
-//! takes `1`/`true`/`on` (a text chart), or a path ending in `.json`; `0`/`false`/`off` or empty switch any of them off. Anything else
+//! takes `1`/`true`/`on` (a text chart), or a path ending in `.json` or
+//! `.svg`; `0`/`false`/`off` or empty switch any of them off. Anything else
 //! is refused with a one-line warning naming what the variable accepts.
 //!
 //! Observers print to stderr, so a program's own output stays as it was.
@@ -27,6 +29,7 @@
 mod many;
 pub(crate) mod shuffle;
 mod step_mode;
+mod svg;
 mod timeline;
 mod trace;
 
@@ -70,11 +73,12 @@ pub(crate) fn from_env() -> Option<Box<dyn Observer>> {
             Ok(None) => {}
             Ok(Some(TimelineTo::Text)) => observers.push(Box::new(Timeline::text_to_stderr())),
             Ok(Some(TimelineTo::ChromeJson(path))) => observers.push(Box::new(Timeline::chrome_json(path))),
+            Ok(Some(TimelineTo::Svg(path))) => observers.push(Box::new(Timeline::svg(path))),
             Err(()) => warn_once(
                 "RONDO_TIMELINE",
                 &value,
-                "1/true/on (a text chart on stderr), a path ending in .json (Chrome trace), \
-                 or 0/false/off/empty (none)",
+                "1/true/on (a text chart on stderr), a path ending in .json (Chrome trace) \
+                 or .svg (SVG chart), or 0/false/off/empty (none)",
                 "no timeline",
             ),
         }
@@ -114,6 +118,8 @@ pub(crate) enum TimelineTo {
     Text,
     /// Chrome trace-event JSON in this file.
     ChromeJson(String),
+    /// An SVG chart in this file.
+    Svg(String),
 }
 
 /// What a `RONDO_TIMELINE` value asks for: `Ok(None)` is off, `Err` not understood.
@@ -124,7 +130,13 @@ pub(crate) fn timeline_setting(value: &str) -> Result<Option<TimelineTo>, ()> {
     let path = value.trim();
     let lower = path.to_ascii_lowercase();
     let named = |ext: &str| lower.len() > ext.len() && lower.ends_with(ext);
-    if named(".json") { Ok(Some(TimelineTo::ChromeJson(path.to_string()))) } else { Err(()) }
+    if named(".json") {
+        Ok(Some(TimelineTo::ChromeJson(path.to_string())))
+    } else if named(".svg") {
+        Ok(Some(TimelineTo::Svg(path.to_string())))
+    } else {
+        Err(())
+    }
 }
 
 /// One line on stderr saying that `name=value` was not understood, what it
@@ -163,9 +175,9 @@ mod tests {
         assert_eq!(timeline_setting("false"), Ok(None));
         assert_eq!(timeline_setting(""), Ok(None));
         assert_eq!(timeline_setting("out/run.json"), Ok(Some(TimelineTo::ChromeJson("out/run.json".into()))));
-        assert_eq!(timeline_setting("Run.JSON"), Ok(Some(TimelineTo::ChromeJson("Run.JSON".into()))));
+        assert_eq!(timeline_setting("Run.SVG"), Ok(Some(TimelineTo::Svg("Run.SVG".into()))));
         assert_eq!(timeline_setting("x.txt"), Err(()));
-        assert_eq!(timeline_setting(".json"), Err(()));
+        assert_eq!(timeline_setting(".svg"), Err(()));
         assert_eq!(timeline_setting("yes"), Err(()));
     }
 }

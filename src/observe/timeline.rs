@@ -1,4 +1,4 @@
-//! `Timeline`: who ran, slept and waited when — as text swimlanes or Chrome trace JSON.
+//! `Timeline`: who ran, slept and waited when — as text swimlanes, Chrome trace JSON or SVG.
 //!
 //! It records, per task, its steps (`#`), the gaps between them — `~` when
 //! the task was sleeping (a timer woke it), `.` when it was waiting on
@@ -12,15 +12,16 @@
 //! ```
 //! With `RONDO_TIMELINE=path.json` it writes the Chrome trace-event format
 //! instead (one track per task), which Perfetto (ui.perfetto.dev) and
-//! `chrome://tracing` open.
+//! `chrome://tracing` open; with `RONDO_TIMELINE=path.svg`, a swimlane
+//! picture any browser shows ([`svg`](super::svg) draws it).
 //!
 //! The chart is drawn each time the loop stops, so a program that runs its
 //! loop twice (or two loops) gets two: files are numbered by run, in the
 //! order the runs end — `run.json`, `run-2.json`, `run-3.json`, … — and
 //! each is named on stderr.
 //!
-//! (Some 350 lines: one recording and its two renderings, kept together
-//! because both read the same lanes.)
+//! (Some 400 lines: one recording and its renderings, kept together
+//! because they all read the same lanes; the SVG drawing is in `svg.rs`.)
 
 use crate::stage4_event_loop::{LoopEvent, LoopView, Observer};
 use std::collections::BTreeMap;
@@ -61,6 +62,7 @@ struct Lane {
 enum Output {
     Text(Box<dyn Write>),
     ChromeJson(PathBuf),
+    Svg(PathBuf),
 }
 
 /// Records the loop's timeline and renders it when the loop stops.
@@ -85,6 +87,11 @@ impl Timeline {
     /// Chrome trace-event JSON written to `path` when the loop stops.
     pub fn chrome_json(path: impl Into<PathBuf>) -> Timeline {
         Timeline { lanes: BTreeMap::new(), start: None, output: Output::ChromeJson(path.into()), width: 64 }
+    }
+
+    /// An SVG swimlane chart written to `path` when the loop stops.
+    pub fn svg(path: impl Into<PathBuf>) -> Timeline {
+        Timeline { lanes: BTreeMap::new(), start: None, output: Output::Svg(path.into()), width: 64 }
     }
 
     fn lane(&mut self, id: u64) -> &mut Lane {
@@ -135,6 +142,34 @@ impl Timeline {
                 writeln!(text, "{:<name_width$} {}", lane.name, row.iter().collect::<String>().trim_end());
         }
         text
+    }
+
+    /// The SVG chart of what was recorded up to `end`, under `title`.
+    pub fn render_svg(&self, title: &str, end: Duration) -> String {
+        let start = self.start.unwrap_or_default();
+        let lanes: Vec<super::svg::Lane<'_>> = self
+            .lanes
+            .values()
+            .map(|lane| super::svg::Lane {
+                name: &lane.name,
+                spawned: lane.spawned,
+                spans: &lane.spans,
+                open: lane
+                    .gap_from
+                    .map(|from| (if lane.timer_fired { Span::Sleep } else { Span::Wait }, from)),
+                finished: lane.finished.map(|at| (at, lane.outcome.as_str())),
+            })
+            .collect();
+        // Milliseconds matter in a short run, not in an hour.
+        let decimals = if end < Duration::from_secs(10) { 3 } else { 0 };
+        let title = format!(
+            "{title}: {:.decimals$} s .. {:.decimals$} s of loop time, {} task{}",
+            start.as_secs_f64(),
+            end.as_secs_f64(),
+            lanes.len(),
+            if lanes.len() == 1 { "" } else { "s" }
+        );
+        super::svg::render(&title, start, end, &lanes)
     }
 
     /// The Chrome trace-event JSON of what was recorded.
@@ -209,6 +244,14 @@ fn write_file(path: &Path, run: usize, text: &str, how_to_open: &str) {
             eprintln!("rondo: could not write the timeline of run {run} to {}: {error}", path.display())
         }
     }
+}
+
+/// The running program's name (the file name of its executable), for a chart's title.
+fn program_name() -> String {
+    std::env::args_os()
+        .next()
+        .and_then(|arg0| Path::new(&arg0).file_stem().map(|s| s.to_string_lossy().into_owned()))
+        .unwrap_or_else(|| "rondo".to_string())
 }
 
 fn json_string(s: &str) -> String {
@@ -288,6 +331,14 @@ impl Observer for Timeline {
             Output::ChromeJson(path) => {
                 let (run, path) = numbered(path);
                 write_file(&path, run, &self.render_chrome_json(), "open it in ui.perfetto.dev");
+            }
+            Output::Svg(path) => {
+                let (run, path) = numbered(path);
+                let title = match run {
+                    1 => program_name(),
+                    run => format!("{}, run {run}", program_name()),
+                };
+                write_file(&path, run, &self.render_svg(&title, at), "open it in a browser");
             }
         }
         // Each run of the loop gets its own chart.
