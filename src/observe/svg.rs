@@ -149,13 +149,6 @@ pub(crate) fn render(title: &str, start: Duration, end: Duration, lanes: &[Lane<
         let top = lanes_top + n as f64 * LANE;
         let mid = top + LANE / 2.0;
         let _ = writeln!(svg, r#"<g class="lane" data-task="{}">"#, xml(lane.name));
-        let _ = writeln!(
-            svg,
-            r#"<text class="name" x="{:.1}" y="{:.1}" text-anchor="end">{}</text>"#,
-            left - 8.0,
-            mid + 4.0,
-            xml(&shorten(lane.name, name_chars))
-        );
         let mut bars: Vec<(Span, Duration, Duration, &str)> = Vec::new();
         // Spawned but not yet stepped: waiting for the loop to get to it.
         if let (Some(spawned), Some(&(_, first_step, _))) = (lane.spawned, lane.spans.first())
@@ -167,6 +160,28 @@ pub(crate) fn render(title: &str, start: Duration, end: Duration, lanes: &[Lane<
         if let Some((kind, from)) = lane.open {
             bars.push((kind, from, end, " (still pending when the loop stopped)"));
         }
+        // The name, with the lane's totals as its tooltip.
+        let total = |of: Span| -> f64 {
+            bars.iter()
+                .filter(|&&(kind, ..)| kind == of)
+                .map(|&(_, from, to, _)| (to - from).as_secs_f64())
+                .sum()
+        };
+        let steps = lane.spans.iter().filter(|&&(kind, ..)| kind == Span::Step).count();
+        let _ = writeln!(
+            svg,
+            r#"<text class="name" x="{:.1}" y="{:.1}" text-anchor="end">{}<title>{}: {steps} step{}; running {:.3} s, sleeping {:.3} s, waiting {:.3} s</title></text>"#,
+            left - 8.0,
+            mid + 4.0,
+            xml(&shorten(lane.name, name_chars)),
+            xml(lane.name),
+            if steps == 1 { "" } else { "s" },
+            total(Span::Step),
+            total(Span::Sleep),
+            total(Span::Wait),
+        );
+        // A tooltip per bar, unless there are too many to point at one.
+        let bar_titles = bars.len() <= 60;
         // Gaps first, steps on top.
         bars.sort_by_key(|&(kind, ..)| kind == Span::Step);
         // A step shorter than a pixel (all of them, on a virtual clock) is
@@ -174,7 +189,6 @@ pub(crate) fn render(title: &str, start: Duration, end: Duration, lanes: &[Lane<
         // that they would paint over its gaps: then together they may cover
         // at most a tenth of the lane, and a lane of short steps and long
         // sleeps still reads as mostly asleep.
-        let steps = lane.spans.iter().filter(|&&(kind, ..)| kind == Span::Step).count();
         let min_step = (0.1 * plot / steps.max(1) as f64).min(1.5);
         for (kind, from, to, note) in bars {
             let (class, what, tall, min) = match kind {
@@ -188,14 +202,22 @@ pub(crate) fn render(title: &str, start: Duration, end: Duration, lanes: &[Lane<
                 continue;
             }
             let open = if note.contains("still pending") { " open" } else { "" };
-            let _ = writeln!(
+            let _ = write!(
                 svg,
-                r#"<rect class="{class}{open}" x="{x0:.2}" y="{:.2}" width="{width:.2}" height="{tall}"><title>{} {what} {:.3} s – {:.3} s{note}</title></rect>"#,
+                r#"<rect class="{class}{open}" x="{x0:.2}" y="{:.2}" width="{width:.2}" height="{tall}""#,
                 mid - tall / 2.0,
-                xml(lane.name),
-                from.as_secs_f64(),
-                to.as_secs_f64(),
             );
+            if bar_titles {
+                let _ = writeln!(
+                    svg,
+                    "><title>{} {what} {:.3} s – {:.3} s{note}</title></rect>",
+                    xml(lane.name),
+                    from.as_secs_f64(),
+                    to.as_secs_f64(),
+                );
+            } else {
+                svg.push_str("/>\n");
+            }
         }
         if lane.finished.is_none() && lane.spans.last().is_some() {
             let _ = writeln!(
