@@ -430,3 +430,27 @@ fn the_svg_of_the_chess_exhibition_draws_twelve_hours_then_one() {
     }
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+#[test]
+fn the_chapters_pictures_are_what_docs_img_make_sh_draws_today() {
+    let img = Path::new(env!("CARGO_MANIFEST_DIR")).join("docs/img");
+    let dir = scratch("docs-img");
+    let pictures: [(&str, &[&str]); 4] = [
+        ("countasync", &["countasync.svg"]),
+        ("fetch_data", &["fetch_data.svg"]),
+        ("highest_prime", &["highest_prime-gathered.svg", "highest_prime-blocking.svg"]),
+        ("chess", &["chess-one-at-a-time.svg", "chess-in-turn.svg"]),
+    ];
+    for (example, pictures) in pictures {
+        let drawn = svg_of(example, &dir);
+        assert_eq!(drawn.len(), pictures.len(), "{example}");
+        for (svg, picture) in drawn.iter().zip(pictures) {
+            let kept = std::fs::read_to_string(img.join(picture)).unwrap_or_default();
+            assert!(
+                *svg == kept,
+                "docs/img/{picture} is not what {example} draws today: run docs/img/make.sh"
+            );
+        }
+    }
+    let _ = std::fs::remove_dir_all(&dir);
+}
