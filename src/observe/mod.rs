@@ -24,7 +24,9 @@
 //!
 //! One more switch is not an observer but a perturbation:
 //! `RONDO_SHUFFLE=<seed>` reorders what is ready in the same iteration,
-//! reproducibly ([`shuffle`]).
+//! reproducibly ([`EventLoop::shuffle`](crate::EventLoop::shuffle)). It
+//! takes a seed, a whole number (`0` is a seed too); `off`/`false` or empty
+//! leave the order alone.
 
 mod many;
 pub(crate) mod shuffle;

@@ -17,7 +17,8 @@
 //! Enter goes on by one step, `c` runs to the end without pausing, `q`
 //! stops the program there: it says "stopped at step mode's request" and
 //! exits with status 130 (as an interrupted program does), not 0 — the
-//! program did not finish. When standard input is not a terminal (a pipe,
+//! program did not finish (and a timeline being recorded for this run is
+//! not written). When standard input is not a terminal (a pipe,
 //! a test, CI), it prints every step without pausing.
 //!
 //! Use it with `-- --virtual`: on the real clock, the time you spend reading
