@@ -93,9 +93,16 @@ pub(crate) fn render(title: &str, start: Duration, end: Duration, lanes: &[Lane<
     let plot = WIDTH - RIGHT - left;
     let run = end.saturating_sub(start).as_secs_f64();
     // A run that took no time at all still gets an axis: a millisecond of it.
-    let shown = if run > 0.0 { run } else { 1e-3 };
-    let unit = unit_for(shown);
-    let x = |t: Duration| left + (t.saturating_sub(start).as_secs_f64() / shown).min(1.0) * plot;
+    let run = if run > 0.0 { run } else { 1e-3 };
+    let unit = unit_for(run);
+    let step = tick_step(run / unit.seconds, 8.0);
+    let decimals = (-step.log10().floor()).max(0.0) as usize;
+    // The axis starts at the tick at or before the first event (0, for a
+    // loop's first run on a real clock: its first event comes a little after).
+    let first = (start.as_secs_f64() / unit.seconds / step).floor() as i64;
+    let origin = first as f64 * step * unit.seconds;
+    let shown = start.as_secs_f64() + run - origin;
+    let x = |t: Duration| left + ((t.as_secs_f64() - origin) / shown).clamp(0.0, 1.0) * plot;
     let (legend, legend_bottom) = legend(12.0, 44.0);
     let lanes_top = legend_bottom + 18.0;
     let axis_y = lanes_top + lanes.len() as f64 * LANE + 6.0;
@@ -128,14 +135,11 @@ pub(crate) fn render(title: &str, start: Duration, end: Duration, lanes: &[Lane<
         let y = lanes_top + n as f64 * LANE;
         let _ = writeln!(svg, r#"<rect class="stripe" x="0" y="{y:.1}" width="{WIDTH}" height="{LANE}"/>"#);
     }
-    let step = tick_step(shown / unit.seconds, 8.0);
-    let decimals = (-step.log10().floor()).max(0.0) as usize;
-    let first = (start.as_secs_f64() / unit.seconds / step).ceil() as i64;
     let mut ticks = Vec::new();
     for k in first.. {
         let value = k as f64 * step;
         let t = value * unit.seconds;
-        if t > start.as_secs_f64() + shown + 1e-9 {
+        if t > origin + shown + 1e-9 {
             break;
         }
         ticks.push((x(Duration::from_secs_f64(t.max(0.0))), value));
@@ -355,6 +359,24 @@ mod tests {
         // 4 s on the axis: seconds, ticks every half second.
         assert!(
             svg.contains(r#"data-unit="s""#) && svg.contains(">0.5</text>") && svg.contains(">4.0</text>")
+        );
+    }
+
+    #[test]
+    fn the_axis_starts_at_the_tick_at_or_before_the_first_event() {
+        let at = Duration::from_secs_f64;
+        let stepped = [(Span::Step, at(0.00002), at(0.00003))];
+        let lane =
+            Lane { name: "t", spawned: None, spans: &stepped, open: None, finished: Some((at(1.0), "done")) };
+        // A real clock's first run: its first event a little after 0, labelled 0.0.
+        let svg = render("real", at(0.00001), at(1.0), std::slice::from_ref(&lane));
+        let zero = svg.lines().find(|l| l.starts_with(r#"<text class="tick""#) && l.ends_with(">0.0</text>"));
+        assert!(zero.is_some_and(|tick| tick.contains(r#" x="70.00" "#)), "{svg}");
+        // A later run of the same loop: from 5 s.
+        let svg = render("later", at(5.0), at(6.0), std::slice::from_ref(&lane));
+        assert!(
+            svg.contains(">5.0</text>") && svg.contains(">6.0</text>") && !svg.contains(">4.8</text>"),
+            "{svg}"
         );
     }
 
