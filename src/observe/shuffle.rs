@@ -49,16 +49,26 @@ impl Shuffler {
     }
 }
 
-/// The seed from `RONDO_SHUFFLE`, if set (a number).
+/// The seed from `RONDO_SHUFFLE`, if set to one: a whole number (`0` is a
+/// seed like any other); `off`/`false` or empty mean no shuffle; anything
+/// else is warned about (once) and means no shuffle.
 pub(crate) fn seed_from_env() -> Option<u64> {
-    let value = std::env::var("RONDO_SHUFFLE").ok()?;
-    match value.trim().parse() {
-        Ok(seed) => Some(seed),
-        Err(_) => {
-            eprintln!("rondo: RONDO_SHUFFLE={value:?} is not a number; not shuffling");
-            None
-        }
+    seed_from(&std::env::var("RONDO_SHUFFLE").ok()?)
+}
+
+fn seed_from(value: &str) -> Option<u64> {
+    if let Ok(seed) = value.trim().parse() {
+        return Some(seed);
     }
+    if !matches!(value.trim().to_ascii_lowercase().as_str(), "" | "off" | "false") {
+        super::warn_once(
+            "RONDO_SHUFFLE",
+            value,
+            "a seed (a whole number, e.g. 42), or off/false/empty (no shuffle)",
+            "not shuffling",
+        );
+    }
+    None
 }
 
 #[cfg(test)]
@@ -77,5 +87,14 @@ mod tests {
         let mut sorted = order(7);
         sorted.sort();
         assert_eq!(sorted, (0..20).collect::<Vec<_>>());
+    }
+
+    #[test]
+    fn a_seed_is_a_whole_number_and_off_or_empty_is_no_shuffle() {
+        assert_eq!(seed_from("42"), Some(42));
+        assert_eq!(seed_from(" 0 "), Some(0));
+        assert_eq!(seed_from(""), None);
+        assert_eq!(seed_from("off"), None);
+        assert_eq!(seed_from("yes"), None); // (and a warning on stderr)
     }
 }

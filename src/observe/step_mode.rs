@@ -1,26 +1,45 @@
 //! `StepMode`: pause after every step and show the whole loop.
 //!
-//! `RONDO_STEP=1 cargo run --example countasync` stops after each task step
-//! and shows what the loop now holds:
+//! `RONDO_STEP=1 cargo run --example countasync -- --virtual` stops after
+//! each task step and shows what the loop now holds:
 //!
 //! ```text
-//! ── step 3 · iteration 2 · t=0.000 ──────────────────────
+//! ── step 2 · iteration 2 · t=0.000 ──────────────────────
 //! ran     Task-2 -> pending, now in Sleeping(until 1.000)
 //! ready   Task-3, Task-4
 //! timers  1.000 Task-2
-//! tasks   Task-1: awaits gather of tasks Task-2, Task-3, Task-4
+//! tasks   Task-1: awaits task 'Task-2'
 //!         Task-2: sleeping until 1.000
 //!         Task-3: ready
+//!         Task-4: ready
 //! [Enter] next step · c continue · q quit >
 //! ```
 //! Enter goes on by one step, `c` runs to the end without pausing, `q`
-//! quits the program. When standard input is not a terminal (a pipe, a test,
-//! CI), it prints every step without pausing.
+//! stops the program there: it says "stopped at step mode's request" and
+//! exits with status 130 (as an interrupted program does), not 0 — the
+//! program did not finish (and a timeline being recorded for this run is
+//! not written). When standard input is not a terminal (a pipe,
+//! a test, CI), it prints every step without pausing.
+//!
+//! Use it with `-- --virtual`: on the real clock, the time you spend reading
+//! a step is loop time too — sleeps run out while the loop is paused, and
+//! the schedule you step through is not the one the program has when it
+//! runs on its own. On the virtual clock time only moves when the loop has
+//! nothing to do, so every run steps through the same schedule.
+//!
+//! A step that finishes its task shows it as "finished in this step": the
+//! picture is taken as the step ends, before the loop wakes whoever awaits
+//! it (its awaiter still "awaits task …" here, and is ready in the next
+//! picture).
 
 use crate::stage4_event_loop::{LoopEvent, LoopView, Observer};
 use std::fmt::Write as _;
 use std::io::{BufRead, IsTerminal, Write};
 use std::time::Duration;
+
+/// The exit status after `q`: 128 + SIGINT, as a shell reports a program
+/// stopped with Ctrl-C — the program was stopped, it did not finish.
+const STOPPED: i32 = 130;
 
 /// Pauses after each step (when its input is interactive) and shows the loop.
 pub struct StepMode {
@@ -43,8 +62,28 @@ impl StepMode {
         StepMode { out, input, steps: 0 }
     }
 
-    fn show(&mut self, at: Duration, ran: &str, outcome: &str, view: &LoopView<'_>) -> String {
-        let snapshot = view.snapshot();
+    /// The picture after a step of `ran`; `finished`: that step was its last.
+    fn show(
+        &mut self,
+        at: Duration,
+        ran: &str,
+        outcome: &str,
+        finished: bool,
+        view: &LoopView<'_>,
+    ) -> String {
+        let mut snapshot = view.snapshot();
+        if finished {
+            // The task is still in the loop's table while its last step's
+            // end is reported: say it finished, not what it last waited on.
+            let last = snapshot
+                .tasks
+                .iter_mut()
+                .filter(|(task, _)| task == ran)
+                .find(|(_, waits)| waits != "ready" && !waits.starts_with("sleeping until"));
+            if let Some((_, waits)) = last {
+                *waits = "finished in this step".to_string();
+            }
+        }
         let mut text = String::new();
         let title =
             format!("step {} · iteration {} · t={:.3}", self.steps, snapshot.iteration, at.as_secs_f64());
@@ -79,7 +118,7 @@ impl Observer for StepMode {
             (false, Some(state)) => format!("pending, now in {state}"),
             (false, None) => "pending".to_string(),
         };
-        let text = self.show(at, &task.name, &outcome, view);
+        let text = self.show(at, &task.name, &outcome, *ready, view);
         let _ = self.out.write_all(text.as_bytes());
         let Some(input) = self.input.as_mut() else { return };
         let _ = write!(self.out, "[Enter] next step · c continue · q quit > ");
@@ -90,8 +129,12 @@ impl Observer for StepMode {
             Ok(_) => match answer.trim() {
                 "c" => self.input = None,
                 "q" => {
-                    let _ = writeln!(self.out, "quit.");
-                    std::process::exit(0);
+                    let _ = writeln!(
+                        self.out,
+                        "rondo: stopped at step mode's request (q); the program did not finish"
+                    );
+                    let _ = self.out.flush();
+                    std::process::exit(STOPPED);
                 }
                 _ => {}
             },
@@ -122,5 +165,9 @@ mod tests {
         assert!(text.contains("ran     Task-2 -> pending, now in Sleeping(until 1.000)\nready   Task-3\ntimers  1.000 Task-2\n"), "{text}");
         assert!(text.contains("tasks   Task-1: awaits gather of tasks Task-2, Task-3\n        Task-2: sleeping until 1.000\n        Task-3: ready\n"), "{text}");
         assert!(text.contains("── step 6 · "), "every step is still shown: {text}");
+        // A task's last step shows it finished, not stuck.
+        assert!(!text.contains("can no longer wake it"), "{text}");
+        assert!(text.contains("ran     Task-2 -> ready (finished)\n"), "{text}");
+        assert!(text.contains("Task-2: finished in this step\n"), "{text}");
     }
 }

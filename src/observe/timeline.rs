@@ -1,4 +1,4 @@
-//! `Timeline`: who ran, slept and waited when — as text swimlanes or Chrome trace JSON.
+//! `Timeline`: who ran, slept and waited when — as text swimlanes, Chrome trace JSON or SVG.
 //!
 //! It records, per task, its steps (`#`), the gaps between them — `~` when
 //! the task was sleeping (a timer woke it), `.` when it was waiting on
@@ -12,15 +12,22 @@
 //! ```
 //! With `RONDO_TIMELINE=path.json` it writes the Chrome trace-event format
 //! instead (one track per task), which Perfetto (ui.perfetto.dev) and
-//! `chrome://tracing` open.
+//! `chrome://tracing` open; with `RONDO_TIMELINE=path.svg`, a swimlane
+//! picture any browser shows ([`svg`](super::svg) draws it).
 //!
-//! (Just over 300 lines: one recording and its two renderings, kept together
-//! because both read the same lanes.)
+//! The chart is drawn each time the loop stops, so a program that runs its
+//! loop twice (or two loops) gets two: files are numbered by run, in the
+//! order the runs end — `run.json`, `run-2.json`, `run-3.json`, … — and
+//! each is named on stderr.
+//!
+//! (Some 400 lines: one recording and its renderings, kept together
+//! because they all read the same lanes; the SVG drawing is in `svg.rs`.)
 
 use crate::stage4_event_loop::{LoopEvent, LoopView, Observer};
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
 use std::io::Write;
+use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 /// What a stretch of a task's life was.
@@ -38,7 +45,8 @@ pub enum Span {
 #[derive(Clone, Debug, Default)]
 struct Lane {
     name: String,
-    spawned: Duration,
+    /// When it was spawned, if during this run.
+    spawned: Option<Duration>,
     spans: Vec<(Span, Duration, Duration)>,
     /// Start of the current gap (after a pending step).
     gap_from: Option<Duration>,
@@ -46,12 +54,15 @@ struct Lane {
     timer_fired: bool,
     step_from: Option<Duration>,
     finished: Option<Duration>,
+    /// How it finished: "done", "cancelled", "panicked: …".
+    outcome: String,
 }
 
 /// Where the timeline goes when the loop stops.
 enum Output {
     Text(Box<dyn Write>),
-    ChromeJson(std::path::PathBuf),
+    ChromeJson(PathBuf),
+    Svg(PathBuf),
 }
 
 /// Records the loop's timeline and renders it when the loop stops.
@@ -74,8 +85,13 @@ impl Timeline {
     }
 
     /// Chrome trace-event JSON written to `path` when the loop stops.
-    pub fn chrome_json(path: impl Into<std::path::PathBuf>) -> Timeline {
+    pub fn chrome_json(path: impl Into<PathBuf>) -> Timeline {
         Timeline { lanes: BTreeMap::new(), start: None, output: Output::ChromeJson(path.into()), width: 64 }
+    }
+
+    /// An SVG swimlane chart written to `path` when the loop stops.
+    pub fn svg(path: impl Into<PathBuf>) -> Timeline {
+        Timeline { lanes: BTreeMap::new(), start: None, output: Output::Svg(path.into()), width: 64 }
     }
 
     fn lane(&mut self, id: u64) -> &mut Lane {
@@ -128,6 +144,34 @@ impl Timeline {
         text
     }
 
+    /// The SVG chart of what was recorded up to `end`, under `title`.
+    pub fn render_svg(&self, title: &str, end: Duration) -> String {
+        let start = self.start.unwrap_or_default();
+        let lanes: Vec<super::svg::Lane<'_>> = self
+            .lanes
+            .values()
+            .map(|lane| super::svg::Lane {
+                name: &lane.name,
+                spawned: lane.spawned,
+                spans: &lane.spans,
+                open: lane
+                    .gap_from
+                    .map(|from| (if lane.timer_fired { Span::Sleep } else { Span::Wait }, from)),
+                finished: lane.finished.map(|at| (at, lane.outcome.as_str())),
+            })
+            .collect();
+        // Milliseconds matter in a short run, not in an hour.
+        let decimals = if end < Duration::from_secs(10) { 3 } else { 0 };
+        let title = format!(
+            "{title}: {:.decimals$} s .. {:.decimals$} s of loop time, {} task{}",
+            start.as_secs_f64(),
+            end.as_secs_f64(),
+            lanes.len(),
+            if lanes.len() == 1 { "" } else { "s" }
+        );
+        super::svg::render(&title, start, end, &lanes)
+    }
+
     /// The Chrome trace-event JSON of what was recorded.
     pub fn render_chrome_json(&self) -> String {
         let micros = |t: Duration| t.as_secs_f64() * 1e6;
@@ -161,6 +205,55 @@ impl Timeline {
     }
 }
 
+/// The file for the next run written to `path`, and that run's number in
+/// this process: `path` itself for the first, then `stem-2.ext`, `stem-3.ext`…
+fn numbered(path: &Path) -> (usize, PathBuf) {
+    static RUNS: std::sync::Mutex<Vec<(PathBuf, usize)>> = std::sync::Mutex::new(Vec::new());
+    let mut runs = RUNS.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+    let run = match runs.iter_mut().find(|(p, _)| p == path) {
+        Some((_, n)) => {
+            *n += 1;
+            *n
+        }
+        None => {
+            runs.push((path.to_path_buf(), 1));
+            1
+        }
+    };
+    (run, numbered_path(path, run))
+}
+
+/// `path` for run 1, `stem-<run>.ext` beside it for the others.
+fn numbered_path(path: &Path, run: usize) -> PathBuf {
+    if run == 1 {
+        return path.to_path_buf();
+    }
+    let stem = path.file_stem().map(|s| s.to_string_lossy().into_owned()).unwrap_or_default();
+    let name = match path.extension() {
+        Some(ext) => format!("{stem}-{run}.{}", ext.to_string_lossy()),
+        None => format!("{stem}-{run}"),
+    };
+    path.with_file_name(name)
+}
+
+/// Writes a rendered timeline and says where it went (or why it did not).
+fn write_file(path: &Path, run: usize, text: &str, how_to_open: &str) {
+    match std::fs::write(path, text) {
+        Ok(()) => eprintln!("rondo: timeline of run {run} written to {} ({how_to_open})", path.display()),
+        Err(error) => {
+            eprintln!("rondo: could not write the timeline of run {run} to {}: {error}", path.display())
+        }
+    }
+}
+
+/// The running program's name (the file name of its executable), for a chart's title.
+fn program_name() -> String {
+    std::env::args_os()
+        .next()
+        .and_then(|arg0| Path::new(&arg0).file_stem().map(|s| s.to_string_lossy().into_owned()))
+        .unwrap_or_else(|| "rondo".to_string())
+}
+
 fn json_string(s: &str) -> String {
     let mut out = String::from("\"");
     for c in s.chars() {
@@ -184,7 +277,7 @@ impl Observer for Timeline {
             LoopEvent::Spawned { task } => {
                 let lane = self.lane(task.id);
                 lane.name = task.name.clone();
-                lane.spawned = at;
+                lane.spawned = Some(at);
             }
             LoopEvent::StepStarted { task } => {
                 let lane = self.lane(task.id);
@@ -211,8 +304,12 @@ impl Observer for Timeline {
                     lane.timer_fired = true;
                 }
             }
-            LoopEvent::Completed { task, .. } => {
+            LoopEvent::Completed { task, outcome } => {
                 let lane = self.lane(task.id);
+                if lane.name.is_empty() {
+                    lane.name = task.name.clone();
+                }
+                lane.outcome = outcome.clone();
                 if let Some(from) = lane.gap_from.take() {
                     lane.spans.push((Span::Wait, from, at)); // cancelled while waiting
                 }
@@ -226,20 +323,22 @@ impl Observer for Timeline {
         if self.lanes.is_empty() {
             return;
         }
-        let rendered = match &self.output {
-            Output::Text(_) => self.render_text(at),
-            Output::ChromeJson(_) => self.render_chrome_json(),
-        };
+        let text = matches!(self.output, Output::Text(_)).then(|| self.render_text(at));
         match &mut self.output {
             Output::Text(out) => {
-                let _ = out.write_all(rendered.as_bytes());
+                let _ = out.write_all(text.unwrap_or_default().as_bytes());
             }
             Output::ChromeJson(path) => {
-                if let Err(error) = std::fs::write(&*path, rendered) {
-                    eprintln!("rondo: could not write the timeline to {}: {error}", path.display());
-                } else {
-                    eprintln!("rondo: timeline written to {} (open it in ui.perfetto.dev)", path.display());
-                }
+                let (run, path) = numbered(path);
+                write_file(&path, run, &self.render_chrome_json(), "open it in ui.perfetto.dev");
+            }
+            Output::Svg(path) => {
+                let (run, path) = numbered(path);
+                let title = match run {
+                    1 => program_name(),
+                    run => format!("{}, run {run}", program_name()),
+                };
+                write_file(&path, run, &self.render_svg(&title, at), "open it in a browser");
             }
         }
         // Each run of the loop gets its own chart.
