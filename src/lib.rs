@@ -46,9 +46,6 @@
 //! ```
 
 mod fast;
-// `observe/` is being reworked elsewhere; its one link to a private item
-// (`shuffle`) is allowed here until that lands.
-#[allow(rustdoc::private_intra_doc_links)]
 pub mod observe;
 mod runtime;
 pub mod stage1_generators;
