@@ -13,6 +13,9 @@
 //! It is plain string building: the file is self-contained (no script, no
 //! external font or stylesheet), so it opens in any browser and can be put
 //! in a page as an image.
+//!
+//! (Some 390 lines: the drawing — lanes, axis, legend, marks — and its tests;
+//! split, each half would need the other's layout constants.)
 
 use super::timeline::Span;
 use std::fmt::Write as _;

@@ -8,6 +8,10 @@
 //! *never* held across a poll: a polled coroutine may spawn (borrowing
 //! `tasks`), wake (borrowing `ready`) or sleep (borrowing `timers`). They are
 //! private to stage 4; later stages go through the methods and the seams.
+//!
+//! (Over 300 lines: the state and the twenty-odd small operations every
+//! later stage calls; each is a few lines, and splitting them by theme would
+//! scatter one struct's methods across files.)
 
 use super::catch_panic::CallbackPanic;
 use super::hooks::{LoopEvent, LoopView, Observer};

