@@ -430,3 +430,20 @@ fn a_second_awaiter_of_one_task_is_told_it_is_the_second() {
     assert_eq!(ev.run_until_complete(first).unwrap(), Ok(()), "the first awaiter still gets its wake");
     drop(slot);
 }
+
+#[test]
+fn a_panicking_observer_is_removed_and_the_program_goes_on() {
+    struct Broken;
+    impl rondo::Observer for Broken {
+        fn event(&mut self, _: Duration, _: &rondo::LoopEvent, _: &rondo::LoopView<'_>) {
+            panic!("the observer is broken");
+        }
+    }
+    let out = Transcript::new();
+    let o = out.clone();
+    let ev = EventLoop::new_virtual();
+    ev.observe(Box::new(Broken));
+    ev.run_until_complete(sleep(secs(1)).map(move |()| o.say("done"))).unwrap();
+    assert_eq!(out.stamped(), ["1.000 done"]);
+    assert!(ev.stop_observing().is_none(), "it was removed");
+}

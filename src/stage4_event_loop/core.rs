@@ -241,10 +241,24 @@ impl Core {
 
     /// Delivers `event` to the observer, if one is installed. Callers check
     /// `observing` first, so that building the event costs nothing otherwise.
+    ///
+    /// An observer is user code too: if it panics, the panic is reported and
+    /// the observer removed — the program it watches goes on.
     pub(crate) fn emit(&self, event: LoopEvent) {
-        let Ok(mut observer) = self.observer.try_borrow_mut() else { return }; // no re-entry
-        if let Some(observer) = observer.as_mut() {
-            observer.event(self.clock.now(), &event, &LoopView { core: self });
+        let Ok(mut slot) = self.observer.try_borrow_mut() else { return }; // no re-entry
+        let Some(observer) = slot.as_mut() else { return };
+        let watched = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+            observer.event(self.clock.now(), &event, &LoopView { core: self })
+        }));
+        if let Err(payload) = watched {
+            eprintln!(
+                "rondo: an observer panicked and was removed: {}",
+                super::catch_panic::panic_message(&*payload)
+            );
+            self.observing.set(false);
+            let removed = slot.take();
+            drop(slot);
+            drop(removed);
         }
     }
 
