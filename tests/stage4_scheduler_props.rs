@@ -312,6 +312,8 @@ fn run_rondo(main: &[Op]) -> Run {
     assert_eq!(end.subsec_nanos() % 1_000_000, 0, "virtual time is whole milliseconds");
     assert!((ev.time() - end.as_secs_f64()).abs() < 1e-9);
     let iterations = ev.iterations();
+    assert!(ev.take_unobserved_failures().is_empty(), "no task of these programs fails");
+    assert!(ev.callback_panics().is_empty(), "no callback panics");
     ev.cancel_all(); // what `run` does: the pending tasks are dropped
     Run { trace: out.stamped(), end_ms: end.as_millis() as u64, iterations }
 }

@@ -713,6 +713,10 @@ fn run_rondo(main: &[Op]) -> Run {
     let end = ev.now();
     assert_eq!(end.subsec_nanos() % 1_000_000, 0, "virtual time is whole milliseconds");
     let iterations = ev.iterations();
+    // A crash on the rondo side must not pass for a schedule: no task of
+    // these programs panics, and no callback does.
+    assert!(ev.take_unobserved_failures().is_empty(), "no task of these programs fails");
+    assert!(ev.callback_panics().is_empty(), "no callback panics");
     ev.cancel_all();
     Run { trace, end_ms: end.as_millis() as u64, iterations }
 }

@@ -170,7 +170,12 @@ fn run_python(script: &str) -> Option<String> {
     };
     child.stdin.take().expect("piped").write_all(script.as_bytes()).expect("write the script");
     let output = child.wait_with_output().expect("python3 runs");
-    assert!(output.status.success(), "python3 failed:\n{}", String::from_utf8_lossy(&output.stderr));
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(output.status.success(), "python3 failed:\n{stderr}");
+    // asyncio reports what goes wrong inside a task that nobody awaits
+    // ("Task exception was never retrieved", "Task was destroyed but it is
+    // pending!") on stderr and exits 0: a clean run says nothing there.
+    assert!(stderr.trim().is_empty(), "python3 exited 0 but said something on stderr:\n{stderr}");
     Some(String::from_utf8(output.stdout).expect("utf-8"))
 }
 
