@@ -7,25 +7,9 @@
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 
-/// `target/<profile>/examples`, next to this test's own binary in `deps/`,
-/// with the examples freshly built (a plain `cargo test` builds them, but
-/// `cargo test --test observers_on_examples` alone does not).
-fn examples_dir() -> PathBuf {
-    static BUILT: std::sync::Once = std::sync::Once::new();
-    let exe = std::env::current_exe().unwrap();
-    let profile_dir = exe.parent().and_then(Path::parent).unwrap().to_path_buf();
-    BUILT.call_once(|| {
-        let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
-        let mut build = Command::new(cargo);
-        build.args(["build", "--quiet", "--examples"]).current_dir(env!("CARGO_MANIFEST_DIR"));
-        if profile_dir.ends_with("release") {
-            build.arg("--release");
-        }
-        let status = build.status().expect("run cargo build --examples");
-        assert!(status.success(), "cargo build --examples failed");
-    });
-    profile_dir.join("examples")
-}
+#[path = "support/examples_dir.rs"]
+mod examples_dir;
+use examples_dir::examples_dir;
 
 /// Every example except the benchmark (it measures; it does not run the seed programs).
 fn examples() -> Vec<String> {
