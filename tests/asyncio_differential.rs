@@ -79,7 +79,8 @@ fn every_example_prints_what_cpython_prints_at_the_same_virtual_times() {
             python3::python3_missing("every_example_prints_what_cpython_prints_at_the_same_virtual_times");
             return;
         };
-        assert_eq!(out.stamped(), expected, "{name}: rondo (left) and CPython (right) differ");
+        let version = python3::python3_version();
+        assert_eq!(out.stamped(), expected, "{name}: rondo (left) and CPython {version} (right) differ");
         compared += 1;
     }
     println!("{compared} examples print exactly what CPython prints");

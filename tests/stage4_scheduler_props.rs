@@ -581,7 +581,19 @@ fn the_model_matches_cpython_asyncio() {
     };
     for (main, python) in programs.iter().zip(runs) {
         let model = Model::run(main);
-        assert_eq!(model, python, "model vs CPython; program: {}", render(main));
-        assert_eq!(run_rondo(main), python, "rondo vs CPython; program: {}", render(main));
+        assert_eq!(
+            model,
+            python,
+            "model vs CPython {}; program: {}",
+            common::python3::python3_version(),
+            render(main)
+        );
+        assert_eq!(
+            run_rondo(main),
+            python,
+            "rondo vs CPython {}; program: {}",
+            common::python3::python3_version(),
+            render(main)
+        );
     }
 }

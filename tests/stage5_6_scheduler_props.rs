@@ -1275,7 +1275,19 @@ fn the_model_matches_cpython_asyncio() {
         return;
     };
     for (main, python) in programs.iter().zip(runs) {
-        assert_eq!(Model::run(main).0, python, "model vs CPython; program: {}", render(main));
-        assert_eq!(run_rondo(main), python, "rondo vs CPython; program: {}", render(main));
+        assert_eq!(
+            Model::run(main).0,
+            python,
+            "model vs CPython {}; program: {}",
+            common::python3::python3_version(),
+            render(main)
+        );
+        assert_eq!(
+            run_rondo(main),
+            python,
+            "rondo vs CPython {}; program: {}",
+            common::python3::python3_version(),
+            render(main)
+        );
     }
 }

@@ -7,6 +7,23 @@
 //! warning shows in the middle of `cargo test`'s output.
 
 use std::io::Write as _;
+use std::process::Command;
+use std::sync::OnceLock;
+
+/// The version of the `python3` the comparisons run on ("3.11.7"), for their
+/// messages: `wait_for`'s order, for one, changed between 3.11 and 3.12, so
+/// which CPython a trace was checked against matters. "unknown" without one.
+pub fn python3_version() -> &'static str {
+    static VERSION: OnceLock<String> = OnceLock::new();
+    VERSION.get_or_init(|| {
+        let output =
+            Command::new("python3").args(["-c", "import sys; print(sys.version.split()[0])"]).output();
+        match output {
+            Ok(out) if out.status.success() => String::from_utf8_lossy(&out.stdout).trim().to_string(),
+            _ => "unknown".to_string(),
+        }
+    })
+}
 
 /// Reports that `test` skipped its CPython comparison because `python3` is
 /// not on `PATH`.
