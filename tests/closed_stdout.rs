@@ -4,12 +4,11 @@
 //! (in `chess` it used to be caught as a *task's* panic).
 
 use std::io::{BufRead, BufReader};
-use std::path::Path;
 use std::process::{Command, Output, Stdio};
 
 #[path = "support/examples_dir.rs"]
 mod examples_dir;
-use examples_dir::examples_dir;
+use examples_dir::{examples, examples_dir};
 
 fn example(name: &str) -> Command {
     let binary = examples_dir().join(name);
@@ -33,15 +32,7 @@ fn assert_quiet_end(name: &str, output: &Output) {
 /// closed before it starts: its first line already finds nobody to read it.
 #[test]
 fn every_example_ends_quietly_when_nobody_reads_its_stdout() {
-    let mut names: Vec<String> = std::fs::read_dir(Path::new(env!("CARGO_MANIFEST_DIR")).join("examples"))
-        .unwrap()
-        .filter_map(|e| {
-            let path = e.unwrap().path();
-            (path.extension()? == "rs").then(|| path.file_stem().unwrap().to_str().unwrap().to_string())
-        })
-        .filter(|name| name != "bench")
-        .collect();
-    names.sort();
+    let names = examples();
     for name in names {
         let (reader, writer) = std::io::pipe().unwrap();
         drop(reader);

@@ -9,21 +9,7 @@ use std::process::{Command, Stdio};
 
 #[path = "support/examples_dir.rs"]
 mod examples_dir;
-use examples_dir::examples_dir;
-
-/// Every example except the benchmark (it measures; it does not run the seed programs).
-fn examples() -> Vec<String> {
-    let mut names: Vec<String> = std::fs::read_dir(Path::new(env!("CARGO_MANIFEST_DIR")).join("examples"))
-        .unwrap()
-        .filter_map(|e| {
-            let path = e.unwrap().path();
-            (path.extension()? == "rs").then(|| path.file_stem().unwrap().to_str().unwrap().to_string())
-        })
-        .filter(|name| name != "bench")
-        .collect();
-    names.sort();
-    names
-}
+use examples_dir::{examples, examples_dir};
 
 /// Runs an example with `--virtual`, stdin closed, the given env vars; (status ok?, stdout, stderr).
 fn run(example: &str, vars: &[(&str, &str)]) -> (bool, String, String) {

@@ -20,7 +20,7 @@
 
 mod common;
 
-use common::cpython::{Run, run_on_cpython, stamp, text};
+use common::cpython::{Run, assert_all_match_cpython, run_on_cpython, stamp, text};
 
 use common::{Op, Script, all_tasks, config, render, say, sleep_ms, spawn_op};
 use proptest::prelude::*;
@@ -579,21 +579,11 @@ fn the_model_matches_cpython_asyncio() {
         common::python3::python3_missing("the_model_matches_cpython_asyncio");
         return;
     };
-    for (main, python) in programs.iter().zip(runs) {
-        let model = Model::run(main);
-        assert_eq!(
-            model,
-            python,
-            "model vs CPython {}; program: {}",
-            common::python3::python3_version(),
-            render(main)
-        );
-        assert_eq!(
-            run_rondo(main),
-            python,
-            "rondo vs CPython {}; program: {}",
-            common::python3::python3_version(),
-            render(main)
-        );
-    }
+    assert_all_match_cpython(
+        &programs,
+        runs,
+        |main| Model::run(main),
+        |main| run_rondo(main),
+        |main| render(main),
+    );
 }

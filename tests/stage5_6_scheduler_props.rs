@@ -46,7 +46,7 @@
 
 mod common;
 
-use common::cpython::{Run, run_on_cpython, stamp, text};
+use common::cpython::{Run, assert_all_match_cpython, run_on_cpython, stamp, text};
 
 use common::{Op, Script, all_tasks, config, render, say, sleep_ms, spawn_op};
 use proptest::prelude::*;
@@ -1274,20 +1274,11 @@ fn the_model_matches_cpython_asyncio() {
         common::python3::python3_missing("the_model_matches_cpython_asyncio");
         return;
     };
-    for (main, python) in programs.iter().zip(runs) {
-        assert_eq!(
-            Model::run(main).0,
-            python,
-            "model vs CPython {}; program: {}",
-            common::python3::python3_version(),
-            render(main)
-        );
-        assert_eq!(
-            run_rondo(main),
-            python,
-            "rondo vs CPython {}; program: {}",
-            common::python3::python3_version(),
-            render(main)
-        );
-    }
+    assert_all_match_cpython(
+        &programs,
+        runs,
+        |main| Model::run(main).0,
+        |main| run_rondo(main),
+        |main| render(main),
+    );
 }

@@ -228,16 +228,10 @@ mod tests {
     use std::cell::RefCell;
     use std::rc::Rc;
 
-    fn call(log: &Rc<RefCell<Vec<u32>>>, n: u32) -> DueAction {
-        let log = log.clone();
-        DueAction::Call(Callback::new(move || log.borrow_mut().push(n)))
-    }
+    use crate::stage4_event_loop::test_timers::{call, fire};
 
     fn fire_all(heap: &mut FifoTimerHeap, now: Duration) {
-        heap.pop_due(now, |action| match action {
-            DueAction::Call(f) => f.call(),
-            DueAction::Wake(w) => w.wake(),
-        });
+        heap.pop_due(now, fire);
     }
 
     // The order and clean-up tests are the simple heap's
@@ -318,8 +312,8 @@ mod tests {
                         now += by;
                         let at = Duration::from_millis(now);
                         let (mut a, mut b) = (vec![], vec![]);
-                        fast.pop_due(at, |x| a.push(fire(x)));
-                        simple.pop_due(at, |x| b.push(fire(x)));
+                        fast.pop_due(at, |x| a.push(fire_and_name(x)));
+                        simple.pop_due(at, |x| b.push(fire_and_name(x)));
                         proptest::prop_assert_eq!(a, b);
                     }
                     Op::Peek => proptest::prop_assert_eq!(fast.next_deadline(), simple.next_deadline()),
@@ -366,7 +360,7 @@ mod tests {
     }
 
     /// Runs a fired callback (it logs its number) and says what fired.
-    fn fire(action: DueAction) -> &'static str {
+    fn fire_and_name(action: DueAction) -> &'static str {
         match action {
             DueAction::Call(f) => {
                 f.call();

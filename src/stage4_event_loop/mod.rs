@@ -82,4 +82,4 @@ pub(crate) use task_table::TaskKey;
 pub use timer_handle::TimerHandle;
 pub(crate) use timer_heap::DueAction;
 #[cfg(test)]
-pub(crate) use timer_heap::TimerHeap;
+pub(crate) use timer_heap::{TimerHeap, test_timers};

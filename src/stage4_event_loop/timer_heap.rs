@@ -177,22 +177,38 @@ impl TimerHeap {
     }
 }
 
+/// Timers that say when they fire, for the tests of both heaps.
 #[cfg(test)]
-mod tests {
-    use super::*;
+pub(crate) mod test_timers {
+    use super::DueAction;
+    use crate::stage4_event_loop::Callback;
     use std::cell::RefCell;
     use std::rc::Rc;
 
-    fn call(log: &Rc<RefCell<Vec<u32>>>, n: u32) -> DueAction {
+    /// A callback timer that logs `n` when it runs.
+    pub(crate) fn call(log: &Rc<RefCell<Vec<u32>>>, n: u32) -> DueAction {
         let log = log.clone();
         DueAction::Call(Callback::new(move || log.borrow_mut().push(n)))
     }
 
-    fn fire_all(heap: &mut TimerHeap, now: Duration) {
-        heap.pop_due(now, |action| match action {
+    /// Runs a fired timer.
+    pub(crate) fn fire(action: DueAction) {
+        match action {
             DueAction::Call(f) => f.call(),
             DueAction::Wake(w) => w.wake(),
-        });
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::test_timers::{call, fire};
+    use super::*;
+    use std::cell::RefCell;
+    use std::rc::Rc;
+
+    fn fire_all(heap: &mut TimerHeap, now: Duration) {
+        heap.pop_due(now, fire);
     }
 
     #[test]

@@ -86,6 +86,22 @@ pub fn run_on_cpython(prelude: &str, programs: &[Vec<Op>]) -> Option<Vec<Run>> {
     Some(runs)
 }
 
+/// Checks each program's run on the model and on rondo against CPython's,
+/// naming the CPython version and the program when they differ.
+pub fn assert_all_match_cpython<P>(
+    programs: &[P],
+    runs: Vec<Run>,
+    model: impl Fn(&P) -> Run,
+    rondo: impl Fn(&P) -> Run,
+    render: impl Fn(&P) -> String,
+) {
+    let version = super::python3::python3_version();
+    for (program, python) in programs.iter().zip(runs) {
+        assert_eq!(model(program), python, "model vs CPython {version}; program: {}", render(program));
+        assert_eq!(rondo(program), python, "rondo vs CPython {version}; program: {}", render(program));
+    }
+}
+
 /// Python source running `programs` one after the other, each on a fresh
 /// virtual-clock loop ([`VIRTUAL_LOOP_PY`], then the test file's `prelude`,
 /// which defines `say` and `run`). Prints each program's trace, then

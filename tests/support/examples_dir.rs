@@ -1,4 +1,4 @@
-//! Where the example binaries are, built fresh: shared by the tests that run
+//! Which examples there are, and where their binaries are, built fresh: shared by the tests that run
 //! them (`observers_on_examples.rs`, `closed_stdout.rs`), included with
 //! `#[path]` (a file directly under `tests/` would be a test binary of its own).
 
@@ -23,4 +23,19 @@ pub fn examples_dir() -> PathBuf {
         assert!(status.success(), "cargo build --examples failed");
     });
     profile_dir.join("examples")
+}
+
+/// Every example except the benchmark (it measures; it does not run the seed
+/// programs), by name, sorted.
+pub fn examples() -> Vec<String> {
+    let mut names: Vec<String> = std::fs::read_dir(Path::new(env!("CARGO_MANIFEST_DIR")).join("examples"))
+        .unwrap()
+        .filter_map(|e| {
+            let path = e.unwrap().path();
+            (path.extension()? == "rs").then(|| path.file_stem().unwrap().to_str().unwrap().to_string())
+        })
+        .filter(|name| name != "bench")
+        .collect();
+    names.sort();
+    names
 }
