@@ -280,6 +280,18 @@ impl Core {
         }
     }
 
+    /// Cancels what the task awaits, not the task: the installed policy's
+    /// walk from it, without its own flag (stage 4's policy just steps it;
+    /// stage 6's cancels the task it awaits, down the chain, and lets that
+    /// one's end wake it). asyncio's `timeout` does this with
+    /// `task.cancel()` and then takes the cancellation back (`uncancel`);
+    /// rondo's `Timeout` finds the limit passed at the task's next poll.
+    pub(crate) fn cancel_what_it_awaits(&self, key: TaskKey) {
+        if self.task(key).is_some() {
+            (self.cancel_policy.get())(self, key);
+        }
+    }
+
     /// Sets the task's cancel-requested flag (and tells the observer, the
     /// first time). `false` if there is no such unfinished task.
     pub(crate) fn mark_cancel_requested(&self, key: TaskKey) -> bool {

@@ -30,6 +30,12 @@ pub(crate) fn task_in_step() -> Option<crate::TaskInfo> {
     RUNNING.try_with(|running| running.try_borrow().ok()?.as_ref()?.current_task()).ok().flatten()
 }
 
+/// The key of the task being stepped, if any: for a callback that must find
+/// that task again later (a timeout's timer).
+pub(crate) fn current_task_key() -> Option<super::TaskKey> {
+    RUNNING.with(|running| running.borrow().as_ref()?.current.get())
+}
+
 /// `true` while an event loop runs on this thread.
 pub(crate) fn loop_is_running() -> bool {
     RUNNING.with(|running| running.borrow().is_some())

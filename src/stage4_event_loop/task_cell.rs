@@ -65,6 +65,10 @@ pub(crate) trait TaskStatus {
     /// Finished without an output (failed or cancelled)?
     fn has_failed(&self) -> bool;
     fn name(&self) -> String;
+    /// Takes and drops the outcome of a finished task nobody will await
+    /// (asyncio: `fut.exception()` in a done-callback, which marks it
+    /// retrieved); nothing if it is unfinished or already taken.
+    fn discard_outcome(&self);
 }
 
 /// The handle's view of a task: its header and its output.
@@ -225,6 +229,13 @@ impl<C: Coroutine + 'static> TaskStatus for TaskCell<C> {
 
     fn name(&self) -> String {
         self.header.name()
+    }
+
+    fn discard_outcome(&self) {
+        let finished = self.progress.try_borrow().is_ok_and(|p| matches!(&*p, Progress::Finished(_)));
+        if finished {
+            drop(self.poll_join(&Waker::noop()));
+        }
     }
 }
 

@@ -70,14 +70,6 @@ impl<T> Task<T> {
         true
     }
 
-    /// Polls for the output without telling the awaiting task what it waits
-    /// on, so cancelling that task does not reach this one (`shield`).
-    pub(crate) fn poll_shielded(&mut self, cx: &mut Context<'_>) -> Poll<Result<T, TaskError>> {
-        // Even if it was awaited directly before: from now on it is shielded.
-        self.cell.header().handle_awaited.set(false);
-        self.cell.poll_join(cx.waker())
-    }
-
     /// `true` if the task ended because it was cancelled.
     pub fn cancelled(&self) -> bool {
         self.cell.header().cancel_requested.get() && self.cell.is_finished()
@@ -103,12 +95,16 @@ impl<T> Task<T> {
     }
 
     /// Asks for `waker` to be woken when the task finishes, *without* taking
-    /// its output (what `gather` and `wait` need). Returns `true` if it has
-    /// already finished, in which case nothing is registered.
+    /// its output (what `gather`, `wait` and `shield` need: a done-callback,
+    /// not an await). Returns `true` if it has already finished, in which
+    /// case nothing is registered.
     pub(crate) fn watch(&self, waker: &Waker) -> bool {
         if self.cell.is_finished() {
             return true;
         }
+        // Even if it was awaited directly before: a cancellation of whoever
+        // awaited it no longer follows into it (`shield` relies on this).
+        self.cell.header().handle_awaited.set(false);
         self.cell.header().joiner.set(Some(waker.clone()));
         false
     }
@@ -126,8 +122,12 @@ impl<T> Task<T> {
 
     /// A weak view of the task's status, for callbacks that must not keep it alive.
     pub(crate) fn status(&self) -> Weak<dyn TaskStatus> {
-        let status: Rc<dyn TaskStatus> = self.cell.clone();
-        Rc::downgrade(&status)
+        Rc::downgrade(&self.status_rc())
+    }
+
+    /// The same, keeping the task alive.
+    pub(crate) fn status_rc(&self) -> Rc<dyn TaskStatus> {
+        self.cell.clone()
     }
 
     /// Takes the output of a finished task (`None` while it runs).

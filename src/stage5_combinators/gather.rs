@@ -169,12 +169,15 @@ impl<T: 'static> Gather<T> {
                     }
                     let outcome = match set.state.first_failure.get() {
                         Some(failed) if self.until == Until::FirstFailure => {
-                            // The others run on, detached, as in asyncio.
+                            // The others run on, detached, as in asyncio,
+                            // and their outcomes are retrieved when they finish.
                             let error = set.tasks[failed].try_take().expect("a failed task has finished");
+                            set.retrieve_the_rest(failed);
                             Err(error.err().expect("it failed"))
                         }
                         _ => {
-                            Ok(set.tasks.iter().map(|t| t.try_take().expect("every task finished")).collect())
+                            let tasks = std::mem::take(&mut set.tasks);
+                            Ok(tasks.iter().map(|t| t.try_take().expect("every task finished")).collect())
                         }
                     };
                     self.state = GatherState::Done;

@@ -177,6 +177,15 @@ impl<T: 'static> TaskSet<T> {
         TaskSet { tasks, state, owns_tasks: kind.owns_tasks() }
     }
 
+    /// `gather` returned the error of task `returned` and lets the other
+    /// tasks run on; their outcomes are still the gather's to retrieve
+    /// (`retrieve_when_done`).
+    pub(crate) fn retrieve_the_rest(&mut self, returned: usize) {
+        let mut tasks = std::mem::take(&mut self.tasks);
+        drop(tasks.remove(returned)); // its error was taken: it is the gather's
+        tasks.into_iter().for_each(retrieve_when_done);
+    }
+
     /// Stops watching: later completions must not wake anyone (asyncio's
     /// `remove_done_callback` at the end of `wait`).
     pub(crate) fn unwatch(&self) {
@@ -190,14 +199,37 @@ impl<T: 'static> TaskSet<T> {
 
 impl<T> Drop for TaskSet<T> {
     /// A `gather` cancelled while waiting cancels its unfinished children,
-    /// as asyncio's `_GatheringFuture.cancel()` does.
+    /// as asyncio's `_GatheringFuture.cancel()` does — and, cancelled or
+    /// not, it still retrieves what each child ends with.
     fn drop(&mut self) {
-        if self.owns_tasks && cancelling() {
-            for task in &self.tasks {
-                if !task.done() {
+        if self.owns_tasks {
+            let cancel = cancelling();
+            for task in std::mem::take(&mut self.tasks) {
+                if cancel && !task.done() {
                     task.cancel();
                 }
+                retrieve_when_done(task);
             }
         }
     }
+}
+
+/// Takes a gather child's outcome when it ends, or now if it has ended.
+///
+/// asyncio's gather keeps its `_done_callback` on every child, whatever
+/// happens to the gather: once the outer future is done (it returned a first
+/// error, or it was cancelled) the callback calls `fut.exception()`, so a
+/// child failing later is never "Task exception was never retrieved". Here an
+/// unfinished child's done-callback owns its handle and takes the outcome,
+/// one iteration after the child ends (the hop asyncio's callback has too).
+fn retrieve_when_done<T>(task: Task<T>) {
+    let status = task.status_rc();
+    if task.done() {
+        status.discard_outcome();
+        return;
+    }
+    // The callback holds the task (as its status) in the task's own waker
+    // slot until the task ends and empties the slot: no cycle outlives it.
+    let callback: Rc<dyn Fn()> = Rc::new(move || status.discard_outcome());
+    task.watch(&callback_waker(callback));
 }

@@ -14,8 +14,11 @@
 //! machine is gone — the one place rondo differs on purpose (see
 //! `docs/06-failure.md`).
 
+use crate::stage4_event_loop::seams::{WaitsOn, report_waits_on};
 use crate::stage4_event_loop::{Core, TaskKey};
-use crate::{Context, Coroutine, Poll, Task, TaskError};
+use crate::stage5_combinators::done_callback::callback_waker;
+use crate::{Context, Coroutine, Poll, Task, TaskError, Waker};
+use std::cell::{Cell, RefCell};
 use std::collections::HashSet;
 use std::rc::Rc;
 
@@ -90,38 +93,118 @@ pub(crate) fn cancel_down_the_chain(core: &Core, key: TaskKey) {
 /// assert_eq!(ev.time(), 2.0); // "precious" ran to its end, unharmed
 /// ```
 pub fn shield<T: 'static>(task: Task<T>) -> Shield<T> {
-    Shield { task: Some(task) }
+    Shield { state: ShieldState::Start(task) }
 }
 
 /// ```text
 /// async fn shield(task) -> Result<T, TaskError> {
-///     task.await   // without recording the await: a cancellation stops here
+///     if task.done() { return task.await }          // no pause at all
+///     let outer = Promise::new();                    // what the awaiter awaits
+///     task.add_done_callback(|t| outer.set(t));      // one hop, then one more
+///     outer.await   // a cancellation stops here; the callback stays on the task
 /// }
 /// ```
 ///
 /// The coroutine returned by [`shield`].
+///
+/// As in asyncio, the awaiter resumes *two* iterations after the task ends
+/// (the task's done-callback sets the outer future, whose callback wakes the
+/// awaiter), like `gather`'s (`done_callback.rs`); polling the task directly
+/// would take one. If the awaiter is cancelled, the callback is withdrawn
+/// and the task runs on, detached, as asyncio's `_outer_done_callback`
+/// withdraws `_inner_done_callback`: a failure it ends with later is nobody's
+/// (asyncio logs "Task exception was never retrieved"; rondo's supervisor
+/// reports it).
 #[must_use = "coroutines do nothing unless polled: await it or spawn it"]
 pub struct Shield<T> {
-    task: Option<Task<T>>,
+    state: ShieldState<T>,
+}
+
+enum ShieldState<T> {
+    Start(Task<T>),
+    Waiting(Rc<Shielded<T>>),
+    Done,
+}
+
+/// What the task's done-callback and the awaiter share.
+struct Shielded<T> {
+    task: RefCell<Option<Task<T>>>,
+    /// Set by the callback: the outer future is resolved.
+    resolved: Cell<bool>,
+    awaiter: RefCell<Option<Waker>>,
+    name: String,
+}
+
+impl<T> WaitsOn for Shielded<T> {
+    fn waiter_addrs(&self) -> Vec<usize> {
+        self.awaiter.borrow().iter().map(Waker::target_addr).collect()
+    }
+
+    fn describe(&self) -> String {
+        format!("awaits shield of task '{}'", self.name)
+    }
 }
 
 impl<T: 'static> Coroutine for Shield<T> {
     type Output = Result<T, TaskError>;
     fn poll(&mut self, cx: &mut Context<'_>) -> Poll<Self::Output> {
-        let task = self.task.as_mut().expect("shield() polled after it completed");
-        let poll = task.poll_shielded(cx);
-        if poll.is_ready() {
-            self.task = None;
+        loop {
+            match &mut self.state {
+                ShieldState::Start(task) if task.done() => {
+                    let ShieldState::Start(task) = std::mem::replace(&mut self.state, ShieldState::Done)
+                    else {
+                        unreachable!()
+                    };
+                    return Poll::Ready(task.try_take().expect("a finished task has its outcome"));
+                }
+                ShieldState::Start(_) => {
+                    let ShieldState::Start(task) = std::mem::replace(&mut self.state, ShieldState::Done)
+                    else {
+                        unreachable!()
+                    };
+                    let shared = Rc::new(Shielded {
+                        name: task.name(),
+                        task: RefCell::new(None),
+                        resolved: Cell::new(false),
+                        awaiter: RefCell::new(None),
+                    });
+                    // The callback holds the shared state (and so the handle)
+                    // until the task ends and empties its waker slot.
+                    let on_done = shared.clone();
+                    let callback: Rc<dyn Fn()> = Rc::new(move || {
+                        on_done.resolved.set(true);
+                        if let Some(awaiter) = on_done.awaiter.take() {
+                            awaiter.wake();
+                        }
+                    });
+                    task.watch(&callback_waker(callback));
+                    *shared.task.borrow_mut() = Some(task);
+                    let waits_on: Rc<dyn WaitsOn> = shared.clone();
+                    report_waits_on(Rc::downgrade(&waits_on));
+                    self.state = ShieldState::Waiting(shared);
+                }
+                ShieldState::Waiting(shared) => {
+                    if !shared.resolved.get() {
+                        *shared.awaiter.borrow_mut() = Some(cx.waker().clone());
+                        return Poll::Pending;
+                    }
+                    let task = shared.task.take().expect("the shielded task");
+                    self.state = ShieldState::Done;
+                    return Poll::Ready(task.try_take().expect("a finished task has its outcome"));
+                }
+                ShieldState::Done => panic!("shield() polled after it completed"),
+            }
         }
-        poll
     }
 }
 
 impl<T> Drop for Shield<T> {
+    /// Dropped while waiting (the awaiter was cancelled): the task runs on,
+    /// detached, and no longer wakes anyone.
     fn drop(&mut self) {
-        if let Some(task) = self.task.take() {
-            // Dropping the handle only detaches the task, and stops it
-            // waking us.
+        if let ShieldState::Waiting(shared) = &self.state
+            && let Some(task) = shared.task.take()
+        {
             task.unwatch();
         }
     }

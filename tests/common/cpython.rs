@@ -80,9 +80,15 @@ class VirtualLoop(asyncio.SelectorEventLoop):
 /// Runs `programs` on CPython (the script of [`python_script`]) and returns
 /// what each printed, in order; `None` if there is no python3.
 pub fn run_on_cpython(prelude: &str, programs: &[Vec<Op>]) -> Option<Vec<Run>> {
-    let stdout = run_python(&python_script(prelude, programs))?;
+    run_script_on_cpython(&python_script(prelude, programs), programs.len())
+}
+
+/// Runs a whole script that prints `count` programs' traces, each ended by
+/// `#end <ms> <iterations>`; `None` if there is no python3.
+pub fn run_script_on_cpython(script: &str, count: usize) -> Option<Vec<Run>> {
+    let stdout = run_python(script)?;
     let runs = parse_python_runs(&stdout);
-    assert_eq!(runs.len(), programs.len(), "python output:\n{stdout}");
+    assert_eq!(runs.len(), count, "python output:\n{stdout}");
     Some(runs)
 }
 
