@@ -91,7 +91,7 @@ pub use transcript::Echo;
 /// let ev = EventLoop::new_virtual();
 /// ev.run(sleep(Duration::from_millis(1500)).then(move |()| lazy(move || say.say("late"))))
 ///     .unwrap();
-/// let Line { at, text } = &out.entries()[0];
+/// let Line { at, text, .. } = &out.entries()[0];
 /// assert_eq!((*at, text.as_str()), (Some(Duration::from_millis(1500)), "late"));
 /// ```
 pub use transcript::Line;

@@ -44,6 +44,10 @@ pub enum Echo {
 pub struct Line {
     /// Runtime time when it was said (`None` outside any runtime).
     pub at: Option<Duration>,
+    /// The event loop's iteration when it was said, counting from 1 (`None`
+    /// outside a running loop): a change that moves work from one iteration
+    /// to the next without changing the order of the lines still shows here.
+    pub iteration: Option<u64>,
     /// The text.
     pub text: String,
 }
@@ -64,7 +68,8 @@ impl Transcript {
     /// Records `text`, stamped with the current runtime time, and echoes it.
     pub fn say(&self, text: impl fmt::Display) {
         let at = crate::stage3_sleep::try_now();
-        let line = Line { at, text: text.to_string() };
+        let iteration = crate::stage4_event_loop::running_iteration();
+        let line = Line { at, iteration, text: text.to_string() };
         let mut inner = self.inner.borrow_mut();
         match inner.echo {
             Echo::Silent => {}
@@ -83,6 +88,25 @@ impl Transcript {
     /// (time in seconds, three decimals; `-` outside a runtime).
     pub fn stamped(&self) -> Vec<String> {
         self.inner.borrow().lines.iter().map(stamped_compact).collect()
+    }
+
+    /// The lines with their stamps and loop iterations, `"1.000 #12 Two"`
+    /// (`"- Two"` outside a running loop) — what the CPython differential
+    /// tests compare.
+    pub fn stamped_with_iterations(&self) -> Vec<String> {
+        let inner = self.inner.borrow();
+        inner
+            .lines
+            .iter()
+            .map(|line| match line.iteration {
+                Some(n) => {
+                    let compact = stamped_compact(line);
+                    let (stamp, text) = compact.split_once(' ').expect("a stamp, then the text");
+                    format!("{stamp} #{n} {text}")
+                }
+                None => stamped_compact(line),
+            })
+            .collect()
     }
 
     /// The raw lines.

@@ -1,7 +1,7 @@
 //! Every seed example against CPython: the example's own code runs here
 //! under rondo's virtual clock, its mirror in `tests/asyncio/` runs on
 //! CPython's asyncio under a virtual clock (`rondo_vclock.py`), and their
-//! lines and timestamps must be equal. Without `python3` the test warns on
+//! lines, timestamps and loop iterations must be equal. Without `python3` the test warns on
 //! stderr that it compared nothing, and fails when `CI` is set.
 
 // Every example declares its own `mod common` so it also builds alone;
@@ -56,7 +56,12 @@ const NOT_ASYNCIO: &[&str] = &[
 ];
 
 fn python_lines(mirror: &Path) -> Option<Vec<String>> {
-    let output = match Command::new("python3").arg(mirror).current_dir(mirror.parent().unwrap()).output() {
+    let output = match Command::new("python3")
+        .arg(mirror)
+        .env("RONDO_VCLOCK_ITERATIONS", "1")
+        .current_dir(mirror.parent().unwrap())
+        .output()
+    {
         Ok(output) => output,
         Err(_) => return None,
     };
@@ -80,7 +85,11 @@ fn every_example_prints_what_cpython_prints_at_the_same_virtual_times() {
             return;
         };
         let version = python3::python3_version();
-        assert_eq!(out.stamped(), expected, "{name}: rondo (left) and CPython {version} (right) differ");
+        assert_eq!(
+            out.stamped_with_iterations(),
+            expected,
+            "{name}: rondo (left) and CPython {version} (right) differ (time, #iteration, line)"
+        );
         compared += 1;
     }
     println!("{compared} examples print exactly what CPython prints");

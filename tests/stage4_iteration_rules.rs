@@ -1,4 +1,7 @@
-//! The iteration rules of docs/design.md ("Scheduling"), each pinned by a trace.
+//! The iteration rules of docs/design.md ("Scheduling"), each pinned by a trace
+//! of lines stamped with the loop time *and iteration* (`"0.000 #2 child runs"`):
+//! a change that moved a step to another iteration without reordering the
+//! lines would pass a trace of times alone.
 
 mod common;
 
@@ -8,7 +11,7 @@ use rondo::{EventLoop, LoopError, Transcript};
 fn run_virtual(ops: Vec<Op>) -> Vec<String> {
     let out = Transcript::new();
     EventLoop::new_virtual().run(Script::new(&out, ops)).unwrap();
-    out.stamped()
+    out.stamped_with_iterations()
 }
 
 #[test]
@@ -20,7 +23,7 @@ fn a_spawned_task_starts_on_the_next_iteration() {
         Op::Yield,
         say("main after yield"),
     ]);
-    assert_eq!(trace, ["0.000 main after spawn", "0.000 child runs", "0.000 main after yield"]);
+    assert_eq!(trace, ["0.000 #1 main after spawn", "0.000 #2 child runs", "0.000 #2 main after yield"]);
 }
 
 #[test]
@@ -31,7 +34,7 @@ fn yield_now_requeues_at_the_tail() {
         Op::Await(0),
         Op::Await(1),
     ]);
-    assert_eq!(trace, ["0.000 a1", "0.000 b1", "0.000 a2", "0.000 b2"]);
+    assert_eq!(trace, ["0.000 #2 a1", "0.000 #2 b1", "0.000 #3 a2", "0.000 #3 b2"]);
 }
 
 #[test]
@@ -48,7 +51,13 @@ fn an_awaiter_resumes_one_iteration_after_the_awaited_task_finishes() {
     ]);
     assert_eq!(
         trace,
-        ["0.000 A done", "0.000 B step 1", "0.000 main resumed", "0.000 B step 2", "0.000 B step 3"]
+        [
+            "0.000 #2 A done",
+            "0.000 #2 B step 1",
+            "0.000 #3 main resumed",
+            "0.000 #3 B step 2",
+            "0.000 #4 B step 3"
+        ]
     );
 }
 
@@ -64,7 +73,10 @@ fn a_third_task_lands_between_a_finish_and_its_awaiter() {
         say("awaiter resumes"),
         Op::Await(0),
     ]);
-    assert_eq!(trace, ["0.000 T finishes", "0.000 C between", "0.000 awaiter resumes", "0.000 C later"]);
+    assert_eq!(
+        trace,
+        ["0.000 #2 T finishes", "0.000 #3 C between", "0.000 #3 awaiter resumes", "0.000 #4 C later"]
+    );
 }
 
 #[test]
@@ -78,7 +90,7 @@ fn a_timer_wakes_its_task_which_runs_one_iteration_later() {
     // Both timers are due at t=1, S's registered first. Iteration N: the two
     // timer handles wake S, then Y. N+1: S says, Y says Y1 and yields.
     // N+2: Y2. (Checked on CPython.)
-    assert_eq!(trace, ["1.000 S woke", "1.000 Y1", "1.000 Y2"]);
+    assert_eq!(trace, ["1.000 #4 S woke", "1.000 #4 Y1", "1.000 #5 Y2"]);
 }
 
 #[test]

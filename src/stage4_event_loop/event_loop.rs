@@ -18,7 +18,7 @@ use super::catch_panic::CallbackPanic;
 use super::core::Core;
 use super::hooks::Observer;
 use super::loop_error::LoopError;
-use super::runnable::Callback;
+use super::runnable::{Callback, Runnable};
 use super::running::{self, RunningGuard};
 use super::seams::Activity;
 use super::task_handle::Task;
@@ -232,11 +232,30 @@ impl EventLoop {
     }
 
     /// Cancels every unfinished task (their `Drop` runs now, inside the loop's
-    /// context so that their sleeps withdraw their timers) and forgets every
-    /// queued runnable. Returns how many tasks were cancelled.
+    /// context so that their sleeps withdraw their timers), then runs the
+    /// callbacks still queued, and forgets the rest. Returns how many tasks
+    /// were cancelled.
+    ///
+    /// The callbacks are what `asyncio.run` runs when it runs the loop once
+    /// more after cancelling: a `gather`'s done-callback that retrieves a
+    /// child's failure (which would otherwise be reported as never
+    /// observed), a promise's callbacks. The tasks' steps go with the tasks.
     pub fn cancel_all(&self) -> usize {
         let _running = RunningGuard::enter(&self.core, "cancel_all()");
-        let cancelled = self.core.cancel_all();
+        let mut cancelled = self.core.cancel_all();
+        // Bounded: callbacks that keep queueing callbacks are cut off.
+        for _ in 0..1_000 {
+            let queued: Vec<Runnable> = std::iter::from_fn(|| self.core.ready.borrow_mut().pop()).collect();
+            if queued.is_empty() {
+                break;
+            }
+            for runnable in queued {
+                if let Runnable::Call(callback) = runnable {
+                    self.core.run_catching(callback);
+                }
+            }
+            cancelled += self.core.cancel_all(); // a callback may have spawned
+        }
         self.core.ready.borrow_mut().clear();
         cancelled
     }

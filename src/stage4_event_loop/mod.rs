@@ -74,7 +74,9 @@ pub use loop_error::{LoopError, StuckTask};
 #[cfg(test)]
 pub(crate) use ready_queue::ReadyQueue;
 pub(crate) use runnable::{Callback, Runnable, RunnableRef};
-pub(crate) use running::{current_task_key, running_loop, task_in_step, with_running_core};
+pub(crate) use running::{
+    current_task_key, running_iteration, running_loop, task_in_step, with_running_core,
+};
 pub(crate) use task_cell::{AnyTask, TaskStatus};
 pub use task_handle::Task;
 pub use task_info::{TaskError, TaskInfo};

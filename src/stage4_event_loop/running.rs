@@ -36,6 +36,15 @@ pub(crate) fn current_task_key() -> Option<super::TaskKey> {
     RUNNING.with(|running| running.borrow().as_ref()?.current.get())
 }
 
+/// The running loop's iteration count (from 1 in its first iteration), if a
+/// loop runs on this thread.
+pub(crate) fn running_iteration() -> Option<u64> {
+    RUNNING
+        .try_with(|running| running.try_borrow().ok()?.as_ref().map(|core| core.iterations.get()))
+        .ok()
+        .flatten()
+}
+
 /// `true` while an event loop runs on this thread.
 pub(crate) fn loop_is_running() -> bool {
     RUNNING.with(|running| running.borrow().is_some())

@@ -201,6 +201,12 @@ impl<T> Drop for TaskSet<T> {
     /// A `gather` cancelled while waiting cancels its unfinished children,
     /// as asyncio's `_GatheringFuture.cancel()` does — and, cancelled or
     /// not, it still retrieves what each child ends with.
+    ///
+    /// A `wait` dropped while waiting (its awaiter cancelled, a timeout)
+    /// withdraws its callbacks, as the `finally:` of asyncio's `_wait` does:
+    /// a task that ends later must not schedule a callback for nobody, which
+    /// would cost the loop an iteration. (`as_completed` leaves its callbacks
+    /// on the tasks, as asyncio's does.)
     fn drop(&mut self) {
         if self.owns_tasks {
             let cancel = cancelling();
@@ -210,6 +216,8 @@ impl<T> Drop for TaskSet<T> {
                 }
                 retrieve_when_done(task);
             }
+        } else if self.state.kind == SetKind::Wait {
+            self.tasks.iter().filter(|task| !task.done()).for_each(Task::unwatch);
         }
     }
 }

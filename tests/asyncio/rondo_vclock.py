@@ -9,12 +9,17 @@ things rondo's virtual loop has, so that both can be compared line by line:
   (asyncio leaves them in heap order; rondo makes them FIFO on purpose).
 
 `say(text)` prints "1.000 text" (loop time, three decimals) inside a running
-loop and "- text" outside one: the format of `Transcript::stamped()`.
+loop and "- text" outside one: the format of `Transcript::stamped()`. With
+RONDO_VCLOCK_ITERATIONS=1 in the environment it also prints the loop's
+iteration, "1.000 #12 text", as `Transcript::stamped_with_iterations()` does:
+the differential test compares those, so that work moved from one iteration
+to the next shows even where the order of the lines stays the same.
 """
 
 import asyncio
 import heapq
 import itertools
+import os
 import selectors
 
 CLOCK = [0.0]
@@ -51,6 +56,11 @@ class VirtualLoop(asyncio.SelectorEventLoop):
         ref = [None]
         super().__init__(VirtualSelector(ref))
         ref[0] = self
+        self.iterations = 0
+
+    def _run_once(self):
+        self.iterations += 1
+        super()._run_once()
 
     def time(self):
         return CLOCK[0]
@@ -67,12 +77,19 @@ def now():
     return CLOCK[0]
 
 
+ITERATIONS = os.environ.get("RONDO_VCLOCK_ITERATIONS") == "1"
+
+
 def say(text):
     try:
-        asyncio.get_running_loop()
-        print("%.3f %s" % (CLOCK[0], text))
+        loop = asyncio.get_running_loop()
     except RuntimeError:
         print("- %s" % (text,))
+        return
+    if ITERATIONS:
+        print("%.3f #%d %s" % (CLOCK[0], loop.iterations, text))
+    else:
+        print("%.3f %s" % (CLOCK[0], text))
 
 
 def blocking_sleep(seconds):

@@ -6,6 +6,8 @@
 //! process's stderr directly, which the test harness does not capture: the
 //! warning shows in the middle of `cargo test`'s output.
 
+#![allow(dead_code)] // each test file uses a different part of it
+
 use std::io::Write as _;
 use std::process::Command;
 use std::sync::OnceLock;
@@ -33,15 +35,35 @@ pub fn python3_version() -> &'static str {
 /// there the comparison must run, and a missing `python3` is a broken setup,
 /// not a reason to pass.
 pub fn python3_missing(test: &str) {
+    cannot_compare(test, "python3 not found");
+}
+
+/// `Some(reason)` if the installed `python3` is older than 3.`minor` (or its
+/// version cannot be read): what a comparison that needs it must not pass over
+/// silently.
+pub fn python3_older_than(minor: u32) -> Option<String> {
+    let version = python3_version();
+    let mut parts = version.split('.').map(|p| p.parse::<u32>().ok());
+    match (parts.next().flatten(), parts.next().flatten()) {
+        (Some(3), Some(m)) if m >= minor => None,
+        _ => Some(format!("python3 is {version}, older than 3.{minor}")),
+    }
+}
+
+/// Reports that `test` compared nothing, and why; under `CI`, fails.
+///
+/// # Panics
+/// When `CI` is set (to anything but `0`/`false`).
+pub fn cannot_compare(test: &str, why: &str) {
     let ci = std::env::var("CI").is_ok_and(|v| !matches!(v.trim(), "" | "0" | "false"));
     assert!(
         !ci,
-        "{test}: python3 not found, and CI is set: the comparison with CPython must run in CI \
-         (install python3; or unset CI to skip it with a warning)"
+        "{test}: {why}, and CI is set: the comparison with CPython must run in CI \
+         (install python3 ≥ 3.11; or unset CI to skip it with a warning)"
     );
     let _ = writeln!(
         std::io::stderr(),
-        "warning: {test}: python3 not found, so rondo was NOT compared with CPython \
+        "warning: {test}: {why}, so rondo was NOT compared with CPython \
          (the test passes without it; with CI=1 it fails)"
     );
 }
