@@ -30,13 +30,24 @@
 //! 3.12's (`async with timeout(...)`), which rondo follows, defined in the
 //! prelude so that the comparison runs the same rule on CPython 3.11.
 //!
-//! The programs avoid what rondo does differently on purpose
-//! (`docs/asyncio-map.md`): only tasks nobody can cancel await a promise
-//! (asyncio would cancel the promise with them), and no `wait_for` sits
-//! inside an inline combinator's child (asyncio's timeout cancels the whole
-//! task; rondo's, only that child). Every task's failure is awaited by
-//! someone, so neither side reports an unobserved failure: Python's stderr
-//! must stay empty, and rondo's loop must log none.
+//! Both sides print every line with its virtual time and its loop iteration
+//! (`"1.250 #12 T3 got T5 ok T5"`), and the runs must also end at the same
+//! time after the same number of iterations.
+//!
+//! The programs avoid what rondo does differently on purpose (chapter 6,
+//! "Where rondo differs from asyncio on purpose"): only tasks nobody can
+//! cancel await a promise (asyncio would cancel the promise with them); no
+//! `wait_for` sits inside an inline combinator's child (asyncio's timeout
+//! cancels the whole task; rondo's, only that child); and no child of
+//! `select`/`race` yields (a loser's yield leaves rondo's task a spurious
+//! wake). Every task's failure is awaited by someone, so neither side
+//! reports an unobserved failure: Python's stderr must stay empty, and
+//! rondo's loop must log none.
+//!
+//! A failing program is easier to read cut down: `COMBINATORS_SHRINK=1`
+//! prints the smallest program found that still differs,
+//! `COMBINATORS_ONLY=<n>,…` runs those programs alone, `COMBINATORS_SHOW=<n>`
+//! prints both traces side by side, `COMBINATORS_TRACE=1` rondo's loop events.
 
 mod common;
 
@@ -1472,7 +1483,6 @@ fn every_combinator_matches_cpython() {
         }
     }));
     let mut programs = programs(300 * scale);
-    // `COMBINATORS_ONLY=<n>` runs program n alone (with `COMBINATORS_TRACE=1`, say).
     // `COMBINATORS_ONLY=<n>,<m>,...` runs those programs alone.
     let only: Option<Vec<usize>> = std::env::var("COMBINATORS_ONLY")
         .ok()
