@@ -1,0 +1,591 @@
+//! `TaskGroup`: structured concurrency — children that cannot outlive their group.
+//!
+//! ```python
+//! async with asyncio.TaskGroup() as tg:      # rondo: task_group(|tg| body)
+//!     tg.create_task(a())                    #        tg.spawn(a())
+//!     tg.create_task(b())
+//!     print("body done")
+//! # here every child has ended; if any failed, an ExceptionGroup lists them all
+//! ```
+//!
+//! **What stage 6 could not do.** `gather` returns the first failure and
+//! leaves the siblings running, detached; `gather_settled` waits for all but
+//! cancels nobody. Neither cancels the code that spawned them, and neither
+//! lets a child spawn a sibling into the same set.
+//!
+//! **What this adds** (asyncio 3.11's `TaskGroup`, from `taskgroups.py`):
+//! - children spawned into the group start on the next iteration, like any task;
+//! - the group's coroutine ends only when the body *and* every child have ended;
+//! - the first child failure (an `Err` it returns, or a panic) cancels every
+//!   other unfinished child and the body, one iteration after the failing child
+//!   ended — asyncio's done-callback hop;
+//! - a body that fails cancels the children at once;
+//! - the group ends with [`ExceptionGroup`]: every failure, in the order the
+//!   group saw them (the children's, in the order they ended, then the body's);
+//! - a child cancelled by someone else is not a failure.
+//!
+//! **The API, and the one rejected.** The group is a coroutine that *owns its
+//! body*: `task_group(|tg| body)` calls the closure on the first poll with a
+//! [`TaskGroup`] handle (clone it into children to let them spawn siblings)
+//! and polls the body inline, in the caller's task. Owning the body is what
+//! lets the group cancel it — by dropping it — without cancelling the task
+//! that runs the group. The rejected alternative, a `TaskGroup::new()` handle
+//! whose `join()` the caller awaits after its own code (tokio's `JoinSet`
+//! style), cannot do that: the code between `new()` and `join()` belongs to
+//! the caller's task, and the only way to stop it would be to cancel that
+//! task — which in rondo ends it for good.
+//!
+//! **Where rondo differs, and why.** asyncio cancels the parent task and
+//! takes the request back (`uncancel()`, 3.11's cancel counter) when the
+//! group exits; rondo has no counter because a cancellation drops the
+//! coroutine. The nearest faithful rule: the group cancels *its body* (drops
+//! it in a cancel scope), so the cancellation stops at the group's edge,
+//! which is where `uncancel()` stops it. Further differences:
+//! - asyncio's `_abort()` walks a `set` of tasks (hash order); rondo cancels
+//!   in spawn order.
+//! - If the task awaiting the group is cancelled from outside, asyncio raises
+//!   the `ExceptionGroup` instead of `CancelledError` when children had failed;
+//!   in rondo a cancelled task always ends cancelled, so the failures are dropped.
+//! - `tg.spawn` returns a [`ChildTask`] (cancel it, ask if it is done, take
+//!   its output after the group) that cannot be awaited: a rondo task has one
+//!   awaiter, and the group is it. Pass values out through a `Promise`.
+//! - Dropped by a cancellation (a `select` or `wait_for` around it), the group
+//!   cancels its children but cannot wait for them: a dropped coroutine
+//!   cannot wait.
+
+use crate::stage4_event_loop::seams::{CancelTarget, WaitsOn, report_awaiting_target, report_waits_on};
+use crate::stage4_event_loop::{Callback, Core, TaskKey, in_cancel_scope, running_loop};
+use crate::stage5_combinators::done_callback::callback_waker;
+use crate::{Context, Coroutine, Poll, Task, TaskError, Waker};
+use std::cell::{Cell, RefCell};
+use std::fmt;
+use std::rc::{Rc, Weak};
+
+/// One failure collected by a group (one entry of asyncio's `ExceptionGroup`).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum GroupError<E> {
+    /// A child returned `Err(error)`.
+    Failed {
+        /// The child task's name.
+        task: String,
+        /// What it returned.
+        error: E,
+    },
+    /// A child panicked.
+    Panicked {
+        /// The child task's name.
+        task: String,
+        /// The panic's message.
+        message: Box<str>,
+    },
+    /// The group's body returned `Err(error)`.
+    Body(E),
+}
+
+impl<E: fmt::Display> fmt::Display for GroupError<E> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            GroupError::Failed { error, .. } | GroupError::Body(error) => error.fmt(f),
+            // As Python's `str(exception)`: the message alone (the task is in `Debug`).
+            GroupError::Panicked { message, .. } => f.write_str(message),
+        }
+    }
+}
+
+/// How a group ended when something in it failed: every failure, in order
+/// (asyncio: `ExceptionGroup('unhandled errors in a TaskGroup', errors)`).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ExceptionGroup<E> {
+    /// The failures, in the order the group saw them (the body's last).
+    pub errors: Vec<GroupError<E>>,
+}
+
+impl<E: fmt::Display> fmt::Display for ExceptionGroup<E> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let n = self.errors.len();
+        write!(f, "unhandled errors in a TaskGroup ({n} sub-exception{})", if n == 1 { "" } else { "s" })
+    }
+}
+
+impl<E: fmt::Debug + fmt::Display> std::error::Error for ExceptionGroup<E> {}
+
+/// A child as the group sees it, whatever its output type.
+trait Child<E> {
+    fn number(&self) -> u64;
+    fn cancel(&self) -> bool;
+    fn done(&self) -> bool;
+    fn name(&self) -> String;
+    /// Takes the ended task's outcome: its failure, if it is one.
+    fn settle(&self) -> Option<GroupError<E>>;
+}
+
+/// A child as its [`ChildTask`] handle sees it.
+trait ChildView<T> {
+    fn task_cancel(&self) -> bool;
+    fn task_done(&self) -> bool;
+    fn task_cancelled(&self) -> bool;
+    fn task_name(&self) -> String;
+    fn take_output(&self) -> Option<T>;
+}
+
+/// One child: its task, and its output once the group has taken it.
+struct Slot<T, E> {
+    number: u64,
+    task: Task<Result<T, E>>,
+    output: RefCell<Option<T>>,
+}
+
+impl<T: 'static, E: 'static> Child<E> for Slot<T, E> {
+    fn number(&self) -> u64 {
+        self.number
+    }
+    fn cancel(&self) -> bool {
+        self.task.cancel()
+    }
+    fn done(&self) -> bool {
+        self.task.done()
+    }
+    fn name(&self) -> String {
+        self.task.name()
+    }
+    fn settle(&self) -> Option<GroupError<E>> {
+        let task = self.task.name();
+        match self.task.try_take()? {
+            Ok(Ok(output)) => {
+                *self.output.borrow_mut() = Some(output);
+                None
+            }
+            Ok(Err(error)) => Some(GroupError::Failed { task, error }),
+            // Cancelled by the group or by anyone else: not a failure (asyncio's `if task.cancelled(): return`).
+            Err(TaskError::Cancelled) => None,
+            Err(TaskError::Panicked(message) | TaskError::Failed(message)) => {
+                Some(GroupError::Panicked { task, message })
+            }
+        }
+    }
+}
+
+impl<T: 'static, E: 'static> ChildView<T> for Slot<T, E> {
+    fn task_cancel(&self) -> bool {
+        self.task.cancel()
+    }
+    fn task_done(&self) -> bool {
+        self.task.done()
+    }
+    fn task_cancelled(&self) -> bool {
+        self.task.cancelled()
+    }
+    fn task_name(&self) -> String {
+        self.task.name()
+    }
+    fn take_output(&self) -> Option<T> {
+        self.output.borrow_mut().take()
+    }
+}
+
+/// A task spawned into a group (what `tg.create_task()` returns).
+///
+/// It cannot be awaited — the group is the task's one awaiter; its output
+/// can be taken once the group has seen the task end.
+pub struct ChildTask<T> {
+    view: Rc<dyn ChildView<T>>,
+}
+
+impl<T> ChildTask<T> {
+    /// Cancels the child (asyncio: `task.cancel()`); not a failure of the group.
+    pub fn cancel(&self) -> bool {
+        self.view.task_cancel()
+    }
+    /// `true` once the child has ended.
+    pub fn done(&self) -> bool {
+        self.view.task_done()
+    }
+    /// `true` if the child ended cancelled.
+    pub fn cancelled(&self) -> bool {
+        self.view.task_cancelled()
+    }
+    /// The child task's name.
+    pub fn name(&self) -> String {
+        self.view.task_name()
+    }
+    /// The child's output (asyncio: `task.result()` after the group), once:
+    /// `None` before the group saw it end, if it failed or was cancelled, or
+    /// if it was taken already.
+    pub fn take_output(&self) -> Option<T> {
+        self.view.take_output()
+    }
+}
+
+/// What the group, its handles and its children's done-callbacks share.
+struct Shared<E> {
+    /// Unfinished children, in spawn order (asyncio: `_tasks`).
+    children: RefCell<Vec<Rc<dyn Child<E>>>>,
+    /// Failures seen so far, in order (asyncio: `_errors`).
+    errors: RefCell<Vec<GroupError<E>>>,
+    /// Children are being cancelled: no new ones (asyncio: `_aborting`).
+    aborting: Cell<bool>,
+    /// The body has ended; the group waits for its children (asyncio: `_exiting`).
+    exiting: Cell<bool>,
+    /// A child failed while the body ran: the body's next poll drops it
+    /// (asyncio: `_parent_cancel_requested` and `parent_task.cancel()`).
+    cancel_body: Cell<bool>,
+    /// The waker of the task running the group, from its last `Pending`.
+    awaiter: RefCell<Option<Waker>>,
+    /// Drops the body in a cancel scope, when the awaiting task is cancelled.
+    drop_body: RefCell<Option<Box<dyn FnOnce()>>>,
+    /// The loop, to schedule work when a cancellation passes in.
+    core: Weak<Core>,
+    /// Itself, for the callbacks it schedules.
+    me: Weak<Shared<E>>,
+    /// Children spawned so far: numbers them.
+    spawned: Cell<u64>,
+}
+
+impl<E: 'static> Shared<E> {
+    /// asyncio's `_abort()`: cancel every unfinished child (in spawn order here).
+    fn abort(&self) {
+        self.aborting.set(true);
+        let children: Vec<_> = self.children.borrow().clone();
+        for child in children {
+            if !child.done() {
+                child.cancel();
+            }
+        }
+    }
+
+    fn wake_awaiter(&self) {
+        if let Some(waker) = self.awaiter.borrow_mut().take() {
+            waker.wake();
+        }
+    }
+
+    /// asyncio's `_on_task_done`, run one iteration after child `number` ended.
+    fn on_child_done(&self, number: u64) {
+        let child = {
+            let mut children = self.children.borrow_mut();
+            let Some(at) = children.iter().position(|c| c.number() == number) else { return };
+            children.remove(at)
+        };
+        if self.exiting.get() && self.children.borrow().is_empty() {
+            self.wake_awaiter(); // the last child: the group's `_on_completed_fut`
+        }
+        let Some(failure) = child.settle() else { return };
+        self.errors.borrow_mut().push(failure);
+        if !self.aborting.get() {
+            self.abort();
+            // Cancel the body: the task running the group steps next
+            // iteration (after the children just cancelled) and drops it.
+            self.cancel_body.set(true);
+            self.wake_awaiter();
+        }
+    }
+}
+
+impl<E: 'static> CancelTarget for Shared<E> {
+    /// The task running the group is being cancelled (asyncio: its
+    /// `CancelledError` reaches `__aexit__`). With children left, the task
+    /// stays waiting; next iteration the body is dropped and the children
+    /// cancelled, and the task ends once they have. Without children, it
+    /// simply ends at its next step.
+    fn pass_cancel(&self) -> Option<Vec<TaskKey>> {
+        if self.children.borrow().is_empty() {
+            return None;
+        }
+        let core = self.core.upgrade()?;
+        let me = self.me.clone();
+        core.call_soon(Callback::new(move || {
+            if let Some(shared) = me.upgrade() {
+                let drop_body = shared.drop_body.borrow_mut().take();
+                if let Some(drop_body) = drop_body {
+                    drop_body();
+                }
+                // The body is gone: the group now only waits for its children.
+                shared.exiting.set(true);
+                if !shared.aborting.get() {
+                    shared.abort();
+                }
+            }
+        }));
+        Some(Vec::new())
+    }
+}
+
+impl<E: 'static> WaitsOn for Shared<E> {
+    fn waiter_addrs(&self) -> Vec<usize> {
+        self.awaiter.borrow().iter().map(Waker::target_addr).collect()
+    }
+
+    fn describe(&self) -> String {
+        let names: Vec<String> = self.children.borrow().iter().map(|c| c.name()).collect();
+        format!("awaits the task group of tasks {}", names.join(", "))
+    }
+}
+
+/// The handle a group's body gets: spawn children into the group with it
+/// (asyncio: the `tg` of `async with TaskGroup() as tg`). Clone it into a
+/// child to let that child spawn siblings.
+pub struct TaskGroup<E> {
+    shared: Rc<Shared<E>>,
+}
+
+impl<E> Clone for TaskGroup<E> {
+    fn clone(&self) -> Self {
+        TaskGroup { shared: self.shared.clone() }
+    }
+}
+
+impl<E: 'static> TaskGroup<E> {
+    /// Spawns `coroutine` as a child of the group (asyncio:
+    /// `tg.create_task(coro)`). It returns `Ok(output)` or `Err(error)`;
+    /// an `Err` or a panic fails the group.
+    ///
+    /// # Panics
+    /// If the group is shutting down (a failure or a cancellation is ending
+    /// it) or has finished — asyncio's `RuntimeError`s. Inside a child, the
+    /// panic makes that child fail, as the `RuntimeError` would.
+    #[track_caller]
+    pub fn spawn<C, T>(&self, coroutine: C) -> ChildTask<T>
+    where
+        C: Coroutine<Output = Result<T, E>> + 'static,
+        T: 'static,
+    {
+        self.check_open();
+        let task = crate::spawn(coroutine);
+        self.adopt(task)
+    }
+
+    /// [`spawn`](TaskGroup::spawn) with a name (`tg.create_task(coro, name=...)`).
+    ///
+    /// # Panics
+    /// As [`spawn`](TaskGroup::spawn).
+    #[track_caller]
+    pub fn spawn_named<C, T>(&self, name: &str, coroutine: C) -> ChildTask<T>
+    where
+        C: Coroutine<Output = Result<T, E>> + 'static,
+        T: 'static,
+    {
+        self.check_open();
+        let task = crate::spawn_named(name, coroutine);
+        self.adopt(task)
+    }
+
+    fn check_open(&self) {
+        let shared = &self.shared;
+        if shared.exiting.get() && shared.children.borrow().is_empty() {
+            panic!("TaskGroup is finished: spawn into a group only while it runs");
+        }
+        if shared.aborting.get() {
+            panic!("TaskGroup is shutting down: a failure or a cancellation is ending it");
+        }
+    }
+
+    /// Watches the new task: when it ends, `on_child_done` runs one
+    /// iteration later (asyncio: `task.add_done_callback(self._on_task_done)`).
+    fn adopt<T: 'static>(&self, task: Task<Result<T, E>>) -> ChildTask<T> {
+        let number = self.shared.spawned.get();
+        self.shared.spawned.set(number + 1);
+        let weak = Rc::downgrade(&self.shared);
+        let callback: Rc<dyn Fn()> = Rc::new(move || {
+            if let Some(shared) = weak.upgrade() {
+                shared.on_child_done(number);
+            }
+        });
+        let finished = task.watch(&callback_waker(callback));
+        debug_assert!(!finished, "a task just spawned has not run");
+        let slot = Rc::new(Slot { number, task, output: RefCell::new(None) });
+        self.shared.children.borrow_mut().push(slot.clone());
+        ChildTask { view: slot }
+    }
+}
+
+/// Runs `body` with a new task group, and waits for the body and every
+/// child (asyncio: `async with asyncio.TaskGroup() as tg: body`).
+///
+/// Ends with the body's output, or with every failure if any child or the
+/// body failed.
+///
+/// ```
+/// use rondo::{CoroutineExt, EventLoop, GroupError, Transcript, sleep, task_group};
+/// use std::time::Duration;
+///
+/// // async with asyncio.TaskGroup() as tg:
+/// //     tg.create_task(work(1)); tg.create_task(fail_after(2))
+/// let out = Transcript::new();
+/// let o = out.clone();
+/// let group = task_group(move |tg| {
+///     let o2 = o.clone();
+///     tg.spawn(sleep(Duration::from_secs(1)).map(move |()| Ok::<_, &str>(o2.say("work done"))));
+///     tg.spawn_named("failing", sleep(Duration::from_secs(2)).map(|()| Err::<(), _>("boom")));
+///     rondo::ready(Ok(()))
+/// });
+/// let errors = EventLoop::new_virtual().run(group).unwrap().unwrap_err().errors;
+/// assert_eq!(errors, [GroupError::Failed { task: "failing".into(), error: "boom" }]);
+/// assert_eq!(out.stamped(), ["1.000 work done"]);
+/// ```
+pub fn task_group<E, F, B, R>(body: F) -> WithTaskGroup<E, F, B, R>
+where
+    F: FnOnce(TaskGroup<E>) -> B,
+    B: Coroutine<Output = Result<R, E>> + 'static,
+    E: 'static,
+{
+    WithTaskGroup { state: State::Start(body), shared: None, body_error: None }
+}
+
+/// ```text
+/// async fn task_group(body) -> Result<R, ExceptionGroup<E>> {
+///     let tg = TaskGroup::new();
+///     let output = match body(tg).await {      // dropped if a child fails first
+///         Ok(output) => Some(output),
+///         Err(error) => { cancel the children; body_error = error; None }
+///     };
+///     suspend until every child has ended;       // woken by the last done-callback
+///     every failure (children's, then the body's), or the output
+/// }
+/// ```
+///
+/// The coroutine returned by [`task_group`].
+#[must_use = "coroutines do nothing unless polled: await it or spawn it"]
+pub struct WithTaskGroup<E, F, B, R> {
+    state: State<F, B, R>,
+    shared: Option<Rc<Shared<E>>>,
+    body_error: Option<E>,
+}
+
+enum State<F, B, R> {
+    /// Not polled yet: the closure has not made the body.
+    Start(F),
+    /// The body runs, inline; shared so that a cancellation can drop it.
+    Body(Rc<RefCell<Option<B>>>),
+    /// The body has ended (with this output, unless it failed or was
+    /// cancelled); waiting for the children.
+    Exiting(Option<R>),
+    Done,
+}
+
+impl<E, F, B, R> Coroutine for WithTaskGroup<E, F, B, R>
+where
+    F: FnOnce(TaskGroup<E>) -> B,
+    B: Coroutine<Output = Result<R, E>> + 'static,
+    E: 'static,
+{
+    type Output = Result<R, ExceptionGroup<E>>;
+
+    fn poll(&mut self, cx: &mut Context<'_>) -> Poll<Self::Output> {
+        loop {
+            match &mut self.state {
+                State::Start(_) => {
+                    let State::Start(make_body) = std::mem::replace(&mut self.state, State::Done) else {
+                        unreachable!()
+                    };
+                    let core = running_loop().expect("task_group() polled outside a running event loop");
+                    let shared = Rc::new_cyclic(|me| Shared {
+                        children: RefCell::new(Vec::new()),
+                        errors: RefCell::new(Vec::new()),
+                        aborting: Cell::new(false),
+                        exiting: Cell::new(false),
+                        cancel_body: Cell::new(false),
+                        awaiter: RefCell::new(None),
+                        drop_body: RefCell::new(None),
+                        core,
+                        me: me.clone(),
+                        spawned: Cell::new(0),
+                    });
+                    let waits_on: Rc<dyn WaitsOn> = shared.clone();
+                    report_waits_on(Rc::downgrade(&waits_on));
+                    let body = Rc::new(RefCell::new(Some(make_body(TaskGroup { shared: shared.clone() }))));
+                    let weak_body = Rc::downgrade(&body);
+                    *shared.drop_body.borrow_mut() = Some(Box::new(move || {
+                        if let Some(body) = weak_body.upgrade() {
+                            let body = body.borrow_mut().take();
+                            in_cancel_scope(|| drop(body));
+                        }
+                    }));
+                    self.shared = Some(shared);
+                    self.state = State::Body(body);
+                }
+                State::Body(body) => {
+                    let shared = self.shared.as_ref().expect("made at the start");
+                    if shared.cancel_body.get() {
+                        // A child failed: cancel the body (asyncio cancels the
+                        // parent task and uncancels it on exit; rondo drops the body).
+                        let body = body.borrow_mut().take();
+                        in_cancel_scope(|| drop(body));
+                        self.state = State::Exiting(None);
+                        continue;
+                    }
+                    let polled = body.borrow_mut().as_mut().map(|b| b.poll(cx));
+                    match polled {
+                        // Dropped by a cancellation of this task.
+                        None => self.state = State::Exiting(None),
+                        Some(Poll::Ready(Ok(output))) => {
+                            body.borrow_mut().take();
+                            self.state = State::Exiting(Some(output));
+                        }
+                        Some(Poll::Ready(Err(error))) => {
+                            body.borrow_mut().take();
+                            // asyncio's `__aexit__` with an exception: abort now.
+                            self.body_error = Some(error);
+                            if !shared.aborting.get() {
+                                shared.abort();
+                            }
+                            self.state = State::Exiting(None);
+                        }
+                        Some(Poll::Pending) => {
+                            self.wait_here(cx);
+                            return Poll::Pending;
+                        }
+                    }
+                    shared.drop_body.borrow_mut().take();
+                }
+                State::Exiting(_) => {
+                    let shared = self.shared.as_ref().expect("made at the start");
+                    shared.exiting.set(true);
+                    if !shared.children.borrow().is_empty() {
+                        self.wait_here(cx);
+                        return Poll::Pending;
+                    }
+                    let State::Exiting(output) = std::mem::replace(&mut self.state, State::Done) else {
+                        unreachable!()
+                    };
+                    let mut errors = shared.errors.take();
+                    if let Some(error) = self.body_error.take() {
+                        errors.push(GroupError::Body(error));
+                    }
+                    if errors.is_empty() {
+                        let output = output.expect("a body is cancelled only when something failed");
+                        return Poll::Ready(Ok(output));
+                    }
+                    return Poll::Ready(Err(ExceptionGroup { errors }));
+                }
+                State::Done => panic!("task_group() polled after it completed"),
+            }
+        }
+    }
+}
+
+impl<E: 'static, F, B, R> WithTaskGroup<E, F, B, R> {
+    /// Remembers whom to wake, and tells the loop that the running task
+    /// waits on this group (so that cancelling it passes in here).
+    fn wait_here(&self, cx: &mut Context<'_>) {
+        let shared = self.shared.as_ref().expect("made at the start");
+        *shared.awaiter.borrow_mut() = Some(cx.waker().clone());
+        let target: Rc<dyn CancelTarget> = shared.clone();
+        report_awaiting_target(Rc::downgrade(&target));
+    }
+}
+
+impl<E, F, B, R> Drop for WithTaskGroup<E, F, B, R> {
+    /// Cancelled (or dropped) before its children ended: cancel them — a
+    /// group's children never outlive it. They cannot be waited for here.
+    fn drop(&mut self) {
+        if let Some(shared) = &self.shared {
+            shared.drop_body.borrow_mut().take();
+            let children: Vec<_> = shared.children.borrow_mut().drain(..).collect();
+            for child in children {
+                if !child.done() {
+                    child.cancel();
+                }
+            }
+        }
+    }
+}
