@@ -448,3 +448,127 @@ fn a_body_done_before_its_past_deadline_fires_is_not_timed_out() {
     });
     assert_eq!(lines, ["0.000 #1 body returns at once", "0.000 #1 ok, expired=False when=0"]);
 }
+
+mod props {
+    use super::*;
+    use proptest::prelude::*;
+
+    /// What a child of a random group does after its nap (tenths of a second).
+    #[derive(Clone, Copy, Debug)]
+    enum Kind {
+        Succeeds,
+        Fails,
+        Panics,
+        /// Spawns a grandchild into the group (which naps this long), then succeeds.
+        Spawns(u8),
+    }
+
+    fn kind() -> impl Strategy<Value = Kind> {
+        prop_oneof![
+            3 => Just(Kind::Succeeds),
+            1 => Just(Kind::Fails),
+            1 => Just(Kind::Panics),
+            1 => (0u8..20).prop_map(Kind::Spawns),
+        ]
+    }
+
+    /// The record of one run: every end, in order.
+    #[derive(Default)]
+    struct Record {
+        /// Child number per end, and `None` for the group's end.
+        ends: Vec<Option<usize>>,
+        failures: usize,
+        spawned: usize,
+    }
+
+    /// Records the child's end exactly when it ends: on completion, or on drop.
+    struct End(Rc<RefCell<Record>>, usize, Cell<bool>);
+    impl End {
+        fn now(&self) {
+            if !self.2.replace(true) {
+                self.0.borrow_mut().ends.push(Some(self.1));
+            }
+        }
+    }
+    impl Drop for End {
+        fn drop(&mut self) {
+            self.now();
+        }
+    }
+
+    fn child(
+        tg: &TaskGroup<String>,
+        record: &Rc<RefCell<Record>>,
+        nap: u8,
+        kind: Kind,
+    ) -> impl Coroutine<Output = Outcome> + use<> {
+        let number = {
+            let mut r = record.borrow_mut();
+            r.spawned += 1;
+            r.spawned - 1
+        };
+        let end = End(record.clone(), number, Cell::new(false));
+        let (tg, record) = (tg.clone(), record.clone());
+        sleep(Duration::from_millis(100 * u64::from(nap))).map(move |()| {
+            end.now();
+            match kind {
+                Kind::Succeeds => Ok(()),
+                Kind::Fails => {
+                    record.borrow_mut().failures += 1;
+                    Err(format!("child {number} failed"))
+                }
+                Kind::Panics => {
+                    record.borrow_mut().failures += 1;
+                    panic!("child {number} panicked")
+                }
+                Kind::Spawns(grand_nap) => {
+                    let grandchild = child(&tg, &record, grand_nap, Kind::Succeeds);
+                    tg.spawn(grandchild);
+                    Ok(())
+                }
+            }
+        })
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(200))]
+
+        /// Every child ends exactly once, the group ends after all of them,
+        /// and it reports exactly the failures that happened.
+        #[test]
+        fn every_child_ends_once_and_the_group_last(
+            children in proptest::collection::vec((0u8..20, kind()), 0..6),
+            body_nap in 0u8..20,
+            body_fails in any::<bool>(),
+        ) {
+            let record: Rc<RefCell<Record>> = Rc::default();
+            let (r, r_end) = (record.clone(), record.clone());
+            let group = task_group(move |tg: TaskGroup<String>| {
+                for (nap, kind) in children {
+                    tg.spawn(child(&tg, &r, nap, kind));
+                }
+                let r = r.clone();
+                sleep(Duration::from_millis(100 * u64::from(body_nap))).map(move |()| {
+                    if body_fails {
+                        r.borrow_mut().failures += 1;
+                        return Err("body failed".to_string());
+                    }
+                    Ok(())
+                })
+            });
+            let main = group.map(move |ended| {
+                r_end.borrow_mut().ends.push(None);
+                ended.err().map_or(0, |group| group.errors.len())
+            });
+            let ev = EventLoop::new_virtual();
+            let reported = ev.run_until_complete(main).unwrap();
+            prop_assert!(ev.take_unobserved_failures().is_empty());
+            let record = record.borrow();
+            prop_assert_eq!(reported, record.failures);
+            prop_assert_eq!(record.ends.last(), Some(&None), "the group ends last");
+            let mut ended: Vec<usize> = record.ends.iter().flatten().copied().collect();
+            ended.sort_unstable();
+            prop_assert_eq!(ended, (0..record.spawned).collect::<Vec<_>>(), "each child ends exactly once");
+        }
+    }
+}

@@ -5,12 +5,12 @@
 //! their parent together, and a deadline, once given, could not be moved.
 //!
 //! **What this stage adds** (this part of it):
-//! - [`task_group`](task_group::task_group): asyncio 3.11's `TaskGroup` —
+//! - [`task_group()`]: asyncio 3.11's `TaskGroup` —
 //!   children that cannot outlive their group; the first failure cancels the
 //!   rest and the body; every failure is collected;
-//! - [`timeout_at`](timeout_at::timeout_at): a deadline in loop time that the
+//! - [`timeout_at()`]: a deadline in loop time that the
 //!   code under it can move while it runs (`Timeout.reschedule`), and
-//!   [`call_at`](timeout_at::call_at).
+//!   [`call_at`].
 //!
 //! Seed scenario: the `taskgroup` example — A finishes, B fails, C is
 //! cancelled, and the group reports B's failure.

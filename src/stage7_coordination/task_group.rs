@@ -589,3 +589,105 @@ impl<E, F, B, R> Drop for WithTaskGroup<E, F, B, R> {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::test_support::{PollFn, never};
+    use crate::{CoroutineExt, EventLoop, LoopError, lazy, ready, sleep};
+    use std::time::Duration;
+
+    fn ok_after(secs: u64) -> impl Coroutine<Output = Result<u64, String>> {
+        sleep(Duration::from_secs(secs)).map(move |()| Ok(secs))
+    }
+
+    #[test]
+    fn outputs_are_taken_from_the_child_handles_after_the_group() {
+        let ev = EventLoop::new_virtual();
+        let handles = Rc::new(RefCell::new(Vec::new()));
+        let h = handles.clone();
+        let group = task_group(move |tg: TaskGroup<String>| {
+            h.borrow_mut().extend([tg.spawn(ok_after(2)), tg.spawn_named("one", ok_after(1))]);
+            ready(Ok("body"))
+        });
+        assert_eq!(ev.run_until_complete(group).unwrap(), Ok("body"));
+        assert_eq!(ev.time(), 2.0);
+        let handles = handles.borrow();
+        assert_eq!(handles[1].name(), "one");
+        assert!(handles.iter().all(|h| h.done() && !h.cancelled()));
+        assert_eq!((handles[0].take_output(), handles[1].take_output()), (Some(2), Some(1)));
+        assert_eq!(handles[0].take_output(), None, "taken once");
+    }
+
+    #[test]
+    #[should_panic(expected = "task_group() polled after it completed")]
+    fn polling_a_finished_group_panics() {
+        let mut group = Some(task_group(|_tg: TaskGroup<String>| ready(Ok(()))));
+        EventLoop::new_virtual()
+            .run(PollFn(move |cx: &mut Context<'_>| {
+                let g = group.as_mut().unwrap();
+                assert!(g.poll(cx).is_ready());
+                let _ = g.poll(cx); // the bug
+                Poll::Ready(())
+            }))
+            .unwrap();
+    }
+
+    #[test]
+    fn spawning_into_a_finished_group_fails_the_spawner() {
+        let ev = EventLoop::new_virtual();
+        let kept: Rc<RefCell<Option<TaskGroup<String>>>> = Rc::default();
+        let k = kept.clone();
+        let group = task_group(move |tg: TaskGroup<String>| {
+            *k.borrow_mut() = Some(tg);
+            ready(Ok(()))
+        });
+        ev.run_until_complete(group).unwrap().unwrap();
+        let tg = kept.borrow_mut().take().unwrap();
+        let late = ev.spawn(lazy(move || drop(tg.spawn(ready(Ok(()))))));
+        let Err(TaskError::Panicked(message)) = ev.run_until_complete(late).unwrap() else { panic!() };
+        assert!(message.starts_with("TaskGroup is finished"), "{message}");
+    }
+
+    #[test]
+    fn spawning_while_the_group_shuts_down_is_refused() {
+        let ev = EventLoop::new_virtual();
+        let group = task_group(|tg: TaskGroup<String>| {
+            lazy(move || {
+                tg.shared.aborting.set(true); // as after a child's failure
+                let refused =
+                    std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| tg.spawn(ready(Ok(())))));
+                let message = refused.err().and_then(|p| p.downcast_ref::<&str>().map(|s| s.to_string()));
+                Ok(message.unwrap_or_default())
+            })
+        });
+        let message = ev.run_until_complete(group).unwrap().unwrap();
+        assert!(message.starts_with("TaskGroup is shutting down"), "{message}");
+    }
+
+    #[test]
+    fn a_stuck_group_is_named_in_the_deadlock_report() {
+        let ev = EventLoop::new_virtual();
+        let group = task_group(|tg: TaskGroup<String>| {
+            tg.spawn_named("stuck child", never().map(Ok));
+            ready(Ok(()))
+        });
+        let LoopError::Deadlock { stuck } = ev.run_until_complete(group).unwrap_err() else { panic!() };
+        let waits: Vec<&str> = stuck.iter().map(|s| s.waits_on.as_str()).collect();
+        assert!(waits.contains(&"awaits the task group of tasks stuck child"), "{waits:?}");
+    }
+
+    #[test]
+    fn errors_display_like_pythons_exception_group() {
+        let group = ExceptionGroup {
+            errors: vec![
+                GroupError::Failed { task: "B".into(), error: "B failed" },
+                GroupError::Panicked { task: "C".into(), message: "boom".into() },
+                GroupError::Body("body"),
+            ],
+        };
+        assert_eq!(group.to_string(), "unhandled errors in a TaskGroup (3 sub-exceptions)");
+        let each: Vec<String> = group.errors.iter().map(ToString::to_string).collect();
+        assert_eq!(each, ["B failed", "boom", "body"]);
+    }
+}

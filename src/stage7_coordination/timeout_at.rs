@@ -303,3 +303,79 @@ impl<F, B> Drop for TimeoutAt<F, B> {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::test_support::PollFn;
+    use crate::{CoroutineExt, EventLoop, lazy, ready, sleep};
+
+    fn s(secs: u64) -> Duration {
+        Duration::from_secs(secs)
+    }
+
+    #[test]
+    fn a_finished_body_withdraws_its_timer() {
+        // The deadline at 100 s must not keep the loop (or its clock) going.
+        let ev = EventLoop::new_virtual();
+        let run = timeout_at(s(100), |_cm| sleep(s(1)));
+        assert_eq!(ev.run_until_complete(run).unwrap(), Ok(()));
+        ev.run_until_complete(sleep(Duration::ZERO)).unwrap();
+        assert_eq!(ev.time(), 1.0);
+    }
+
+    #[test]
+    fn another_task_can_move_the_deadline() {
+        let ev = EventLoop::new_virtual();
+        let run = timeout_at(s(10), |_cm| sleep(s(5)));
+        let cm = run.handle();
+        assert_eq!(cm.when(), Some(s(10)));
+        let _mover = ev.spawn(sleep(s(1)).map(move |()| cm.reschedule(s(2))));
+        let ended = ev.run_until_complete(run).unwrap();
+        assert_eq!(ended, Err(Elapsed { limit: s(2) }));
+        assert_eq!(ev.time(), 2.0);
+    }
+
+    #[test]
+    #[should_panic(expected = "Timeout has not been entered")]
+    fn rescheduling_before_the_timeout_runs_panics() {
+        let run = timeout_at(s(1), |_cm| ready(()));
+        run.handle().reschedule(s(2));
+    }
+
+    #[test]
+    #[should_panic(expected = "Cannot change state of finished Timeout")]
+    fn rescheduling_after_the_timeout_finished_panics() {
+        let ev = EventLoop::new_virtual();
+        let run = timeout_at(s(1), |_cm| ready(()));
+        let cm = run.handle();
+        ev.run_until_complete(run).unwrap().unwrap();
+        ev.run_until_complete(lazy(move || cm.reschedule(None))).unwrap();
+    }
+
+    #[test]
+    #[should_panic(expected = "timeout_at() polled after it completed")]
+    fn polling_a_finished_timeout_panics() {
+        let mut run = Some(timeout_at(None, |_cm| ready(())));
+        EventLoop::new_virtual()
+            .run(PollFn(move |cx: &mut Context<'_>| {
+                let t = run.as_mut().unwrap();
+                assert!(t.poll(cx).is_ready());
+                let _ = t.poll(cx); // the bug
+                Poll::Ready(())
+            }))
+            .unwrap();
+    }
+
+    #[test]
+    fn call_at_a_past_time_runs_on_the_next_iteration() {
+        let ev = EventLoop::new_virtual();
+        let hit = Rc::new(Cell::new(0.0));
+        let h = hit.clone();
+        let main = sleep(s(2))
+            .then(move |()| lazy(move || call_at(s(1), move || h.set(crate::now().as_secs_f64()))))
+            .then(|_handle| sleep(Duration::ZERO));
+        ev.run_until_complete(main).unwrap();
+        assert_eq!(hit.get(), 2.0);
+    }
+}
