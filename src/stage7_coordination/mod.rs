@@ -12,14 +12,22 @@
 //!   code under it can move while it runs (`Timeout.reschedule`), and
 //!   [`call_at`].
 //!
+//! **Reading order** (for this part): `group_error` (what a failed group
+//! ends with) → `child_task` (a child, as the group and the body see it) →
+//! `task_group` → `timeout_at`.
+//!
 //! Seed scenario: the `taskgroup` example — A finishes, B fails, C is
 //! cancelled, and the group reports B's failure.
 //!
 //! **The flaw this stage leaves.** The loop still waits only for its own
 //! timers: nothing from outside (a socket, a thread) can wake it. Stage 8.
 
+mod child_task;
+mod group_error;
 pub mod task_group;
 pub mod timeout_at;
 
-pub use task_group::{ChildTask, ExceptionGroup, GroupError, TaskGroup, WithTaskGroup, task_group};
+pub use child_task::ChildTask;
+pub use group_error::{ExceptionGroup, GroupError};
+pub use task_group::{TaskGroup, WithTaskGroup, task_group};
 pub use timeout_at::{TimeoutAt, TimeoutHandle, call_at, timeout_at};

@@ -52,169 +52,21 @@
 //! - Dropped by a cancellation (a `select` or `wait_for` around it), the group
 //!   cancels its children but cannot wait for them: a dropped coroutine
 //!   cannot wait.
+//!
+//! (Over 300 lines with its tests: the scenarios of a group's life — outputs,
+//! misuse, a deadlock report, teardown, timeouts around it, nesting — sit at
+//! the bottom; the traces checked against CPython are in
+//! `tests/stage7_task_group.rs`.)
 
+use super::child_task::{Child, ChildTask, Slot};
+use super::group_error::{ExceptionGroup, GroupError};
 use crate::stage4_event_loop::seams::{CancelTarget, WaitsOn, report_awaiting_target, report_waits_on};
 use crate::stage4_event_loop::{Callback, Core, TaskKey, in_cancel_scope, running_loop};
 use crate::stage5_combinators::done_callback::callback_waker;
-use crate::{Context, Coroutine, Poll, Task, TaskError, Waker};
+use crate::{Context, Coroutine, Poll, Task, Waker};
 use std::cell::{Cell, RefCell};
 use std::fmt;
 use std::rc::{Rc, Weak};
-
-/// One failure collected by a group (one entry of asyncio's `ExceptionGroup`).
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub enum GroupError<E> {
-    /// A child returned `Err(error)`.
-    Failed {
-        /// The child task's name.
-        task: String,
-        /// What it returned.
-        error: E,
-    },
-    /// A child panicked.
-    Panicked {
-        /// The child task's name.
-        task: String,
-        /// The panic's message.
-        message: Box<str>,
-    },
-    /// The group's body returned `Err(error)`.
-    Body(E),
-}
-
-impl<E: fmt::Display> fmt::Display for GroupError<E> {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self {
-            GroupError::Failed { error, .. } | GroupError::Body(error) => error.fmt(f),
-            // As Python's `str(exception)`: the message alone (the task is in `Debug`).
-            GroupError::Panicked { message, .. } => f.write_str(message),
-        }
-    }
-}
-
-/// How a group ended when something in it failed: every failure, in order
-/// (asyncio: `ExceptionGroup('unhandled errors in a TaskGroup', errors)`).
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct ExceptionGroup<E> {
-    /// The failures, in the order the group saw them (the body's last).
-    pub errors: Vec<GroupError<E>>,
-}
-
-impl<E: fmt::Display> fmt::Display for ExceptionGroup<E> {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let n = self.errors.len();
-        write!(f, "unhandled errors in a TaskGroup ({n} sub-exception{})", if n == 1 { "" } else { "s" })
-    }
-}
-
-impl<E: fmt::Debug + fmt::Display> std::error::Error for ExceptionGroup<E> {}
-
-/// A child as the group sees it, whatever its output type.
-trait Child<E> {
-    fn number(&self) -> u64;
-    fn cancel(&self) -> bool;
-    fn done(&self) -> bool;
-    fn name(&self) -> String;
-    /// Takes the ended task's outcome: its failure, if it is one.
-    fn settle(&self) -> Option<GroupError<E>>;
-}
-
-/// A child as its [`ChildTask`] handle sees it.
-trait ChildView<T> {
-    fn task_cancel(&self) -> bool;
-    fn task_done(&self) -> bool;
-    fn task_cancelled(&self) -> bool;
-    fn task_name(&self) -> String;
-    fn take_output(&self) -> Option<T>;
-}
-
-/// One child: its task, and its output once the group has taken it.
-struct Slot<T, E> {
-    number: u64,
-    task: Task<Result<T, E>>,
-    output: RefCell<Option<T>>,
-}
-
-impl<T: 'static, E: 'static> Child<E> for Slot<T, E> {
-    fn number(&self) -> u64 {
-        self.number
-    }
-    fn cancel(&self) -> bool {
-        self.task.cancel()
-    }
-    fn done(&self) -> bool {
-        self.task.done()
-    }
-    fn name(&self) -> String {
-        self.task.name()
-    }
-    fn settle(&self) -> Option<GroupError<E>> {
-        let task = self.task.name();
-        match self.task.try_take()? {
-            Ok(Ok(output)) => {
-                *self.output.borrow_mut() = Some(output);
-                None
-            }
-            Ok(Err(error)) => Some(GroupError::Failed { task, error }),
-            // Cancelled by the group or by anyone else: not a failure (asyncio's `if task.cancelled(): return`).
-            Err(TaskError::Cancelled) => None,
-            Err(TaskError::Panicked(message) | TaskError::Failed(message)) => {
-                Some(GroupError::Panicked { task, message })
-            }
-        }
-    }
-}
-
-impl<T: 'static, E: 'static> ChildView<T> for Slot<T, E> {
-    fn task_cancel(&self) -> bool {
-        self.task.cancel()
-    }
-    fn task_done(&self) -> bool {
-        self.task.done()
-    }
-    fn task_cancelled(&self) -> bool {
-        self.task.cancelled()
-    }
-    fn task_name(&self) -> String {
-        self.task.name()
-    }
-    fn take_output(&self) -> Option<T> {
-        self.output.borrow_mut().take()
-    }
-}
-
-/// A task spawned into a group (what `tg.create_task()` returns).
-///
-/// It cannot be awaited — the group is the task's one awaiter; its output
-/// can be taken once the group has seen the task end.
-pub struct ChildTask<T> {
-    view: Rc<dyn ChildView<T>>,
-}
-
-impl<T> ChildTask<T> {
-    /// Cancels the child (asyncio: `task.cancel()`); not a failure of the group.
-    pub fn cancel(&self) -> bool {
-        self.view.task_cancel()
-    }
-    /// `true` once the child has ended.
-    pub fn done(&self) -> bool {
-        self.view.task_done()
-    }
-    /// `true` if the child ended cancelled.
-    pub fn cancelled(&self) -> bool {
-        self.view.task_cancelled()
-    }
-    /// The child task's name.
-    pub fn name(&self) -> String {
-        self.view.task_name()
-    }
-    /// The child's output (asyncio: `task.result()` after the group), once:
-    /// `None` before the group saw it end, if it failed or was cancelled, or
-    /// if it was taken already.
-    pub fn take_output(&self) -> Option<T> {
-        self.view.take_output()
-    }
-}
 
 /// What the group, its handles and its children's done-callbacks share.
 struct Shared<E> {
@@ -233,6 +85,9 @@ struct Shared<E> {
     awaiter: RefCell<Option<Waker>>,
     /// Drops the body in a cancel scope, when the awaiting task is cancelled.
     drop_body: RefCell<Option<Box<dyn FnOnce()>>>,
+    /// The task running the group is being cancelled: its next step is its
+    /// end, so only the last child's end may wake it.
+    cancelled: Cell<bool>,
     /// The loop, to schedule work when a cancellation passes in.
     core: Weak<Core>,
     /// Itself, for the callbacks it schedules.
@@ -275,8 +130,11 @@ impl<E: 'static> Shared<E> {
             self.abort();
             // Cancel the body: the task running the group steps next
             // iteration (after the children just cancelled) and drops it.
+            // (If that task is itself being cancelled, the body is gone already.)
             self.cancel_body.set(true);
-            self.wake_awaiter();
+            if !self.cancelled.get() {
+                self.wake_awaiter();
+            }
         }
     }
 }
@@ -292,6 +150,7 @@ impl<E: 'static> CancelTarget for Shared<E> {
             return None;
         }
         let core = self.core.upgrade()?;
+        self.cancelled.set(true);
         let me = self.me.clone();
         core.call_soon(Callback::new(move || {
             if let Some(shared) = me.upgrade() {
@@ -318,6 +177,18 @@ impl<E: 'static> WaitsOn for Shared<E> {
     fn describe(&self) -> String {
         let names: Vec<String> = self.children.borrow().iter().map(|c| c.name()).collect();
         format!("awaits the task group of tasks {}", names.join(", "))
+    }
+}
+
+impl<E> fmt::Debug for TaskGroup<E> {
+    /// As asyncio's `repr`: `TaskGroup { tasks: 2, errors: 1, cancelling: true }`.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let shared = &self.shared;
+        f.debug_struct("TaskGroup")
+            .field("tasks", &shared.children.borrow().len())
+            .field("errors", &shared.errors.borrow().len())
+            .field("cancelling", &shared.aborting.get())
+            .finish()
     }
 }
 
@@ -392,9 +263,9 @@ impl<E: 'static> TaskGroup<E> {
         });
         let finished = task.watch(&callback_waker(callback));
         debug_assert!(!finished, "a task just spawned has not run");
-        let slot = Rc::new(Slot { number, task, output: RefCell::new(None) });
+        let slot = Rc::new(Slot::new(number, task));
         self.shared.children.borrow_mut().push(slot.clone());
-        ChildTask { view: slot }
+        ChildTask::new(slot)
     }
 }
 
@@ -486,6 +357,7 @@ where
                         cancel_body: Cell::new(false),
                         awaiter: RefCell::new(None),
                         drop_body: RefCell::new(None),
+                        cancelled: Cell::new(false),
                         core,
                         me: me.clone(),
                         spawned: Cell::new(0),
@@ -594,7 +466,7 @@ impl<E, F, B, R> Drop for WithTaskGroup<E, F, B, R> {
 mod tests {
     use super::*;
     use crate::test_support::{PollFn, never};
-    use crate::{CoroutineExt, EventLoop, LoopError, lazy, ready, sleep};
+    use crate::{CoroutineExt, EventLoop, LoopError, TaskError, lazy, ready, sleep};
     use std::time::Duration;
 
     fn ok_after(secs: u64) -> impl Coroutine<Output = Result<u64, String>> {
@@ -678,16 +550,92 @@ mod tests {
     }
 
     #[test]
-    fn errors_display_like_pythons_exception_group() {
-        let group = ExceptionGroup {
-            errors: vec![
-                GroupError::Failed { task: "B".into(), error: "B failed" },
-                GroupError::Panicked { task: "C".into(), message: "boom".into() },
-                GroupError::Body("body"),
-            ],
-        };
-        assert_eq!(group.to_string(), "unhandled errors in a TaskGroup (3 sub-exceptions)");
-        let each: Vec<String> = group.errors.iter().map(ToString::to_string).collect();
-        assert_eq!(each, ["B failed", "boom", "body"]);
+    fn a_group_left_running_is_cancelled_with_its_children_when_main_returns() {
+        // asyncio.run cancels what main left: the task running the group,
+        // then (through the group) its children. Nothing leaks or panics.
+        let ev = EventLoop::new_virtual();
+        let ended = Rc::new(Cell::new(0));
+        let e = ended.clone();
+        struct Count(Rc<Cell<u32>>);
+        impl Drop for Count {
+            fn drop(&mut self) {
+                self.0.set(self.0.get() + 1);
+            }
+        }
+        let main = lazy(move || {
+            let e = e.clone();
+            drop(crate::spawn(task_group(move |tg: TaskGroup<String>| {
+                for _ in 0..3 {
+                    let guard = Count(e.clone());
+                    tg.spawn(sleep(Duration::from_secs(5)).map(move |()| {
+                        drop(guard);
+                        Ok(())
+                    }));
+                }
+                let guard = Count(e.clone());
+                sleep(Duration::from_secs(9)).map(move |()| {
+                    drop(guard);
+                    Ok(())
+                })
+            })));
+        })
+        .then(|()| sleep(Duration::from_secs(1)));
+        ev.run(main).unwrap();
+        assert_eq!(ended.get(), 4, "three children and the body, each dropped once");
+    }
+
+    #[test]
+    fn a_dropped_loop_drops_a_waiting_group_and_its_children() {
+        let ended = Rc::new(Cell::new(0));
+        {
+            let ev = EventLoop::new_virtual();
+            let e = ended.clone();
+            let _group = ev.spawn(task_group(move |tg: TaskGroup<String>| {
+                let e2 = e.clone();
+                tg.spawn(sleep(Duration::from_secs(5)).map(move |()| {
+                    e2.set(e2.get() + 1);
+                    Ok(())
+                }));
+                lazy(move || {
+                    e.set(e.get() + 10);
+                    Ok(())
+                })
+            }));
+            ev.run_until_complete(sleep(Duration::from_secs(1))).unwrap();
+        }
+        assert_eq!(ended.get(), 10, "the body ran; the child was dropped, not run");
+    }
+
+    #[test]
+    fn a_timeout_around_a_group_cancels_body_and_children() {
+        let ev = EventLoop::new_virtual();
+        let group = task_group(|tg: TaskGroup<String>| {
+            tg.spawn(sleep(Duration::from_secs(5)).map(Ok));
+            sleep(Duration::from_secs(9)).map(Ok)
+        });
+        let ended = ev.run_until_complete(crate::timeout(Duration::from_secs(1), group)).unwrap();
+        assert!(ended.is_err());
+        ev.run_until_complete(sleep(Duration::ZERO)).unwrap();
+        assert!(ev.all_tasks().is_empty(), "the child was cancelled with the group");
+        assert_eq!(ev.time(), 1.0);
+    }
+
+    #[test]
+    fn groups_nest() {
+        let ev = EventLoop::new_virtual();
+        let outer = task_group(|tg: TaskGroup<String>| {
+            tg.spawn(
+                task_group(|inner: TaskGroup<String>| {
+                    inner.spawn(sleep(Duration::from_secs(2)).map(|()| Err::<(), _>("deep".to_string())));
+                    ready(Ok(()))
+                })
+                .map(|ended| ended.map_err(|group| group.errors[0].to_string())),
+            );
+            sleep(Duration::from_secs(9)).map(Ok)
+        });
+        let errors = ev.run_until_complete(outer).unwrap().unwrap_err().errors;
+        assert_eq!(errors.len(), 1);
+        assert_eq!(errors[0].to_string(), "deep");
+        assert_eq!(ev.time(), 2.0, "the outer body was cancelled at 2 s");
     }
 }

@@ -147,6 +147,17 @@ pub struct TimeoutHandle {
     shared: Rc<Shared>,
 }
 
+impl std::fmt::Debug for TimeoutHandle {
+    /// As asyncio's `repr`: `Timeout { state: "active", when: Some(2s) }`.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let shared = &self.shared;
+        f.debug_struct("Timeout")
+            .field("state", &shared.phase.get().name())
+            .field("when", &shared.when.get())
+            .finish()
+    }
+}
+
 impl TimeoutHandle {
     /// The deadline, in loop time; `None`: never (asyncio: `cm.when()`).
     pub fn when(&self) -> Option<Duration> {
