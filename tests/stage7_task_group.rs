@@ -572,3 +572,126 @@ mod props {
         }
     }
 }
+
+// async with asyncio.TaskGroup() as tg:
+//     tg.create_task(fail(0.5, "B")); tg.create_task(nap(3, "C"))
+//     w = asyncio.create_task(nap(5, "W"))      # not in the group
+//     try: await w
+//     except CancelledError: say("body cancelled"); raise
+#[test]
+fn a_body_awaiting_a_task_is_cancelled_with_it() {
+    let lines = trace(|log| {
+        let l = log.clone();
+        reported(
+            &log,
+            task_group(move |tg| {
+                tg.spawn(fail(&l, 0.5, "B"));
+                tg.spawn(nap(&l, 3.0, "C"));
+                let guard = OnCancel(l.clone(), "body", Cell::new(false));
+                let w = spawn(nap(&l, 5.0, "W"));
+                w.map(move |outcome| {
+                    guard.2.set(true);
+                    outcome.unwrap()
+                })
+            }),
+        )
+    });
+    assert_eq!(
+        lines,
+        [
+            "0.500 #4 B fails",
+            "0.500 #6 C cancelled",
+            "0.500 #6 W cancelled",
+            "0.500 #7 body cancelled",
+            "0.500 #7 group failed: B",
+        ]
+    );
+}
+
+// async with asyncio.TaskGroup() as tg:
+//     tg.create_task(fail(0.5, "B")); tg.create_task(nap(3, "C"))
+//     try: await asyncio.gather(nap(5, "G1"), nap(6, "G2"))
+//     except CancelledError: say("body cancelled"); raise
+#[test]
+fn a_body_awaiting_a_gather_is_cancelled_after_its_children() {
+    let lines = trace(|log| {
+        let l = log.clone();
+        reported(
+            &log,
+            task_group(move |tg| {
+                tg.spawn(fail(&l, 0.5, "B"));
+                tg.spawn(nap(&l, 3.0, "C"));
+                let guard = OnCancel(l.clone(), "body", Cell::new(false));
+                rondo::gather(vec![nap(&l, 5.0, "G1"), nap(&l, 6.0, "G2")]).map(move |_| {
+                    guard.2.set(true);
+                    Ok(())
+                })
+            }),
+        )
+    });
+    assert_eq!(
+        lines,
+        [
+            "0.500 #4 B fails",
+            "0.500 #6 C cancelled",
+            "0.500 #6 G1 cancelled",
+            "0.500 #6 G2 cancelled",
+            "0.500 #8 body cancelled",
+            "0.500 #8 group failed: B",
+        ]
+    );
+}
+
+// async with asyncio.TaskGroup() as tg:
+//     tg.create_task(fail(1.5, "B")); w = asyncio.create_task(nap(0.5, "W"))
+//     await w; await nap(5, "body")
+#[test]
+fn a_body_that_awaited_a_task_before_is_cancelled_where_it_waits_now() {
+    let lines = trace(|log| {
+        let l = log.clone();
+        reported(
+            &log,
+            task_group(move |tg| {
+                tg.spawn(fail(&l, 1.5, "B"));
+                let w = spawn(nap(&l, 0.5, "W"));
+                let l2 = l.clone();
+                w.then(move |_| nap(&l2, 5.0, "body"))
+            }),
+        )
+    });
+    assert_eq!(
+        lines,
+        ["0.500 #4 W done", "1.500 #7 B fails", "1.500 #9 body cancelled", "1.500 #9 group failed: B"]
+    );
+}
+
+// async def runs_group():
+//     async with asyncio.TaskGroup() as tg:
+//         tg.create_task(nap(5, "A")); w = asyncio.create_task(nap(10, "W"))
+//         try: await w
+//         except CancelledError: say("body cancelled"); raise
+#[test]
+fn cancelling_the_groups_awaiter_while_the_body_awaits_a_task_cancels_that_task_first() {
+    let lines = trace(|log| {
+        let l = log.clone();
+        let group = task_group(move |tg| {
+            tg.spawn(nap(&l, 5.0, "A"));
+            let guard = OnCancel(l.clone(), "body", Cell::new(false));
+            spawn(nap(&l, 10.0, "W")).map(move |o| {
+                guard.2.set(true);
+                o.unwrap()
+            })
+        });
+        cancel_the_group_task(log, group)
+    });
+    assert_eq!(
+        lines,
+        [
+            "1.000 #5 cancel sent",
+            "1.000 #6 W cancelled",
+            "1.000 #7 body cancelled",
+            "1.000 #8 A cancelled",
+            "1.000 #11 group task cancelled",
+        ]
+    );
+}

@@ -40,12 +40,22 @@
 //! group exits; rondo has no counter because a cancellation drops the
 //! coroutine. The nearest faithful rule: the group cancels *its body* (drops
 //! it in a cancel scope), so the cancellation stops at the group's edge,
-//! which is where `uncancel()` stops it. Further differences:
+//! which is where `uncancel()` stops it. The order stays asyncio's: as
+//! `parent_task.cancel()` first cancels what the task awaits, the group first
+//! cancels the task or the gather the body awaits (noted at each pause of the
+//! body), and drops the body when that has ended; and when the task running
+//! the group is cancelled from outside — a step would now end it — a
+//! callback stands in for the step asyncio takes there (drop the body, cancel
+//! the children), and the task ends when they have. Every order above is
+//! checked against CPython in `tests/stage7_task_group.rs`, iteration by
+//! iteration. Further differences:
 //! - asyncio's `_abort()` walks a `set` of tasks (hash order); rondo cancels
 //!   in spawn order.
 //! - If the task awaiting the group is cancelled from outside, asyncio raises
 //!   the `ExceptionGroup` instead of `CancelledError` when children had failed;
 //!   in rondo a cancelled task always ends cancelled, so the failures are dropped.
+//!   And if, then, the body awaits a gather (not a task), rondo drops the body
+//!   one iteration after the cancel instead of after the gather's children.
 //! - `tg.spawn` returns a [`ChildTask`] (cancel it, ask if it is done, take
 //!   its output after the group) that cannot be awaited: a rondo task has one
 //!   awaiter, and the group is it. Pass values out through a `Promise`.
@@ -61,7 +71,7 @@
 use super::child_task::{Child, ChildTask, Slot};
 use super::group_error::{ExceptionGroup, GroupError};
 use crate::stage4_event_loop::seams::{CancelTarget, WaitsOn, report_awaiting_target, report_waits_on};
-use crate::stage4_event_loop::{Callback, Core, TaskKey, in_cancel_scope, running_loop};
+use crate::stage4_event_loop::{AnyTask, Callback, Core, TaskKey, in_cancel_scope, running_loop};
 use crate::stage5_combinators::done_callback::callback_waker;
 use crate::{Context, Coroutine, Poll, Task, Waker};
 use std::cell::{Cell, RefCell};
@@ -88,6 +98,13 @@ struct Shared<E> {
     /// The task running the group is being cancelled: its next step is its
     /// end, so only the last child's end may wake it.
     cancelled: Cell<bool>,
+    /// The task running the group (found once, when the body first pauses).
+    parent: RefCell<Option<Weak<dyn AnyTask>>>,
+    /// What the body awaited at its last pause, if a task (its key) or a
+    /// gather (`TaskKey::TARGET`, and which one): a child's failure cancels
+    /// that first, as asyncio's `parent_task.cancel()` cancels its `_fut_waiter`.
+    body_awaits: Cell<TaskKey>,
+    body_awaits_target: RefCell<Option<Weak<dyn CancelTarget>>>,
     /// The loop, to schedule work when a cancellation passes in.
     core: Weak<Core>,
     /// Itself, for the callbacks it schedules.
@@ -128,23 +145,87 @@ impl<E: 'static> Shared<E> {
         self.errors.borrow_mut().push(failure);
         if !self.aborting.get() {
             self.abort();
-            // Cancel the body: the task running the group steps next
-            // iteration (after the children just cancelled) and drops it.
-            // (If that task is itself being cancelled, the body is gone already.)
+            // Cancel the body (asyncio: `parent_task.cancel()`): what it
+            // awaits is cancelled first, and its end wakes the task running
+            // the group; if it awaits nothing cancellable, that task is woken
+            // now. Either way it steps after the children just cancelled, and
+            // drops the body. (If that task is itself being cancelled, the
+            // body is gone already.)
             self.cancel_body.set(true);
-            if !self.cancelled.get() {
+            if !self.cancelled.get() && !self.cancel_what_the_body_awaits() {
                 self.wake_awaiter();
             }
         }
     }
 }
 
+impl<E: 'static> Shared<E> {
+    /// Cancels the task or the gather the body awaits, if any: `true` if
+    /// its end will wake the task running the group.
+    fn cancel_what_the_body_awaits(&self) -> bool {
+        let Some(core) = self.core.upgrade() else { return false };
+        if let Some(awaited) = self.task_the_body_awaits(&core) {
+            core.cancel_task(awaited.header().key);
+            return true;
+        }
+        let key = self.body_awaits.get();
+        let target = self.body_awaits_target.borrow().as_ref().and_then(Weak::upgrade);
+        if key == TaskKey::TARGET
+            && let Some(children) = target.and_then(|t| t.pass_cancel())
+        {
+            for child in children {
+                core.cancel_task(child);
+            }
+            return true;
+        }
+        false
+    }
+
+    /// The unfinished task the body awaits through its handle, if any.
+    fn task_the_body_awaits(&self, core: &Core) -> Option<Rc<dyn AnyTask>> {
+        let parent = self.parent.borrow().as_ref().and_then(Weak::upgrade)?;
+        let parent_addr = Rc::as_ptr(&parent) as *const () as usize;
+        core.task(self.body_awaits.get()).filter(|awaited| {
+            awaited.header().handle_awaited.get() && awaited.header().joiner_addr() == Some(parent_addr)
+        })
+    }
+
+    /// Notes what the body awaits now, before the group reports itself as
+    /// what the task awaits (which overwrites it).
+    fn note_what_the_body_awaits(&self, waker: &Waker) {
+        let Some(core) = self.core.upgrade() else { return };
+        let parent = {
+            let mut parent = self.parent.borrow_mut();
+            if parent.is_none() {
+                // A walk over the task table, once per group.
+                *parent = core.unfinished_task_at(waker.target_addr()).map(|task| Rc::downgrade(&task));
+            }
+            parent.as_ref().and_then(Weak::upgrade)
+        };
+        let Some(parent) = parent else { return };
+        let awaiting = parent.header().awaiting.get();
+        self.body_awaits.set(awaiting);
+        let target = if awaiting == TaskKey::TARGET {
+            // Unless it is this group itself, reported at an earlier pause.
+            core.awaited_target(parent.header().key)
+                .filter(|t| Rc::as_ptr(t) as *const () != self.me.as_ptr() as *const ())
+                .map(|t| Rc::downgrade(&t))
+        } else {
+            None
+        };
+        *self.body_awaits_target.borrow_mut() = target;
+    }
+}
+
 impl<E: 'static> CancelTarget for Shared<E> {
     /// The task running the group is being cancelled (asyncio: its
-    /// `CancelledError` reaches `__aexit__`). With children left, the task
-    /// stays waiting; next iteration the body is dropped and the children
-    /// cancelled, and the task ends once they have. Without children, it
-    /// simply ends at its next step.
+    /// `CancelledError` reaches the body, then `__aexit__`). With children
+    /// left, the task stays waiting — a step would end it — and a callback
+    /// does what its step would do in asyncio: drop the body and cancel the
+    /// children; the task ends once they have. The callback runs next
+    /// iteration, or, if the body awaits a task, after that task (cancelled
+    /// first) has ended: it takes the awaiting task's place as that task's
+    /// awaiter. Without children, the task simply ends at its next step.
     fn pass_cancel(&self) -> Option<Vec<TaskKey>> {
         if self.children.borrow().is_empty() {
             return None;
@@ -152,7 +233,7 @@ impl<E: 'static> CancelTarget for Shared<E> {
         let core = self.core.upgrade()?;
         self.cancelled.set(true);
         let me = self.me.clone();
-        core.call_soon(Callback::new(move || {
+        let abort = move || {
             if let Some(shared) = me.upgrade() {
                 let drop_body = shared.drop_body.borrow_mut().take();
                 if let Some(drop_body) = drop_body {
@@ -164,7 +245,18 @@ impl<E: 'static> CancelTarget for Shared<E> {
                     shared.abort();
                 }
             }
-        }));
+        };
+        if let Some(awaited) = self.task_the_body_awaits(&core) {
+            let abort = Cell::new(Some(abort));
+            let callback: Rc<dyn Fn()> = Rc::new(move || {
+                if let Some(abort) = abort.take() {
+                    abort();
+                }
+            });
+            awaited.header().joiner.set(Some(callback_waker(callback)));
+            return Some(vec![awaited.header().key]);
+        }
+        core.call_soon(Callback::new(abort));
         Some(Vec::new())
     }
 }
@@ -358,6 +450,9 @@ where
                         awaiter: RefCell::new(None),
                         drop_body: RefCell::new(None),
                         cancelled: Cell::new(false),
+                        parent: RefCell::new(None),
+                        body_awaits: Cell::new(TaskKey::NONE),
+                        body_awaits_target: RefCell::new(None),
                         core,
                         me: me.clone(),
                         spawned: Cell::new(0),
@@ -403,6 +498,7 @@ where
                             self.state = State::Exiting(None);
                         }
                         Some(Poll::Pending) => {
+                            shared.note_what_the_body_awaits(cx.waker());
                             self.wait_here(cx);
                             return Poll::Pending;
                         }
