@@ -695,3 +695,50 @@ fn cancelling_the_groups_awaiter_while_the_body_awaits_a_task_cancels_that_task_
         ]
     );
 }
+
+/// ```python
+/// try:
+///     async with asyncio.timeout_at(1):
+///         try: await body
+///         except CancelledError: say("body cancelled"); raise
+/// except TimeoutError: say("timed out")
+/// ```
+fn timed_out_at_one<C>(log: &Log, body: C) -> impl Coroutine<Output = ()> + use<C>
+where
+    C: Coroutine + 'static,
+{
+    let guard = OnCancel(log.clone(), "body", Cell::new(false));
+    let log = log.clone();
+    timeout_at(secs(1.0), move |_cm| {
+        body.map(move |_| {
+            guard.2.set(true);
+        })
+    })
+    .map(move |ended| {
+        assert!(ended.is_err());
+        log.say("timed out");
+    })
+}
+
+// the body: w = asyncio.create_task(nap(5, "W")); await w
+#[test]
+fn an_expiring_timeout_cancels_the_task_its_body_awaits_first() {
+    let lines = trace(|log| {
+        let l = log.clone();
+        lazy(move || spawn(nap(&l, 5.0, "W"))).then(move |w| timed_out_at_one(&log, w))
+    });
+    assert_eq!(lines, ["1.000 #4 W cancelled", "1.000 #5 body cancelled", "1.000 #5 timed out"]);
+}
+
+// the body: await asyncio.gather(nap(5, "G1"), nap(6, "G2"))
+#[test]
+fn an_expiring_timeout_cancels_the_gather_its_body_awaits_first() {
+    let lines = trace(|log| {
+        let gathered = rondo::gather(vec![nap(&log, 5.0, "G1"), nap(&log, 6.0, "G2")]);
+        timed_out_at_one(&log, gathered)
+    });
+    assert_eq!(
+        lines,
+        ["1.000 #4 G1 cancelled", "1.000 #4 G2 cancelled", "1.000 #6 body cancelled", "1.000 #6 timed out"]
+    );
+}

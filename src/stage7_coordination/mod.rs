@@ -14,7 +14,8 @@
 //!
 //! **Reading order** (for this part): `group_error` (what a failed group
 //! ends with) → `child_task` (a child, as the group and the body see it) →
-//! `task_group` → `timeout_at`.
+//! `task_group` → `timeout_at` (`cancel_awaited`: what both do when they
+//! cancel their body).
 //!
 //! Seed scenario: the `taskgroup` example — A finishes, B fails, C is
 //! cancelled, and the group reports B's failure.
@@ -22,6 +23,7 @@
 //! **The flaw this stage leaves.** The loop still waits only for its own
 //! timers: nothing from outside (a socket, a thread) can wake it. Stage 8.
 
+mod cancel_awaited;
 mod child_task;
 mod group_error;
 pub mod task_group;

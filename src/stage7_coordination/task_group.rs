@@ -68,6 +68,7 @@
 //! the bottom; the traces checked against CPython are in
 //! `tests/stage7_task_group.rs`.)
 
+use super::cancel_awaited::{awaited_task, cancel_what_it_awaits};
 use super::child_task::{Child, ChildTask, Slot};
 use super::group_error::{ExceptionGroup, GroupError};
 use crate::stage4_event_loop::seams::{CancelTarget, WaitsOn, report_awaiting_target, report_waits_on};
@@ -163,31 +164,15 @@ impl<E: 'static> Shared<E> {
     /// Cancels the task or the gather the body awaits, if any: `true` if
     /// its end will wake the task running the group.
     fn cancel_what_the_body_awaits(&self) -> bool {
-        let Some(core) = self.core.upgrade() else { return false };
-        if let Some(awaited) = self.task_the_body_awaits(&core) {
-            core.cancel_task(awaited.header().key);
-            return true;
-        }
-        let key = self.body_awaits.get();
+        let (Some(core), Some(parent)) = (self.core.upgrade(), self.parent()) else {
+            return false;
+        };
         let target = self.body_awaits_target.borrow().as_ref().and_then(Weak::upgrade);
-        if key == TaskKey::TARGET
-            && let Some(children) = target.and_then(|t| t.pass_cancel())
-        {
-            for child in children {
-                core.cancel_task(child);
-            }
-            return true;
-        }
-        false
+        cancel_what_it_awaits(&core, &parent, self.body_awaits.get(), target)
     }
 
-    /// The unfinished task the body awaits through its handle, if any.
-    fn task_the_body_awaits(&self, core: &Core) -> Option<Rc<dyn AnyTask>> {
-        let parent = self.parent.borrow().as_ref().and_then(Weak::upgrade)?;
-        let parent_addr = Rc::as_ptr(&parent) as *const () as usize;
-        core.task(self.body_awaits.get()).filter(|awaited| {
-            awaited.header().handle_awaited.get() && awaited.header().joiner_addr() == Some(parent_addr)
-        })
+    fn parent(&self) -> Option<Rc<dyn AnyTask>> {
+        self.parent.borrow().as_ref().and_then(Weak::upgrade)
     }
 
     /// Notes what the body awaits now, before the group reports itself as
@@ -246,7 +231,8 @@ impl<E: 'static> CancelTarget for Shared<E> {
                 }
             }
         };
-        if let Some(awaited) = self.task_the_body_awaits(&core) {
+        let awaited = self.parent().and_then(|parent| awaited_task(&core, &parent, self.body_awaits.get()));
+        if let Some(awaited) = awaited {
             let abort = Cell::new(Some(abort));
             let callback: Rc<dyn Fn()> = Rc::new(move || {
                 if let Some(abort) = abort.take() {

@@ -25,14 +25,16 @@
 //!
 //! **Where it differs.** asyncio cancels the *task* and takes the cancel
 //! back on exit (`uncancel()`, 3.11's counter); rondo drops the body, so the
-//! cancellation stops at the timeout's edge by construction. If the body
-//! awaits a task, asyncio cancels that task first and the timeout ends one
-//! iteration after it; rondo ends the timeout at once and the awaited task
-//! (cancelled as the body is dropped) ends an iteration later. A deadline
-//! and a result due in the same iteration: the deadline wins, as in asyncio
-//! (stage 5's `timeout` lets the result win).
+//! cancellation stops at the timeout's edge by construction. The order is
+//! kept: as asyncio's `task.cancel()` first cancels what the task awaits, the
+//! expiry first cancels a task or a gather the body awaits, and the body is
+//! dropped when that has ended (`cancel_awaited`). A deadline and a result
+//! due in the same iteration: the deadline wins, as in asyncio (stage 5's
+//! `timeout` lets the result win). A body that catches its cancellation and
+//! goes on cannot be written: a dropped body is gone.
 
-use crate::stage4_event_loop::in_cancel_scope;
+use super::cancel_awaited::cancel_what_it_awaits;
+use crate::stage4_event_loop::{TaskKey, in_cancel_scope, running_loop};
 use crate::{Context, Coroutine, Elapsed, Poll, TimerHandle, Waker};
 use std::cell::{Cell, RefCell};
 use std::rc::{Rc, Weak};
@@ -126,18 +128,33 @@ impl Shared {
         }
     }
 
-    /// asyncio's `_on_timeout`: mark it expiring and wake the task, whose
-    /// next step cancels the body.
+    /// asyncio's `_on_timeout`: mark it expiring and cancel the task — here,
+    /// what the task awaits (a task, a gather), whose end wakes it; or, if
+    /// it awaits nothing cancellable, wake it now. Its next step drops the body.
     fn on_timeout(&self, generation: u64) {
         if generation != self.generation.get() || self.phase.get() != Phase::Entered {
             return;
         }
         self.phase.set(Phase::Expiring);
         self.timer.borrow_mut().take();
-        if let Some(waker) = self.waker.borrow_mut().take() {
+        let waker = self.waker.borrow_mut().take();
+        if let Some(waker) = waker
+            && !cancel_what_the_task_awaits(&waker)
+        {
             waker.wake();
         }
     }
+}
+
+/// Cancels what the task woken by `waker` awaits, if it can (see
+/// `cancel_awaited`). A walk over the task table to find the task: once per
+/// expiry.
+fn cancel_what_the_task_awaits(waker: &Waker) -> bool {
+    let Some(core) = running_loop().and_then(|core| core.upgrade()) else { return false };
+    let Some(task) = core.unfinished_task_at(waker.target_addr()) else { return false };
+    let awaiting = task.header().awaiting.get();
+    let target = if awaiting == TaskKey::TARGET { core.awaited_target(task.header().key) } else { None };
+    cancel_what_it_awaits(&core, &task, awaiting, target)
 }
 
 /// The deadline of a running [`timeout_at`] (asyncio: the `asyncio.Timeout`
