@@ -1,4 +1,6 @@
-//! `TaskGroup` against CPython on generated programs: a group of children
+//! `TaskGroup` and `timeout_at` against CPython on generated programs.
+//!
+//! Groups: a group of children
 //! that nap and then succeed, fail or spawn a grandchild into the group; a
 //! body that naps and then returns, fails or awaits a task of its own; and,
 //! sometimes, the task running the group cancelled from outside. Each
@@ -20,6 +22,10 @@
 //!
 //! asyncio cancels the children in `set` order, rondo in spawn order: each
 //! run of "cancelled" lines at one time and iteration is compared as a set.
+//!
+//! Timeouts: a deadline (or none), a body of naps after each of which it
+//! may move the deadline — later, earlier, into the past, or to never — and
+//! then, perhaps, await a task of its own.
 
 mod common;
 
@@ -28,8 +34,8 @@ use proptest::prelude::*;
 use proptest::strategy::ValueTree;
 use proptest::test_runner::TestRunner;
 use rondo::{
-    BoxCoroutine, Coroutine, CoroutineExt, EventLoop, ExceptionGroup, TaskError, TaskGroup, lazy, ready,
-    sleep, spawn, task_group,
+    BoxCoroutine, Coroutine, CoroutineExt, EventLoop, ExceptionGroup, TaskError, TaskGroup, TimeoutHandle,
+    lazy, ready, sleep, spawn, task_group, timeout_at,
 };
 use std::cell::{Cell, RefCell};
 use std::fmt::Write as _;
@@ -195,6 +201,11 @@ fn on_cpython(programs: &[Program]) -> Option<Vec<Vec<String>>> {
         writeln!(py, "    {},", python_literal(p)).unwrap();
     }
     writeln!(py, "]:\n    run(prog)").unwrap();
+    run_python(&py, programs.len())
+}
+
+/// Runs `py` on python3: each run's lines, up to its `#end`; `None` without python3.
+fn run_python(py: &str, count: usize) -> Option<Vec<Vec<String>>> {
     let mut child = Command::new("python3")
         .arg("-")
         .stdin(Stdio::piped())
@@ -216,7 +227,7 @@ fn on_cpython(programs: &[Program]) -> Option<Vec<Vec<String>>> {
         }
     }
     runs.pop();
-    assert_eq!(runs.len(), programs.len());
+    assert_eq!(runs.len(), count);
     Some(runs)
 }
 
@@ -365,6 +376,18 @@ fn generated_task_groups_print_what_cpython_prints() {
         python3_missing("generated_task_groups_print_what_cpython_prints");
         return;
     };
+    covers(
+        &expected,
+        &[
+            "group failed: ",
+            "; ",
+            "group ok",
+            "group task cancelled",
+            "body cancelled",
+            "W cancelled",
+            "g0 done",
+        ],
+    );
     let version = python3_version();
     for (p, python) in programs.iter().zip(expected) {
         let (rondo, python) = (cancels_sorted(on_rondo(p)), cancels_sorted(python));
@@ -395,4 +418,153 @@ fn cancels_sorted(mut lines: Vec<String>) -> Vec<String> {
         start = end;
     }
     lines
+}
+
+// ---- timeout_at ----
+
+/// What a timeout's body does after each nap: keep the deadline, or move it.
+#[derive(Clone, Copy, Debug)]
+enum Move {
+    Keep,
+    Never,
+    To(u64),
+}
+
+#[derive(Clone, Debug)]
+struct Timed {
+    when: Option<u64>,
+    steps: Vec<(u64, Move)>,
+    awaits: Option<u64>,
+}
+
+fn timed() -> impl Strategy<Value = Timed> {
+    let step = (
+        1u64..16,
+        prop_oneof![2 => Just(Move::Keep), 1 => Just(Move::Never), 2 => (0u64..120).prop_map(Move::To)],
+    );
+    (
+        proptest::option::weighted(0.9, 0u64..100),
+        proptest::collection::vec(step, 0..4),
+        proptest::option::of(1u64..40),
+    )
+        .prop_map(|(when, steps, awaits)| Timed { when, steps, awaits })
+}
+
+const TIMED_PRELUDE: &str = r##"
+async def timed(prog):
+    cm = asyncio.timeout_at(prog["when"])
+    try:
+        async with cm:
+            try:
+                for k, (ms, move) in enumerate(prog["steps"]):
+                    await asyncio.sleep(ms)
+                    say("step %d" % k)
+                    if move != "keep":
+                        cm.reschedule(None if move == "never" else move)
+                if prog["awaits"] is not None:
+                    w = asyncio.create_task(w_task(prog["awaits"]))
+                    await w
+            except asyncio.CancelledError:
+                say("body cancelled")
+                raise
+        say("ok, expired=%s when=%s" % (cm.expired(), cm.when()))
+    except TimeoutError:
+        say("timed out, expired=%s when=%s" % (cm.expired(), cm.when()))
+
+def run_timed(prog):
+    CLOCK[0] = 0
+    ITERATIONS[0] = 0
+    loop = VirtualLoop()
+    try:
+        loop.run_until_complete(timed(prog))
+    finally:
+        loop.close()
+    print("#end")
+"##;
+
+fn timed_literal(t: &Timed) -> String {
+    let opt = |v: Option<u64>| v.map_or("None".to_string(), |v| v.to_string());
+    let steps: Vec<String> = t
+        .steps
+        .iter()
+        .map(|(ms, m)| match m {
+            Move::Keep => format!("({ms}, \"keep\")"),
+            Move::Never => format!("({ms}, \"never\")"),
+            Move::To(when) => format!("({ms}, {when})"),
+        })
+        .collect();
+    format!("{{\"when\": {}, \"steps\": [{}], \"awaits\": {}}}", opt(t.when), steps.join(", "), opt(t.awaits))
+}
+
+fn timed_on_rondo(t: &Timed) -> Vec<String> {
+    let ev = Rc::new(EventLoop::new_virtual());
+    let log = Log { lines: Rc::default(), ev: Rc::downgrade(&ev) };
+    let (l, t2) = (log.clone(), t.clone());
+    let run = timeout_at(t.when.map(Duration::from_millis), move |cm: TimeoutHandle| {
+        let guard = OnCancel(l.clone(), "body".into(), Cell::new(false));
+        let mut body: BoxCoroutine<'static, ()> = ready(()).boxed();
+        for (k, &(ms, movement)) in t2.steps.iter().enumerate() {
+            let (l, cm) = (l.clone(), cm.clone());
+            body = body
+                .then(move |()| sleep(Duration::from_millis(ms)))
+                .map(move |()| {
+                    l.say(format!("step {k}"));
+                    match movement {
+                        Move::Keep => {}
+                        Move::Never => cm.reschedule(None),
+                        Move::To(when) => cm.reschedule(Duration::from_millis(when)),
+                    }
+                })
+                .boxed();
+        }
+        if let Some(w_ms) = t2.awaits {
+            let l = l.clone();
+            body = body
+                .then(move |()| {
+                    let l2 = l.clone();
+                    spawn(nap(&l, w_ms, "W".into()).map(move |()| l2.say("W done")))
+                })
+                .map(|_| ())
+                .boxed();
+        }
+        body.map(move |()| guard.2.set(true))
+    });
+    let cm = run.handle();
+    let l = log.clone();
+    let main = run.map(move |ended| {
+        let expired = if cm.expired() { "True" } else { "False" };
+        let when = cm.when().map_or("None".to_string(), |w| w.as_millis().to_string());
+        let how = if ended.is_ok() { "ok" } else { "timed out" };
+        l.say(format!("{how}, expired={expired} when={when}"));
+    });
+    ev.run_until_complete(main).unwrap();
+    log.lines.borrow().clone()
+}
+
+#[test]
+fn generated_timeouts_print_what_cpython_prints() {
+    let mut runner = TestRunner::deterministic();
+    let programs: Vec<Timed> = (0..400).map(|_| timed().new_tree(&mut runner).unwrap().current()).collect();
+    let mut py = format!("{}{PRELUDE}{TIMED_PRELUDE}", common::cpython::VIRTUAL_LOOP_PY);
+    writeln!(py, "for prog in [").unwrap();
+    for t in &programs {
+        writeln!(py, "    {},", timed_literal(t)).unwrap();
+    }
+    writeln!(py, "]:\n    run_timed(prog)").unwrap();
+    let Some(expected) = run_python(&py, programs.len()) else {
+        python3_missing("generated_timeouts_print_what_cpython_prints");
+        return;
+    };
+    covers(&expected, &["timed out", "ok, expired=False", "W cancelled", "when=None", "step 2"]);
+    let version = python3_version();
+    for (t, python) in programs.iter().zip(expected) {
+        assert_eq!(timed_on_rondo(t), python, "rondo (left) vs CPython {version} (right); program: {t:?}");
+    }
+}
+
+/// The batch is not trivial: each of `cases` is said in some run.
+fn covers(runs: &[Vec<String>], cases: &[&str]) {
+    for case in cases {
+        assert!(runs.iter().flatten().any(|line| line.contains(case)), "no generated program says {case:?}");
+    }
 }
