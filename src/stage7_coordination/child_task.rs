@@ -93,6 +93,21 @@ impl<T: 'static, E: 'static> ChildView<T> for Slot<T, E> {
 ///
 /// It cannot be awaited — the group is the task's one awaiter; its output
 /// can be taken once the group has seen the task end.
+///
+/// ```
+/// use rondo::{ChildTask, CoroutineExt, EventLoop, TaskGroup, lazy, sleep, task_group};
+/// use std::time::Duration;
+///
+/// // async with TaskGroup() as tg: t = tg.create_task(answer())
+/// // print(t.result())
+/// let ev = EventLoop::new_virtual();
+/// let group = task_group(|tg: TaskGroup<String>| {
+///     let t: ChildTask<u32> = tg.spawn_named("answer", sleep(Duration::from_secs(1)).map(|()| Ok(42)));
+///     lazy(move || Ok(t))
+/// });
+/// let t = ev.run_until_complete(group).unwrap().unwrap();
+/// assert_eq!((t.name(), t.done(), t.take_output()), ("answer".to_string(), true, Some(42)));
+/// ```
 pub struct ChildTask<T> {
     view: Rc<dyn ChildView<T>>,
 }

@@ -9,6 +9,14 @@
 use std::fmt;
 
 /// One failure collected by a group (one entry of asyncio's `ExceptionGroup`).
+///
+/// ```
+/// use rondo::GroupError;
+///
+/// // str(ValueError("B failed"))
+/// let failed = GroupError::Failed { task: "B".to_string(), error: "B failed" };
+/// assert_eq!(failed.to_string(), "B failed");
+/// ```
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum GroupError<E> {
     /// A child returned `Err(error)`.
@@ -41,6 +49,21 @@ impl<E: fmt::Display> fmt::Display for GroupError<E> {
 
 /// How a group ended when something in it failed: every failure, in order
 /// (asyncio: `ExceptionGroup('unhandled errors in a TaskGroup', errors)`).
+///
+/// ```
+/// use rondo::{CoroutineExt, EventLoop, ExceptionGroup, GroupError, TaskGroup, sleep, task_group};
+/// use std::time::Duration;
+///
+/// // except* ValueError as eg: eg.exceptions
+/// let group = task_group(|tg: TaskGroup<&str>| {
+///     tg.spawn_named("a", sleep(Duration::from_secs(1)).map(|()| Err::<(), _>("a failed")));
+///     tg.spawn_named("b", sleep(Duration::from_secs(1)).map(|()| Err::<(), _>("b failed")));
+///     rondo::ready(Ok(()))
+/// });
+/// let eg: ExceptionGroup<&str> = EventLoop::new_virtual().run(group).unwrap().unwrap_err();
+/// assert_eq!(eg.to_string(), "unhandled errors in a TaskGroup (2 sub-exceptions)");
+/// assert_eq!(eg.errors[1], GroupError::Failed { task: "b".into(), error: "b failed" });
+/// ```
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct ExceptionGroup<E> {
     /// The failures, in the order the group saw them (the body's last).

@@ -291,6 +291,24 @@ impl<E> fmt::Debug for TaskGroup<E> {
 /// The handle a group's body gets: spawn children into the group with it
 /// (asyncio: the `tg` of `async with TaskGroup() as tg`). Clone it into a
 /// child to let that child spawn siblings.
+///
+/// ```
+/// use rondo::{CoroutineExt, EventLoop, TaskGroup, ready, sleep, task_group};
+/// use std::time::Duration;
+///
+/// // async def parent(tg): await asyncio.sleep(1); tg.create_task(asyncio.sleep(1))
+/// let group = task_group(|tg: TaskGroup<String>| {
+///     let tg2 = tg.clone();
+///     tg.spawn(sleep(Duration::from_secs(1)).map(move |()| {
+///         tg2.spawn(sleep(Duration::from_secs(1)).map(Ok)); // a sibling, spawned by a child
+///         Ok(())
+///     }));
+///     ready(Ok(()))
+/// });
+/// let ev = EventLoop::new_virtual();
+/// ev.run_until_complete(group).unwrap().unwrap();
+/// assert_eq!(ev.time(), 2.0); // the group waited for the late sibling too
+/// ```
 pub struct TaskGroup<E> {
     shared: Rc<Shared<E>>,
 }
@@ -411,6 +429,15 @@ where
 /// ```
 ///
 /// The coroutine returned by [`task_group`].
+///
+/// ```
+/// use rondo::{EventLoop, TaskGroup, WithTaskGroup, ready, task_group};
+///
+/// // async with asyncio.TaskGroup() as tg: pass   -- nothing runs until awaited
+/// let empty = task_group(|_tg: TaskGroup<String>| ready(Ok("body's output")));
+/// assert_eq!(EventLoop::new_virtual().run(empty).unwrap(), Ok("body's output"));
+/// # fn _named<E, F, B, R>(_: WithTaskGroup<E, F, B, R>) {}
+/// ```
 #[must_use = "coroutines do nothing unless polled: await it or spawn it"]
 pub struct WithTaskGroup<E, F, B, R> {
     state: State<F, B, R>,

@@ -28,7 +28,9 @@
 //! cancellation stops at the timeout's edge by construction. The order is
 //! kept: as asyncio's `task.cancel()` first cancels what the task awaits, the
 //! expiry first cancels a task or a gather the body awaits, and the body is
-//! dropped when that has ended (`cancel_awaited`). A deadline and a result
+//! dropped when that has ended (`cancel_awaited`) — checked against CPython
+//! on the scenarios of `tests/stage7_task_group.rs` and on 400 generated
+//! programs in `tests/stage7_task_group_vs_cpython.rs`. A deadline and a result
 //! due in the same iteration: the deadline wins, as in asyncio (stage 5's
 //! `timeout` lets the result win). A body that catches its cancellation and
 //! goes on cannot be written: a dropped body is gone.
@@ -159,6 +161,23 @@ fn cancel_what_the_task_awaits(waker: &Waker) -> bool {
 
 /// The deadline of a running [`timeout_at`] (asyncio: the `asyncio.Timeout`
 /// of `async with timeout_at(when) as cm`).
+///
+/// ```
+/// use rondo::{CoroutineExt, EventLoop, TimeoutHandle, sleep, timeout_at};
+/// use std::time::Duration;
+///
+/// // async with asyncio.timeout_at(1) as cm:
+/// //     await asyncio.sleep(0.5); cm.reschedule(None); await asyncio.sleep(2)
+/// let run = timeout_at(Duration::from_secs(1), |cm: TimeoutHandle| {
+///     sleep(Duration::from_millis(500)).then(move |()| {
+///         cm.reschedule(None); // never
+///         sleep(Duration::from_secs(2))
+///     })
+/// });
+/// let cm = run.handle();
+/// assert_eq!(EventLoop::new_virtual().run(run).unwrap(), Ok(()));
+/// assert_eq!((cm.when(), cm.expired()), (None, false));
+/// ```
 #[derive(Clone)]
 pub struct TimeoutHandle {
     shared: Rc<Shared>,
@@ -252,6 +271,18 @@ where
 /// ```
 ///
 /// The coroutine returned by [`timeout_at`].
+///
+/// ```
+/// use rondo::{Elapsed, EventLoop, TimeoutAt, sleep, timeout_at};
+/// use std::time::Duration;
+///
+/// // async with asyncio.timeout_at(2): await asyncio.sleep(5)   -> TimeoutError at 2
+/// let ev = EventLoop::new_virtual();
+/// let late = timeout_at(Duration::from_secs(2), |_cm| sleep(Duration::from_secs(5)));
+/// assert_eq!(ev.run_until_complete(late).unwrap(), Err(Elapsed { limit: Duration::from_secs(2) }));
+/// assert_eq!(ev.time(), 2.0);
+/// # fn _named<F, B>(_: TimeoutAt<F, B>) {}
+/// ```
 #[must_use = "coroutines do nothing unless polled: await it or spawn it"]
 pub struct TimeoutAt<F, B> {
     state: State<F, B>,
@@ -325,8 +356,10 @@ impl<F, B> Drop for TimeoutAt<F, B> {
         let shared = &self.handle.shared;
         if let State::Running(_) = self.state {
             shared.disarm();
-            if shared.phase.get() == Phase::Entered {
-                shared.phase.set(Phase::Exited);
+            match shared.phase.get() {
+                Phase::Entered => shared.phase.set(Phase::Exited),
+                Phase::Expiring => shared.phase.set(Phase::Expired),
+                _ => {}
             }
         }
     }
