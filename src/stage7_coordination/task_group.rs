@@ -83,7 +83,7 @@ use crate::stage4_event_loop::seams::{CancelTarget, WaitsOn, report_awaiting_tar
 use crate::stage4_event_loop::{AnyTask, Callback, Core, TaskKey, in_cancel_scope, running_loop};
 use crate::stage5_combinators::done_callback::callback_waker;
 use crate::{Context, Coroutine, Poll, Task, Waker};
-use std::cell::{Cell, RefCell};
+use std::cell::{Cell, OnceCell, RefCell};
 use std::fmt;
 use std::rc::{Rc, Weak};
 
@@ -107,8 +107,8 @@ struct Shared<E> {
     /// The task running the group is being cancelled: its next step is its
     /// end, so only the last child's end may wake it.
     cancelled: Cell<bool>,
-    /// The task running the group (found once, when the body first pauses).
-    parent: RefCell<Option<Weak<dyn AnyTask>>>,
+    /// The task running the group (noted when the body first pauses).
+    parent: OnceCell<Option<Weak<dyn AnyTask>>>,
     /// What the body awaited at its last pause, if a task (its key) or a
     /// gather (`TaskKey::TARGET`, and which one): a child's failure cancels
     /// that first, as asyncio's `parent_task.cancel()` cancels its `_fut_waiter`.
@@ -189,21 +189,18 @@ impl<E: 'static> Shared<E> {
     }
 
     fn parent(&self) -> Option<Rc<dyn AnyTask>> {
-        self.parent.borrow().as_ref().and_then(Weak::upgrade)
+        self.parent.get()?.as_ref().and_then(Weak::upgrade)
     }
 
     /// Notes what the body awaits now, before the group reports itself as
     /// what the task awaits (which overwrites it).
-    fn note_what_the_body_awaits(&self, waker: &Waker) {
+    fn note_what_the_body_awaits(&self) {
         let Some(core) = self.core.upgrade() else { return };
-        let parent = {
-            let mut parent = self.parent.borrow_mut();
-            if parent.is_none() {
-                // A walk over the task table, once per group.
-                *parent = core.unfinished_task_at(waker.target_addr()).map(|task| Rc::downgrade(&task));
-            }
-            parent.as_ref().and_then(Weak::upgrade)
-        };
+        let parent = self
+            .parent
+            .get_or_init(|| core.stepping_task().map(|task| Rc::downgrade(&task)))
+            .as_ref()
+            .and_then(Weak::upgrade);
         let Some(parent) = parent else { return };
         let awaiting = parent.header().awaiting.get();
         self.body_awaits.set(awaiting);
@@ -505,7 +502,7 @@ where
                         awaiter: RefCell::new(None),
                         drop_body: RefCell::new(None),
                         cancelled: Cell::new(false),
-                        parent: RefCell::new(None),
+                        parent: OnceCell::new(),
                         body_awaits: Cell::new(TaskKey::NONE),
                         body_awaits_target: RefCell::new(None),
                         core,
@@ -553,7 +550,7 @@ where
                             self.state = State::Exiting(None);
                         }
                         Some(Poll::Pending) => {
-                            shared.note_what_the_body_awaits(cx.waker());
+                            shared.note_what_the_body_awaits();
                             self.wait_here(cx);
                             return Poll::Pending;
                         }

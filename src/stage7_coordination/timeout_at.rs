@@ -36,7 +36,7 @@
 //! goes on cannot be written: a dropped body is gone.
 
 use super::cancel_awaited::cancel_what_it_awaits;
-use crate::stage4_event_loop::{TaskKey, in_cancel_scope, running_loop};
+use crate::stage4_event_loop::{AnyTask, TaskKey, in_cancel_scope, running_loop};
 use crate::{Context, Coroutine, Elapsed, Poll, TimerHandle, Waker};
 use std::cell::{Cell, RefCell};
 use std::rc::{Rc, Weak};
@@ -101,6 +101,8 @@ struct Shared {
     timer: RefCell<Option<TimerHandle>>,
     /// The task running the body, from its last poll.
     waker: RefCell<Option<Waker>>,
+    /// That task, noted when the timeout starts (to find what it awaits).
+    task: RefCell<Option<Weak<dyn AnyTask>>>,
     me: Weak<Shared>,
 }
 
@@ -141,22 +143,21 @@ impl Shared {
         self.timer.borrow_mut().take();
         let waker = self.waker.borrow_mut().take();
         if let Some(waker) = waker
-            && !cancel_what_the_task_awaits(&waker)
+            && !self.cancel_what_the_task_awaits()
         {
             waker.wake();
         }
     }
-}
 
-/// Cancels what the task woken by `waker` awaits, if it can (see
-/// `cancel_awaited`). A walk over the task table to find the task: once per
-/// expiry.
-fn cancel_what_the_task_awaits(waker: &Waker) -> bool {
-    let Some(core) = running_loop().and_then(|core| core.upgrade()) else { return false };
-    let Some(task) = core.unfinished_task_at(waker.target_addr()) else { return false };
-    let awaiting = task.header().awaiting.get();
-    let target = if awaiting == TaskKey::TARGET { core.awaited_target(task.header().key) } else { None };
-    cancel_what_it_awaits(&core, &task, awaiting, target)
+    /// Cancels what the task running the body awaits, if it can (see
+    /// `cancel_awaited`): `true` if its end will wake the task.
+    fn cancel_what_the_task_awaits(&self) -> bool {
+        let Some(core) = running_loop().and_then(|core| core.upgrade()) else { return false };
+        let Some(task) = self.task.borrow().as_ref().and_then(Weak::upgrade) else { return false };
+        let awaiting = task.header().awaiting.get();
+        let target = if awaiting == TaskKey::TARGET { core.awaited_target(task.header().key) } else { None };
+        cancel_what_it_awaits(&core, &task, awaiting, target)
+    }
 }
 
 /// The deadline of a running [`timeout_at`] (asyncio: the `asyncio.Timeout`
@@ -254,6 +255,7 @@ where
         generation: Cell::new(0),
         timer: RefCell::new(None),
         waker: RefCell::new(None),
+        task: RefCell::new(None),
         me: me.clone(),
     });
     TimeoutAt { state: State::Start(body), handle: TimeoutHandle { shared } }
@@ -322,6 +324,8 @@ where
                     // asyncio's `__aenter__`: enter, set the timer, then the body runs.
                     shared.phase.set(Phase::Entered);
                     shared.entered_at.set(crate::now());
+                    let task = running_loop().and_then(|core| core.upgrade()?.stepping_task());
+                    *shared.task.borrow_mut() = task.map(|task| Rc::downgrade(&task));
                     shared.arm();
                     self.state = State::Running(make_body(self.handle.clone()));
                 }
