@@ -21,7 +21,6 @@ use std::rc::{Rc, Weak};
 
 /// A child as the group sees it, whatever its output type.
 pub(super) trait Child<E> {
-    fn number(&self) -> u64;
     fn key(&self) -> TaskKey;
     fn cancel(&self) -> bool;
     fn done(&self) -> bool;
@@ -58,7 +57,6 @@ enum Outcome<T, E> {
 
 /// One child: its task and, once it has ended, its outcome.
 pub(super) struct Slot<T, E> {
-    number: u64,
     task: Task<Result<T, E>>,
     outcome: RefCell<Outcome<T, E>>,
     /// Whoever awaits the `ChildTask`; shared (weakly) with the `DoneWaker`.
@@ -86,7 +84,7 @@ impl Wake for DoneWaker {
 impl<T, E> Slot<T, E> {
     /// Watches `task`: when it ends, `on_done` runs next iteration, and
     /// whoever awaits its handle is woken after it.
-    pub(super) fn new(number: u64, task: Task<Result<T, E>>, on_done: Rc<dyn Fn()>) -> Rc<Slot<T, E>>
+    pub(super) fn new(task: Task<Result<T, E>>, on_done: Rc<dyn Fn()>) -> Rc<Slot<T, E>>
     where
         T: 'static,
         E: 'static,
@@ -95,7 +93,7 @@ impl<T, E> Slot<T, E> {
         let waker = Waker::new(Rc::new(DoneWaker { on_done, awaiter: Rc::downgrade(&awaiter) }));
         let finished = task.watch(&waker);
         debug_assert!(!finished, "a task just spawned has not run");
-        Rc::new(Slot { number, task, outcome: RefCell::new(Outcome::Running), awaiter })
+        Rc::new(Slot { task, outcome: RefCell::new(Outcome::Running), awaiter })
     }
 
     /// Takes the task's result into `outcome` once it has ended.
@@ -117,9 +115,6 @@ impl<T, E> Slot<T, E> {
 }
 
 impl<T: 'static, E: 'static> Child<E> for Slot<T, E> {
-    fn number(&self) -> u64 {
-        self.number
-    }
     fn key(&self) -> TaskKey {
         self.task.key()
     }
