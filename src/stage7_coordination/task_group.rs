@@ -42,8 +42,8 @@
 //! it in a cancel scope), so the cancellation stops at the group's edge,
 //! which is where `uncancel()` stops it. The order stays asyncio's: as
 //! `parent_task.cancel()` first cancels what the task awaits, the group first
-//! cancels the task or the gather the body awaits (noted at each pause of the
-//! body), and drops the body when that has ended; and when the task running
+//! cancels the task, the child or the gather the body awaits (noted at each
+//! pause of the body), and drops the body when that has ended; and when the task running
 //! the group is cancelled from outside — a step would now end it — a
 //! callback stands in for the step asyncio takes there (drop the body, cancel
 //! the children), and the task ends when they have. Every order above is
