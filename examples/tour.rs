@@ -71,6 +71,9 @@ mod restaurant;
 #[allow(dead_code)]
 #[path = "say.rs"]
 mod say;
+#[allow(dead_code)]
+#[path = "taskgroup.rs"]
+mod taskgroup;
 
 use rondo::Transcript;
 use std::time::Instant;
@@ -197,6 +200,12 @@ const STOPS: &[Stop] = &[
         stage: "6 failure",
         lesson: "where asyncio hangs forever, rondo stops and names every stuck task and what it waits on",
         run: deadlock::run,
+    },
+    Stop {
+        name: "taskgroup",
+        stage: "7 coordination",
+        lesson: "a TaskGroup waits for every child; B's failure cancels C at once, and the group reports it",
+        run: taskgroup::run,
     },
 ];
 

@@ -16,6 +16,8 @@
 //!    `wait_for`, `as_completed`, `Promise`, streams: `await` composed.
 //! 6. [`stage6_failure`] — cancellation, panics as task errors, deadlock
 //!    reports, the slow-step detector.
+//! 7. [`stage7_coordination`] — `TaskGroup` (structured concurrency) and
+//!    `timeout_at` with a deadline that can move.
 //!
 //! **Read it as a tutorial:** the [`guide`] holds one chapter per stage —
 //! [1](guide::ch01_generators), [2](guide::ch02_coroutine),
@@ -54,6 +56,7 @@ pub mod stage3_sleep;
 pub mod stage4_event_loop;
 pub mod stage5_combinators;
 pub mod stage6_failure;
+pub mod stage7_coordination;
 #[cfg(test)]
 mod test_support;
 mod transcript;
@@ -72,6 +75,10 @@ pub use stage5_combinators::{
     poll_fn, race, ready, select, ticker, timeout, wait, wait_for, wait_timeout,
 };
 pub use stage6_failure::{SlowStep, StuckTask, Unobserved, shield};
+pub use stage7_coordination::{
+    ChildTask, ExceptionGroup, GroupError, TaskGroup, TimeoutAt, TimeoutHandle, WithTaskGroup, call_at,
+    task_group, timeout_at,
+};
 // `transcript.rs` is a helper of the examples rather than a stage; its
 // items' examples are here, on their re-exports (rustdoc shows them first).
 /// ```

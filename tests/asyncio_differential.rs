@@ -44,6 +44,7 @@ examples!(
     coro_seq = "../examples/coro_seq.rs",
     chess = "../examples/chess.rs",
     cats = "../examples/cats.rs",
+    taskgroup = "../examples/taskgroup.rs",
 );
 
 /// Examples that are not asyncio programs, and so have no mirror.

@@ -227,6 +227,13 @@ impl Core {
         self.awaited_targets.borrow().get(&key)?.upgrade()
     }
 
+    /// The task being stepped, if any: for code that reads what it awaits
+    /// before covering it with a target of its own (stage 7's `TaskGroup`
+    /// and `timeout_at` cancel what their body awaits first, as asyncio does).
+    pub(crate) fn stepping_task(&self) -> Option<Rc<dyn AnyTask>> {
+        self.task(self.current.get()?)
+    }
+
     // Filling the seams.
 
     /// The step watch, installing it with `make` if there is none yet;
