@@ -669,13 +669,22 @@ class Waker:
         if STEPS.get(self.task, 0) == stamp and w is not None and w._callbacks:
             w.wake_now()
 
+LOOP_TRACE = __import__("os").environ.get("COMBINATORS_TRACE") is not None
+
 class InlineLoop(VirtualLoop):
     def call_soon(self, callback, *args, context=None):
+        if LOOP_TRACE:
+            print("~ queued %s" % (getattr(callback, "__qualname__", callback),))
         if isinstance(callback, Waker):
             stamp = STEPS.get(callback.task, 0)
             WAKE_QUEUED[callback.task] = stamp
             return super().call_soon(callback.fire, stamp, *args, context=context)
         return super().call_soon(callback, *args, context=context)
+
+    def _run_once(self):
+        if LOOP_TRACE:
+            print("~ iteration %d at %d" % (ITERATIONS[0] + 1, CLOCK[0]))
+        super()._run_once()
 
 class Inline:
     # rondo's join/join3/join_all (first=False) and select/race (first=True):
@@ -716,8 +725,10 @@ class Inline:
                     # it when the step ends): a bare yield, so that the task
                     # is *scheduled*, as asyncio's is after `sleep(0)` — a
                     # cancellation then ends it at that very step.
-                    yield None
-                    STEPS[task] = STEPS.get(task, 0) + 1
+                    try:
+                        yield None
+                    finally:
+                        STEPS[task] = STEPS.get(task, 0) + 1  # resumed, or cancelled: a step
                     continue
                 w = SyncFuture(task, loop)
                 w._asyncio_future_blocking = True
@@ -725,8 +736,10 @@ class Inline:
                     if f is not None and f is not YIELDED and not isinstance(f, SyncFuture):
                         f.add_done_callback(waker)
                 SUSPENDED[task] = w
-                yield w
-                STEPS[task] = STEPS.get(task, 0) + 1  # wakes scheduled before now are stale
+                try:
+                    yield w
+                finally:
+                    STEPS[task] = STEPS.get(task, 0) + 1  # wakes scheduled before now are stale
                 for f in waits:
                     if f is not None and f is not YIELDED and not isinstance(f, SyncFuture):
                         f.remove_done_callback(waker)
@@ -1082,9 +1095,12 @@ impl Builder {
         }
         // A child task whose spawner can be cancelled (or dropped) may be
         // left behind, awaited by nobody: only main's children may fail.
-        // A gather's children may fail anywhere: the gather observes every
-        // child's failure, the ones after the first too, and cancels them
-        // when it is cancelled itself.
+        // A `gather_settled`'s children may fail anywhere: it observes every
+        // child's failure and cancels them when it is cancelled itself. A
+        // first-error `gather`'s, only in main: if its awaiter is cancelled
+        // between a child's failure and the gather's callback, asyncio's
+        // gather ends with the failure and the awaiter never sees its
+        // cancellation; a rondo cancellation always ends the task (chapter 6).
         let children_may_fail = ctx == Ctx::Main;
         let mut held: Vec<usize> = vec![];
         let mut waited: Vec<usize> = vec![];
@@ -1139,7 +1155,7 @@ impl Builder {
                     }
                 }
                 Gen::Gather(kids, settled) if tasks_ok => {
-                    let kids = self.tasks(kids, true);
+                    let kids = self.tasks(kids, *settled || children_may_fail);
                     acts.push(Act::Gather(kids, *settled));
                 }
                 Gen::AsCompleted(kids) if tasks_ok => {
@@ -1379,6 +1395,17 @@ fn coverage(programs: &[Vec<Act>], runs: &[Run]) -> Vec<(&'static str, usize)> {
 // The comparison
 // ---------------------------------------------------------------------------
 
+/// Both traces whole, side by side, the lines that differ marked.
+fn side_by_side(rondo: &Run, python: &Run) -> String {
+    let mut s = String::new();
+    for k in 0..rondo.trace.len().max(python.trace.len()) {
+        let get = |t: &[String]| t.get(k).cloned().unwrap_or_default();
+        let mark = if get(&rondo.trace) == get(&python.trace) { "  " } else { ">>" };
+        writeln!(s, "{mark} {:<45} | {}", get(&rondo.trace), get(&python.trace)).unwrap();
+    }
+    s
+}
+
 /// Where two runs part, for the failure message.
 fn first_difference(rondo: &Run, python: &Run) -> String {
     let at = rondo.trace.iter().zip(&python.trace).position(|(a, b)| a != b);
@@ -1396,6 +1423,18 @@ fn first_difference(rondo: &Run, python: &Run) -> String {
     )
     .unwrap();
     s
+}
+
+/// Runs programs on CPython: their runs, and the loop's events that
+/// `COMBINATORS_TRACE=1` adds to the output (lines starting with `~`).
+fn on_cpython(programs: &[Vec<Act>]) -> Option<(Vec<Run>, Vec<String>)> {
+    let mut runs = run_script_on_cpython(&python_script(programs), programs.len())?;
+    let mut events = vec![];
+    for run in &mut runs {
+        events.extend(run.trace.iter().filter(|l| l.starts_with('~')).cloned());
+        run.trace.retain(|l| !l.starts_with('~'));
+    }
+    Some((runs, events))
 }
 
 /// Removes the `n`-th removable act of the tree (pre-order); `false` if
@@ -1436,8 +1475,7 @@ fn remove_nth(acts: &mut Vec<Act>, n: &mut usize) -> bool {
 fn still_differs(program: &[Act]) -> bool {
     let program = program.to_vec();
     std::panic::catch_unwind(move || {
-        let python =
-            run_script_on_cpython(&python_script(std::slice::from_ref(&program)), 1).expect("python3");
+        let (python, _) = on_cpython(std::slice::from_ref(&program)).expect("python3");
         let (rondo, problems) = run_rondo(&program);
         rondo != python[0] || !problems.is_empty()
     })
@@ -1502,7 +1540,7 @@ fn every_combinator_matches_cpython() {
     // would otherwise hand CPython a script of hundreds of megabytes.
     let mut runs = vec![];
     for batch in programs.chunks(2_000) {
-        let Some(batch_runs) = run_script_on_cpython(&python_script(batch), batch.len()) else {
+        let Some((batch_runs, _)) = on_cpython(batch) else {
             common::python3::python3_missing("every_combinator_matches_cpython");
             return;
         };
@@ -1515,15 +1553,18 @@ fn every_combinator_matches_cpython() {
     for (i, (program, python)) in programs.iter().zip(&runs).enumerate() {
         let (rondo, problems) = run_rondo(program);
         if (rondo != *python || !problems.is_empty()) && std::env::var_os("COMBINATORS_SHRINK").is_some() {
-            println!("program {i}, shrunk: {}", render(&shrink(program.clone())));
+            let small = shrink(program.clone());
+            let (python, events) = on_cpython(std::slice::from_ref(&small)).expect("python3");
+            events.iter().for_each(|line| println!("   CPython {line}"));
+            let (rondo, problems) = run_rondo(&small);
+            println!(
+                "program {i}, shrunk: {}\n{}{problems:?}",
+                render(&small),
+                side_by_side(&rondo, &python[0])
+            );
         }
         if show == Some(i) {
-            let n = rondo.trace.len().max(python.trace.len());
-            for k in 0..n {
-                let get = |t: &[String]| t.get(k).cloned().unwrap_or_default();
-                let mark = if get(&rondo.trace) == get(&python.trace) { "  " } else { ">>" };
-                println!("{mark} {:<45} | {}", get(&rondo.trace), get(&python.trace));
-            }
+            println!("{}", side_by_side(&rondo, python));
         }
         if rondo != *python || !problems.is_empty() {
             failures.push(format!(

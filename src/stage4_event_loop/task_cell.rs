@@ -64,6 +64,8 @@ pub(crate) trait TaskStatus {
     fn is_finished(&self) -> bool;
     /// Finished without an output (failed or cancelled)?
     fn has_failed(&self) -> bool;
+    /// Finished by a cancellation (its outcome not taken yet)?
+    fn was_cancelled(&self) -> bool;
     fn name(&self) -> String;
     /// Takes and drops the outcome of a finished task nobody will await
     /// (asyncio: `fut.exception()` in a done-callback, which marks it
@@ -225,6 +227,10 @@ impl<C: Coroutine + 'static> TaskStatus for TaskCell<C> {
 
     fn has_failed(&self) -> bool {
         self.progress.try_borrow().is_ok_and(|p| matches!(&*p, Progress::Finished(Err(_))))
+    }
+
+    fn was_cancelled(&self) -> bool {
+        self.progress.try_borrow().is_ok_and(|p| matches!(&*p, Progress::Finished(Err(TaskError::Cancelled))))
     }
 
     fn name(&self) -> String {

@@ -102,7 +102,12 @@ impl WaitsOn for SetState {
 impl SetState {
     /// The callback for task `index`, run one iteration after it finished.
     fn on_done(&self, index: usize, status: &Weak<dyn TaskStatus>) {
-        let failed = status.upgrade().is_some_and(|s| s.has_failed());
+        // asyncio's `wait(FIRST_EXCEPTION)` does not count a cancelled task
+        // as an exception (`not f.cancelled() and f.exception() is not None`);
+        // its `gather` does: a cancelled child cancels the gather at once.
+        let failed = status
+            .upgrade()
+            .is_some_and(|s| s.has_failed() && !(self.kind == SetKind::Wait && s.was_cancelled()));
         let count = {
             let mut finished = self.finished.borrow_mut();
             finished.push(index);

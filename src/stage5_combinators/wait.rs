@@ -28,7 +28,9 @@ use std::time::Duration;
 pub enum ReturnWhen {
     /// As soon as any task finishes.
     FirstCompleted,
-    /// As soon as any task fails (or all finish).
+    /// As soon as any task fails (or all finish). A cancelled task has not
+    /// failed here, as in asyncio (`FIRST_EXCEPTION` looks for an exception,
+    /// and a cancelled task has none).
     FirstException,
     /// When all tasks have finished.
     AllCompleted,
