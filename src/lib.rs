@@ -54,6 +54,7 @@ pub mod stage3_sleep;
 pub mod stage4_event_loop;
 pub mod stage5_combinators;
 pub mod stage6_failure;
+pub mod stage7_coordination;
 #[cfg(test)]
 mod test_support;
 mod transcript;
@@ -72,6 +73,10 @@ pub use stage5_combinators::{
     poll_fn, race, ready, select, ticker, timeout, wait, wait_for, wait_timeout,
 };
 pub use stage6_failure::{SlowStep, StuckTask, Unobserved, shield};
+pub use stage7_coordination::{
+    BoundedSemaphore, Event, GetError, LifoQueue, Lock, LockGuard, Permit, PriorityQueue, PutError, Queue,
+    ReleasedTooManyTimes, Semaphore, TooManyTaskDone,
+};
 // `transcript.rs` is a helper of the examples rather than a stage; its
 // items' examples are here, on their re-exports (rustdoc shows them first).
 /// ```

@@ -276,6 +276,20 @@ pub(crate) fn report_waits_on(what: Weak<dyn WaitsOn>) {
     super::running::with_running_core(|core| core.add_waits_on(what));
 }
 
+/// The task the running loop is stepping, weakly, if any: a waiter of a
+/// stage-7 primitive keeps it to see whether its task has been asked to
+/// cancel. asyncio marks the waiter's future cancelled the moment
+/// `task.cancel()` is called, and its locks and queues skip such waiters at
+/// once; rondo drops the coroutine only at the task's next step, so the
+/// primitive asks the task's flag instead.
+pub(crate) fn task_being_stepped() -> Option<Weak<dyn AnyTask>> {
+    let mut found = None;
+    super::running::with_running_core(|core| {
+        found = core.current.get().and_then(|key| core.task(key)).map(|task| Rc::downgrade(&task));
+    });
+    found
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
