@@ -74,8 +74,8 @@ pub use stage5_combinators::{
 };
 pub use stage6_failure::{SlowStep, StuckTask, Unobserved, shield};
 pub use stage7_coordination::{
-    BoundedSemaphore, Event, GetError, LifoQueue, Lock, LockGuard, Permit, PriorityQueue, PutError, Queue,
-    ReleasedTooManyTimes, Semaphore, TooManyTaskDone,
+    Barrier, BoundedSemaphore, BrokenBarrierError, Condition, Event, GetError, LifoQueue, Lock, LockGuard,
+    Permit, PriorityQueue, PutError, Queue, ReleasedTooManyTimes, Semaphore, TooManyTaskDone,
 };
 // `transcript.rs` is a helper of the examples rather than a stage; its
 // items' examples are here, on their re-exports (rustdoc shows them first).

@@ -8,7 +8,7 @@
 //! "at most three downloads at once" has no way to be said.
 //!
 //! **What this stage adds** — asyncio's primitives, each a small file, each
-//! made of the same piece: a FIFO of parked coroutines ([`waiters`](mod@waiters)),
+//! made of the same piece: a FIFO of parked coroutines (`waiters.rs`),
 //! differing only in whom it wakes and when the woken one leaves the line:
 //! - [`Lock`] (with a guard that is asyncio's `async with`), [`Event`],
 //!   [`Condition`], [`Semaphore`]/[`BoundedSemaphore`], [`Barrier`];
@@ -39,6 +39,8 @@
 //! library, freezes every task. Stage 8 gives the loop a `poll(2)` selector
 //! and a thread pool.
 
+mod barrier;
+mod condition;
 mod event;
 mod lock;
 mod queue;
@@ -48,6 +50,8 @@ mod semaphore;
 mod test_util;
 pub(crate) mod waiters;
 
+pub use barrier::{Barrier, BarrierControl, BarrierWait, BrokenBarrierError};
+pub use condition::{CondWait, CondWaitFor, Condition};
 pub use event::{Event, EventWait};
 pub use lock::{Acquire, Lock, LockGuard};
 pub use queue::{
