@@ -44,6 +44,11 @@ examples!(
     coro_seq = "../examples/coro_seq.rs",
     chess = "../examples/chess.rs",
     cats = "../examples/cats.rs",
+    producer_consumer = "../examples/producer_consumer.rs",
+    rate_limit = "../examples/rate_limit.rs",
+    bank = "../examples/bank.rs",
+    barrier = "../examples/barrier.rs",
+    event = "../examples/event.rs",
 );
 
 /// Examples that are not asyncio programs, and so have no mirror.
