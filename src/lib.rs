@@ -16,6 +16,8 @@
 //!    `wait_for`, `as_completed`, `Promise`, streams: `await` composed.
 //! 6. [`stage6_failure`] — cancellation, panics as task errors, deadlock
 //!    reports, the slow-step detector.
+//! 7. [`stage7_coordination`] — `Queue`, `Lock`, `Event`, `Condition`,
+//!    `Semaphore`, `Barrier`: tasks that coordinate, in asyncio's order.
 //!
 //! **Read it as a tutorial:** the [`guide`] holds one chapter per stage —
 //! [1](guide::ch01_generators), [2](guide::ch02_coroutine),

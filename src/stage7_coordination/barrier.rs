@@ -71,6 +71,17 @@ enum BarrierState {
 
 /// A barrier `wait` that could not complete: the barrier was aborted or
 /// reset (asyncio's `BrokenBarrierError`).
+///
+/// ```
+/// use rondo::{Barrier, BrokenBarrierError, CoroutineExt, EventLoop};
+///
+/// // await barrier.abort(); await barrier.wait()  -> BrokenBarrierError
+/// let barrier = Barrier::new(2);
+/// let b = barrier.clone();
+/// let outcome = EventLoop::new_virtual().run(barrier.abort().then(move |()| b.wait())).unwrap();
+/// assert_eq!(outcome, Err(BrokenBarrierError));
+/// assert!(barrier.broken());
+/// ```
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct BrokenBarrierError;
 

@@ -180,6 +180,17 @@ impl fmt::Debug for Lock {
 
 /// Proof of holding a [`Lock`]; dropping it releases the lock (the end of
 /// asyncio's `async with lock:` block).
+///
+/// ```
+/// use rondo::Lock;
+///
+/// let lock = Lock::new();
+/// {
+///     let guard = lock.try_acquire().unwrap(); // async with lock:
+///     assert!(guard.lock().locked());
+/// } // the block ends: released
+/// assert!(!lock.locked());
+/// ```
 #[must_use = "dropping the guard releases the lock at once"]
 pub struct LockGuard {
     lock: Lock,

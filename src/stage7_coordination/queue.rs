@@ -136,6 +136,16 @@ impl PriorityQueue {
 
 /// Why `put_nowait` (or `put`) did not put: asyncio's `QueueFull` and
 /// `QueueShutDown`. The item comes back.
+///
+/// ```
+/// use rondo::{PutError, Queue};
+///
+/// let q = Queue::new(1);
+/// q.put_nowait("a").unwrap();
+/// assert_eq!(q.put_nowait("b"), Err(PutError::Full("b"))); // except QueueFull:
+/// q.shutdown(false);
+/// assert_eq!(q.put_nowait("c"), Err(PutError::ShutDown("c"))); // except QueueShutDown:
+/// ```
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum PutError<T> {
     /// asyncio's `QueueFull`: no room (only from `put_nowait`; `put` waits).
@@ -146,6 +156,17 @@ pub enum PutError<T> {
 
 /// Why `get_nowait` (or `get`) got nothing: asyncio's `QueueEmpty` and
 /// `QueueShutDown`.
+///
+/// ```
+/// use rondo::{GetError, Queue};
+///
+/// let q = Queue::new(0);
+/// assert_eq!(q.get_nowait(), Err(GetError::Empty)); // except QueueEmpty:
+/// q.put_nowait(1).unwrap();
+/// q.shutdown(false);
+/// assert_eq!(q.get_nowait(), Ok(1)); // drains what is left...
+/// assert_eq!(q.get_nowait(), Err(GetError::ShutDown)); // ...then QueueShutDown
+/// ```
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum GetError {
     /// asyncio's `QueueEmpty` (only from `get_nowait`; `get` waits).
@@ -156,6 +177,16 @@ pub enum GetError {
 
 /// `task_done` called more times than items were put: asyncio's
 /// `ValueError('task_done() called too many times')`.
+///
+/// ```
+/// use rondo::{Queue, TooManyTaskDone};
+///
+/// let q = Queue::new(0);
+/// q.put_nowait("job").unwrap();
+/// q.get_nowait().unwrap();
+/// assert_eq!(q.task_done(), Ok(()));
+/// assert_eq!(q.task_done(), Err(TooManyTaskDone));
+/// ```
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct TooManyTaskDone;
 

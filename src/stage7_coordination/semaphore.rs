@@ -77,6 +77,16 @@ struct SemaphoreInner {
 
 /// `BoundedSemaphore::release` past the initial value: asyncio's
 /// `ValueError('BoundedSemaphore released too many times')`.
+///
+/// ```
+/// use rondo::{BoundedSemaphore, ReleasedTooManyTimes};
+///
+/// let sem = BoundedSemaphore::new(2);
+/// sem.try_acquire().unwrap().forget();
+/// assert_eq!(sem.release(), Ok(()));
+/// assert_eq!(sem.release().unwrap_err().to_string(), "BoundedSemaphore released too many times");
+/// # let _ = ReleasedTooManyTimes;
+/// ```
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct ReleasedTooManyTimes;
 
@@ -224,6 +234,17 @@ impl fmt::Debug for BoundedSemaphore {
 
 /// A slot of a semaphore; dropping it releases the slot (the end of
 /// `async with sem:`).
+///
+/// ```
+/// use rondo::Semaphore;
+///
+/// let sem = Semaphore::new(1);
+/// let permit = sem.try_acquire().unwrap();
+/// assert!(sem.try_acquire().is_none()); // no slot left
+/// drop(permit);
+/// sem.try_acquire().unwrap().forget(); // await sem.acquire(), never released
+/// assert_eq!(sem.value(), 0);
+/// ```
 #[must_use = "dropping the permit releases the slot at once"]
 pub struct Permit {
     /// `None` once forgotten.
