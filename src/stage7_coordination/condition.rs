@@ -29,6 +29,11 @@
 //! guard held elsewhere in the task is the common case) and checks
 //! `locked()` as asyncio does.
 //!
+//! Rejected alternative: `wait(&self)` checking `locked()` at run time, as
+//! asyncio does. It would compile a `wait` in a task that does not hold the
+//! lock — or that holds it through a guard it then keeps using while
+//! parked, which is exactly the bug the lock is there to prevent.
+//!
 //! **Where rondo differs.** A cancelled asyncio waiter re-acquires the lock
 //! before it unwinds (its `finally:` must run under the lock), which may
 //! take iterations; a cancelled rondo waiter is dropped and cannot await,

@@ -13,6 +13,10 @@
 //!   the flag is not read again;
 //! - a waiter cancelled while parked just leaves the line: there is no wake
 //!   to pass on, since `set` wakes everyone anyway.
+//!
+//! Rejected alternative: re-reading the flag when the woken waiter runs
+//! (`while !event.is_set() { park }`). It looks safer, but a `set(); clear()`
+//! pair — a pulse — would then wake nobody, and asyncio's waiters do return.
 
 use super::waiters::{Waiter, Waiters, report_once};
 use crate::stage4_event_loop::seams::WaitsOn;

@@ -432,3 +432,33 @@ mod tests {
         let _ = acquire.poll(&mut cx);
     }
 }
+
+#[cfg(test)]
+mod teardown_tests {
+    use super::*;
+    use crate::stage7_coordination::test_util::Iter;
+    use crate::{CoroutineExt, EventLoop, lazy, spawn, yield_now};
+
+    /// `run` cancels what is left when `main` returns: a waiter woken but
+    /// not yet run is dropped then, and passes its wake on to the next one
+    /// — into a loop that is ending. Nothing may panic or leak.
+    #[test]
+    fn waiters_dropped_when_the_loop_ends_pass_wakes_on_safely() {
+        for observed in [false, true] {
+            let lock = Lock::new();
+            let l = lock.clone();
+            let it = Iter::new();
+            let ev = if observed { it.track(EventLoop::new_virtual()) } else { EventLoop::new_virtual() };
+            let main = lazy(move || {
+                let held = l.try_acquire().unwrap();
+                let _waiters: Vec<_> = (0..3).map(|_| spawn(l.acquire().map(drop))).collect();
+                yield_now().map(move |()| drop(held)) // wakes the first; main returns
+            })
+            .then(|c| c);
+            ev.run(main).unwrap();
+            assert!(!lock.locked());
+            assert_eq!(format!("{lock:?}"), "Lock(unlocked)");
+            assert_eq!(Rc::strong_count(&lock.inner), 1);
+        }
+    }
+}

@@ -22,6 +22,12 @@
 //!
 //! `acquire` gives a [`Permit`] that releases on drop — `async with sem:` —
 //! and [`Permit::forget`] keeps the slot taken (a bare `await sem.acquire()`).
+//!
+//! Rejected alternative: taking the slot when the woken waiter *runs*
+//! (asyncio 3.10 and older). Between the wake and the run, a newcomer finds
+//! the counter above zero and takes the slot; the woken waiter finds none
+//! and parks again, at the back — unfair, and on a busy semaphore it can
+//! wait forever.
 
 use super::waiters::{Waiter, Waiters, report_once};
 use crate::stage4_event_loop::seams::WaitsOn;
