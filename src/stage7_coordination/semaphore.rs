@@ -429,6 +429,28 @@ mod tests {
     }
 
     #[test]
+    fn a_waiter_cancelled_in_line_leaves_it_and_the_slot_goes_to_the_next() {
+        let sem = Semaphore::new(0);
+        let s = sem.clone();
+        let main = lazy(move || {
+            let first = spawn(s.acquire().map(Permit::forget));
+            let second = spawn(s.acquire().map(Permit::forget));
+            yield_now().then(move |()| {
+                assert!(first.cancel()); // still in line, never woken
+                yield_now().then(move |()| {
+                    assert_eq!(s.inner.waiters.borrow().len(), 1, "first has left the line");
+                    s.release(); // goes to `second`
+                    second
+                })
+            })
+        })
+        .then(|t| t);
+        EventLoop::new_virtual().run(main).unwrap().unwrap();
+        assert_eq!((sem.value(), sem.inner.waiters.borrow().len()), (0, 0));
+        assert_eq!(Rc::strong_count(&sem.inner), 1);
+    }
+
+    #[test]
     fn a_bounded_semaphore_refuses_to_grow() {
         let sem = BoundedSemaphore::new(2);
         let permit = block_on(sem.acquire());
