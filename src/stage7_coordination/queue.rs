@@ -353,14 +353,21 @@ impl<T> WaitsOn for QueueInner<T> {
         addrs
     }
 
+    /// Said by whose line is not empty: in a deadlock only one can be (the
+    /// queue is empty or full); both at once would mean a lost wake, and
+    /// the counts say so.
     fn describe(&self) -> String {
         let (n, kind) = (self.items.borrow().len(), self.kind);
         let how_full = match self.maxsize {
             0 => format!("{n}, unbounded"),
             max => format!("{n} of maxsize {max}"),
         };
-        let what = if n == 0 { "an empty" } else { "a full" };
-        format!("waits on {what} {kind} ({how_full})")
+        let (getters, putters) = (self.getters.borrow().len(), self.putters.borrow().len());
+        match (getters > 0, putters > 0) {
+            (true, false) => format!("waits on an empty {kind} ({how_full})"),
+            (false, true) => format!("waits on a full {kind} ({how_full})"),
+            _ => format!("waits on a {kind} ({how_full}; {getters} getters and {putters} putters in line)"),
+        }
     }
 }
 
