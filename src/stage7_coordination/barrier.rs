@@ -29,6 +29,9 @@
 //! last one out, ends the round — asyncio's `finally:`, here in `Drop`
 //! (without re-taking the lock, which a `Drop` cannot wait for; see
 //! [`condition`](super::condition)).
+//!
+//! (Over 300 lines with its tests: asyncio's barrier is itself a small
+//! state machine over a condition, and each of its states is one here.)
 
 use super::condition::{CondWaitFor, Condition};
 use super::lock::{Acquire, LockGuard};

@@ -38,6 +38,9 @@
 //! before it unwinds (its `finally:` must run under the lock), which may
 //! take iterations; a cancelled rondo waiter is dropped and cannot await,
 //! so it leaves without the lock and passes its notify on at once.
+//!
+//! (Over 300 lines with its tests: two coroutines, `wait` and `wait_for`,
+//! the second made of the first; a third of the file is tests.)
 
 use super::lock::{Acquire, Lock, LockGuard};
 use super::waiters::{Waiter, Waiters, report_once};

@@ -29,9 +29,8 @@
 //! checked here is 3.11, so its tests follow the 3.13 source, line by line.
 
 use super::queue_order::{Lifo, Order, Priority};
-use super::waiters::{Waiter, Waiters, report_once};
+use super::waiters::{Waiters, report_once};
 use crate::stage4_event_loop::seams::WaitsOn;
-use crate::{Context, Coroutine, Poll};
 use std::cell::{Cell, RefCell};
 use std::collections::{BinaryHeap, VecDeque};
 use std::fmt;
@@ -134,90 +133,6 @@ impl PriorityQueue {
     }
 }
 
-/// Why `put_nowait` (or `put`) did not put: asyncio's `QueueFull` and
-/// `QueueShutDown`. The item comes back.
-///
-/// ```
-/// use rondo::{PutError, Queue};
-///
-/// let q = Queue::new(1);
-/// q.put_nowait("a").unwrap();
-/// assert_eq!(q.put_nowait("b"), Err(PutError::Full("b"))); // except QueueFull:
-/// q.shutdown(false);
-/// assert_eq!(q.put_nowait("c"), Err(PutError::ShutDown("c"))); // except QueueShutDown:
-/// ```
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum PutError<T> {
-    /// asyncio's `QueueFull`: no room (only from `put_nowait`; `put` waits).
-    Full(T),
-    /// asyncio's `QueueShutDown`: the queue was shut down.
-    ShutDown(T),
-}
-
-/// Why `get_nowait` (or `get`) got nothing: asyncio's `QueueEmpty` and
-/// `QueueShutDown`.
-///
-/// ```
-/// use rondo::{GetError, Queue};
-///
-/// let q = Queue::new(0);
-/// assert_eq!(q.get_nowait(), Err(GetError::Empty)); // except QueueEmpty:
-/// q.put_nowait(1).unwrap();
-/// q.shutdown(false);
-/// assert_eq!(q.get_nowait(), Ok(1)); // drains what is left...
-/// assert_eq!(q.get_nowait(), Err(GetError::ShutDown)); // ...then QueueShutDown
-/// ```
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum GetError {
-    /// asyncio's `QueueEmpty` (only from `get_nowait`; `get` waits).
-    Empty,
-    /// asyncio's `QueueShutDown`: shut down, and nothing left to drain.
-    ShutDown,
-}
-
-/// `task_done` called more times than items were put: asyncio's
-/// `ValueError('task_done() called too many times')`.
-///
-/// ```
-/// use rondo::{Queue, TooManyTaskDone};
-///
-/// let q = Queue::new(0);
-/// q.put_nowait("job").unwrap();
-/// q.get_nowait().unwrap();
-/// assert_eq!(q.task_done(), Ok(()));
-/// assert_eq!(q.task_done(), Err(TooManyTaskDone));
-/// ```
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub struct TooManyTaskDone;
-
-impl<T> fmt::Display for PutError<T> {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self {
-            PutError::Full(_) => f.write_str("the queue is full"),
-            PutError::ShutDown(_) => f.write_str("the queue is shut down"),
-        }
-    }
-}
-
-impl fmt::Display for GetError {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self {
-            GetError::Empty => f.write_str("the queue is empty"),
-            GetError::ShutDown => f.write_str("the queue is shut down and empty"),
-        }
-    }
-}
-
-impl fmt::Display for TooManyTaskDone {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("task_done() called too many times")
-    }
-}
-
-impl<T: fmt::Debug> std::error::Error for PutError<T> {}
-impl std::error::Error for GetError {}
-impl std::error::Error for TooManyTaskDone {}
-
 impl<T: 'static> Queue<T> {
     /// A FIFO queue holding at most `maxsize` items (0: unbounded).
     pub fn new(maxsize: usize) -> Queue<T> {
@@ -265,12 +180,12 @@ impl<T: 'static> Queue<T> {
 
     /// A coroutine that puts `item`, waiting for room while the queue is full.
     pub fn put(&self, item: T) -> QueuePut<T> {
-        QueuePut { queue: self.clone(), item: Some(item), state: WaitState::Check }
+        waiting::put(self.clone(), item)
     }
 
     /// A coroutine that takes an item, waiting while the queue is empty.
     pub fn get(&self) -> QueueGet<T> {
-        QueueGet { queue: self.clone(), state: WaitState::Check }
+        waiting::get(self.clone())
     }
 
     /// Puts `item` if there is room, and wakes the first getter.
@@ -312,7 +227,7 @@ impl<T: 'static> Queue<T> {
     /// A coroutine that finishes once every item put has been `task_done`
     /// (at once if none is unfinished).
     pub fn join(&self) -> QueueJoin {
-        QueueJoin { line: self.inner.join.clone(), state: JoinState::Start }
+        waiting::join(self.inner.join.clone())
     }
 
     /// Shuts the queue down (Python 3.13): later puts fail; gets drain what
@@ -400,207 +315,10 @@ impl<T: 'static> fmt::Debug for Queue<T> {
     }
 }
 
-/// The states of [`QueuePut`] and [`QueueGet`].
-enum WaitState {
-    /// Check for room (or an item): asyncio's `while self.full():`.
-    Check,
-    /// Out of room (or items): in line until a get (or put) or `shutdown` wakes us.
-    Waiting(Rc<Waiter>),
-    Done,
-}
-
-/// ```text
-/// async fn put(q, item) -> Result<(), PutError<T>> {
-///     while q.full() {
-///         if q.shut_down { return Err(ShutDown(item)) }
-///         let me = q.putters.push(my waker);
-///         suspend until me.woken;     // a get popped us out of line
-///     }
-///     q.put_nowait(item)              // wakes the first getter
-/// }   // dropped after a wake, with room: wake the next putter
-/// ```
-///
-/// The coroutine returned by [`Queue::put`].
-#[must_use = "coroutines do nothing unless polled: await it or spawn it"]
-pub struct QueuePut<T> {
-    queue: Queue<T>,
-    /// Until it is put (or handed back in the error).
-    item: Option<T>,
-    state: WaitState,
-}
-
-impl<T: 'static> Coroutine for QueuePut<T> {
-    type Output = Result<(), PutError<T>>;
-    fn poll(&mut self, cx: &mut Context<'_>) -> Poll<Self::Output> {
-        loop {
-            match &self.state {
-                WaitState::Check => {
-                    let item = self.item.take().expect("Queue::put() polled after it completed");
-                    if !self.queue.full() {
-                        self.state = WaitState::Done;
-                        return Poll::Ready(self.queue.put_nowait(item));
-                    }
-                    if self.queue.is_shut_down() {
-                        self.state = WaitState::Done;
-                        return Poll::Ready(Err(PutError::ShutDown(item)));
-                    }
-                    self.item = Some(item);
-                    let me = self.queue.inner.putters.borrow_mut().push(cx);
-                    self.queue.report();
-                    self.state = WaitState::Waiting(me);
-                    return Poll::Pending;
-                }
-                WaitState::Waiting(me) => {
-                    if !me.woken() {
-                        me.update(cx);
-                        return Poll::Pending;
-                    }
-                    // Already out of line (the waker popped us): look again.
-                    self.state = WaitState::Check;
-                }
-                WaitState::Done => panic!("Queue::put() polled after it completed"),
-            }
-        }
-    }
-}
-
-impl<T> Drop for QueuePut<T> {
-    /// Cancelled (asyncio's `except:` in `put`): leave the line; if we were
-    /// woken and there is room, the wake was for nothing — pass it on.
-    fn drop(&mut self) {
-        if let WaitState::Waiting(me) = &self.state {
-            let inner = &self.queue.inner;
-            inner.putters.borrow_mut().remove(me);
-            let full = inner.maxsize > 0 && inner.items.borrow().len() >= inner.maxsize;
-            if me.woken() && !full {
-                inner.putters.borrow_mut().pop_and_wake();
-            }
-        }
-    }
-}
-
-/// ```text
-/// async fn get(q) -> Result<T, GetError> {
-///     while q.empty() {
-///         if q.shut_down { return Err(ShutDown) }
-///         let me = q.getters.push(my waker);
-///         suspend until me.woken;     // a put popped us out of line;
-///     }                               // a newcomer may have taken the item: back of the line
-///     q.get_nowait()                  // wakes the first putter
-/// }   // dropped after a wake, with items left: wake the next getter
-/// ```
-///
-/// The coroutine returned by [`Queue::get`].
-#[must_use = "coroutines do nothing unless polled: await it or spawn it"]
-pub struct QueueGet<T> {
-    queue: Queue<T>,
-    state: WaitState,
-}
-
-impl<T: 'static> Coroutine for QueueGet<T> {
-    type Output = Result<T, GetError>;
-    fn poll(&mut self, cx: &mut Context<'_>) -> Poll<Self::Output> {
-        loop {
-            match &self.state {
-                WaitState::Check => {
-                    if !self.queue.empty() || self.queue.is_shut_down() {
-                        self.state = WaitState::Done;
-                        return Poll::Ready(self.queue.get_nowait());
-                    }
-                    let me = self.queue.inner.getters.borrow_mut().push(cx);
-                    self.queue.report();
-                    self.state = WaitState::Waiting(me);
-                    return Poll::Pending;
-                }
-                WaitState::Waiting(me) => {
-                    if !me.woken() {
-                        me.update(cx);
-                        return Poll::Pending;
-                    }
-                    self.state = WaitState::Check;
-                }
-                WaitState::Done => panic!("Queue::get() polled after it completed"),
-            }
-        }
-    }
-}
-
-impl<T> Drop for QueueGet<T> {
-    /// Cancelled (asyncio's `except:` in `get`): leave the line; if we were
-    /// woken and an item is there, the wake was for nothing — pass it on.
-    fn drop(&mut self) {
-        if let WaitState::Waiting(me) = &self.state {
-            let inner = &self.queue.inner;
-            inner.getters.borrow_mut().remove(me);
-            if me.woken() && inner.items.borrow().len() > 0 {
-                inner.getters.borrow_mut().pop_and_wake();
-            }
-        }
-    }
-}
-
-/// ```text
-/// async fn join(q) {
-///     if q.unfinished > 0 {
-///         let me = q.joiners.push(my waker);
-///         suspend until me.woken;     // the last task_done wakes every joiner
-///     }
-/// }
-/// ```
-///
-/// The coroutine returned by [`Queue::join`].
-#[must_use = "coroutines do nothing unless polled: await it or spawn it"]
-pub struct QueueJoin {
-    line: Rc<JoinLine>,
-    state: JoinState,
-}
-
-enum JoinState {
-    Start,
-    Waiting(Rc<Waiter>),
-    Done,
-}
-
-impl Coroutine for QueueJoin {
-    type Output = ();
-    fn poll(&mut self, cx: &mut Context<'_>) -> Poll<()> {
-        match &self.state {
-            JoinState::Start => {
-                if self.line.unfinished.get() == 0 {
-                    self.state = JoinState::Done;
-                    return Poll::Ready(());
-                }
-                let me = self.line.waiters.borrow_mut().push(cx);
-                let line = &self.line;
-                report_once(&line.reported, || {
-                    let me: Rc<dyn WaitsOn> = line.clone();
-                    Rc::downgrade(&me)
-                });
-                self.state = JoinState::Waiting(me);
-                Poll::Pending
-            }
-            JoinState::Waiting(me) => {
-                if !me.woken() {
-                    me.update(cx);
-                    return Poll::Pending;
-                }
-                // Woken: done, even if more was put meanwhile (an Event's rule).
-                self.line.waiters.borrow_mut().remove(me);
-                self.state = JoinState::Done;
-                Poll::Ready(())
-            }
-            JoinState::Done => panic!("Queue::join() polled after it completed"),
-        }
-    }
-}
-
-impl Drop for QueueJoin {
-    fn drop(&mut self) {
-        if let JoinState::Waiting(me) = &self.state {
-            self.line.waiters.borrow_mut().remove(me);
-        }
-    }
-}
-
+mod errors;
 #[cfg(test)]
 mod tests;
+mod waiting;
+
+pub use errors::{GetError, PutError, TooManyTaskDone};
+pub use waiting::{QueueGet, QueueJoin, QueuePut};

@@ -28,6 +28,9 @@
 //! the counter above zero and takes the slot; the woken waiter finds none
 //! and parks again, at the back — unfair, and on a busy semaphore it can
 //! wait forever.
+//!
+//! (Over 300 lines with its tests: two semaphores, their permit and their
+//! coroutine share `SemaphoreInner`; a third of the file is tests.)
 
 use super::waiters::{Waiter, Waiters, report_once};
 use crate::stage4_event_loop::seams::WaitsOn;

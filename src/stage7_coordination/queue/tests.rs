@@ -4,7 +4,9 @@
 
 use super::*;
 use crate::stage7_coordination::test_util::{Iter, TickLog};
-use crate::{BoxCoroutine, CoroutineExt, EventLoop, Task, block_on, lazy, spawn, yield_now};
+use crate::{
+    BoxCoroutine, Context, Coroutine, CoroutineExt, EventLoop, Poll, Task, block_on, lazy, spawn, yield_now,
+};
 
 /// `async def g(name): say(f"{name} got {await q.get()}")`
 fn getter(q: &Queue<&'static str>, out: &TickLog, name: &'static str) -> Task<()> {
