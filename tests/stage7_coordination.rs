@@ -359,3 +359,43 @@ fn two_tasks_taking_two_locks_in_opposite_orders_are_reported_with_the_locks_nam
     assert_eq!(said, [("A", "waits to acquire Lock 'knife'"), ("B", "waits to acquire Lock 'fork'")]);
     assert_eq!(ev.time(), 0.1);
 }
+
+/// `wait_for(lock.acquire(), 1)`, `wait_for(q.get(), 1)`, `wait_for(ev.wait(), 1)`:
+/// at the limit each waiter is dropped and leaves its line, so the next
+/// release, put or set goes to someone who is still there.
+#[test]
+fn waits_that_time_out_leave_their_lines_and_take_no_wake_with_them() {
+    use rondo::wait_for;
+    let lines = trace(|out| {
+        let (lock, q, ev) = (Lock::new(), Queue::new(0), Event::new());
+        let held = lock.try_acquire().unwrap();
+        let second = Duration::from_secs(1);
+        let (l, q2, e, o) = (lock.clone(), q.clone(), ev.clone(), out.clone());
+        let timed_out = spawn(
+            lazy(move || {
+                let waits = rondo::join3(
+                    wait_for(l.acquire(), second),
+                    wait_for(q2.get(), second),
+                    wait_for(e.wait(), second),
+                );
+                waits.map(move |(a, g, w)| {
+                    o.say(format!("timed out: {} {} {}", a.is_err(), g.is_err(), w.is_err()))
+                })
+            })
+            .then(|c| c),
+        );
+        let (l, q2, e, o) = (lock.clone(), q.clone(), ev.clone(), out.clone());
+        let patient = spawn(sleep(Duration::from_millis(500)).then(move |()| {
+            rondo::join3(l.acquire(), q2.get(), e.wait())
+                .map(move |(_g, item, ())| o.say(format!("patient got {}", item.unwrap())))
+        }));
+        sleep(Duration::from_secs(2)).then(move |()| {
+            drop(held); // the timed-out waiter left the lock's line: `patient` is first
+            q.put_nowait("x").unwrap();
+            ev.set();
+            out.say("released, put, set");
+            all_ok(vec![timed_out, patient])
+        })
+    });
+    assert_eq!(lines, ["1.000 timed out: true true true", "2.000 released, put, set", "2.000 patient got x"]);
+}
