@@ -18,6 +18,7 @@
 //! | [`CancelPolicy`] | where a cancel request goes | the task's next step | stage 6: down the await chain first |
 //! | [`Observer`](super::Observer) | who watches | nobody | `observe/`: trace, timeline, step mode |
 //! | [`Reorder`] | the order of one iteration | FIFO | `observe/shuffle`: `RONDO_SHUFFLE` |
+//! | [`task_being_stepped`] | which task a parked coroutine belongs to | (read only) | stage 7: a waiter sees its task's cancel request |
 //!
 //! Each is checked with one branch or called through one pointer; with
 //! nothing installed they cost within noise (`docs/performance.md`).

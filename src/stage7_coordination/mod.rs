@@ -25,6 +25,11 @@
 //! waiters wait on ("waits to acquire Lock 'fork'", "waits on an empty Queue
 //! (0 of maxsize 2)").
 //!
+//! **Reading order.** `waiters` (the one piece) → `lock` → `event` →
+//! `semaphore` → `condition` (a lock and a line) → `barrier` (a condition
+//! and a state machine) → `queue_order` → `queue` (two lines and a join;
+//! its coroutines in `queue/waiting.rs`).
+//!
 //! Every primitive is a `Clone` handle (an `Rc` inside): clones are the same
 //! primitive, shared by the tasks of one loop.
 //!
