@@ -18,7 +18,7 @@
 //! - `notify(n)` wakes up to `n` waiters that are not done, in order;
 //!   they stay in line until they run. It must be called holding the lock;
 //! - a waiter cancelled while parked — notified or not — notifies one other
-//!   waiter instead (3.13; 3.11 loses a notify cancelled this way), since
+//!   waiter instead (3.13; 3.11 loses a notify cancelled this way: a hang), since
 //!   the notify may have been meant for it: a spurious wake-up is allowed
 //!   for condition variables, a lost one is a hang.
 //!
@@ -425,9 +425,9 @@ mod tests {
         assert_eq!(ready.get(), 3, "checked before waiting and after each of two notifies");
     }
 
-    /// On CPython 3.11 this program hangs: `second` is never notified. 3.13
-    /// (from its source) cancels `first`, which re-takes the free lock in
-    /// iteration 3 and notifies `second`, who wakes in 4 — as here.
+    /// On CPython 3.11 this program hangs: `second` is never notified. On
+    /// 3.13.0 `first`, cancelled, re-takes the free lock in iteration 3 and
+    /// notifies `second`, who wakes in 4 — as here.
     #[test]
     fn a_notified_waiter_cancelled_passes_the_notify_on_and_leaks_nothing() {
         let cond = Condition::new();

