@@ -393,6 +393,46 @@ mod tests {
         assert_eq!(Rc::strong_count(&lock.inner), 1, "no coroutine keeps the lock alive");
     }
 
+    /// ```python
+    /// await l.acquire(); w1 = create_task(w()); await sleep(0)   # w1 in line
+    /// w1.cancel(); l.release()
+    /// await l.acquire(); say("main took it back at once")       # no suspension
+    /// await sleep(0); say(f"w1 cancelled: {w1.cancelled()}")
+    /// ```
+    /// asyncio's `task.cancel()` cancels w1's future at once, so the line
+    /// holds only cancelled waiters: `release` wakes nobody and a newcomer
+    /// takes the lock without waiting. CPython 3.11 and 3.13 print this.
+    #[test]
+    fn a_line_of_cancelled_waiters_does_not_hold_up_a_newcomer() {
+        let it = Iter::new();
+        let out = TickLog::new(&it);
+        let ev = it.track(EventLoop::new_virtual());
+        let lock = Lock::new();
+        let (l, o) = (lock.clone(), out.clone());
+        let main = lazy(move || {
+            let held = l.try_acquire().unwrap();
+            let o1 = o.clone();
+            let w1 = spawn(l.acquire().map(move |_g| o1.say("w1 got it")));
+            yield_now()
+                .then(move |()| {
+                    w1.cancel();
+                    drop(held);
+                    l.acquire().map(move |g| (g, w1, o))
+                })
+                .then(|(g, w1, o)| {
+                    o.say("main took it back at once");
+                    yield_now().map(move |()| {
+                        o.say(format!("w1 cancelled: {}", w1.cancelled()));
+                        drop(g);
+                    })
+                })
+        })
+        .then(|c| c);
+        ev.run(main).unwrap();
+        assert_eq!(out.lines(), ["2 main took it back at once", "3 w1 cancelled: true"]);
+        assert_eq!(format!("{lock:?}"), "Lock(unlocked)");
+    }
+
     #[test]
     fn a_waiter_cancelled_while_queued_leaves_the_line() {
         let lock = Lock::new();
