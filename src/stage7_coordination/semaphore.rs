@@ -503,6 +503,16 @@ mod tests {
     }
 
     #[test]
+    #[should_panic(expected = "BoundedSemaphore released too many times")]
+    fn a_permit_dropped_after_its_slot_was_released_by_hand_panics() {
+        // asyncio: `async with sem: sem.release()` raises in `__aexit__`.
+        let sem = BoundedSemaphore::new(1);
+        let permit = sem.try_acquire().unwrap();
+        sem.release().unwrap();
+        drop(permit);
+    }
+
+    #[test]
     fn a_stuck_acquire_is_described() {
         let ev = EventLoop::new_virtual();
         let _t = ev.spawn(Semaphore::new(0).acquire());
