@@ -2,7 +2,7 @@
 //!
 //! Run: `cargo run --example tour -- --virtual` (virtual clock: the same
 //! lines, in well under a second) for a first look, or `cargo run --example
-//! tour` (real time: about 95 s, mostly sleeping, as the seeds do).
+//! tour` (real time: about 100 s, mostly sleeping, as the seeds do).
 //!
 //! Each stop is one example file, included here as a module; run any of them
 //! alone with `cargo run --example NAME`.
@@ -17,6 +17,12 @@ mod common;
 #[allow(dead_code)]
 #[path = "arithmetic.rs"]
 mod arithmetic;
+#[allow(dead_code)]
+#[path = "bank.rs"]
+mod bank;
+#[allow(dead_code)]
+#[path = "barrier.rs"]
+mod barrier;
 #[allow(dead_code)]
 #[path = "busy_vs_loop.rs"]
 mod busy_vs_loop;
@@ -45,6 +51,9 @@ mod current_task;
 #[path = "deadlock.rs"]
 mod deadlock;
 #[allow(dead_code)]
+#[path = "event.rs"]
+mod event;
+#[allow(dead_code)]
 #[path = "fetch_data.rs"]
 mod fetch_data;
 #[allow(dead_code)]
@@ -63,8 +72,14 @@ mod hello;
 #[path = "highest_prime.rs"]
 mod highest_prime;
 #[allow(dead_code)]
+#[path = "producer_consumer.rs"]
+mod producer_consumer;
+#[allow(dead_code)]
 #[path = "promise.rs"]
 mod promise;
+#[allow(dead_code)]
+#[path = "rate_limit.rs"]
+mod rate_limit;
 #[allow(dead_code)]
 #[path = "restaurant.rs"]
 mod restaurant;
@@ -206,6 +221,36 @@ const STOPS: &[Stop] = &[
         stage: "7 coordination",
         lesson: "a TaskGroup waits for every child; B's failure cancels C at once, and the group reports it",
         run: taskgroup::run,
+    },
+    Stop {
+        name: "producer_consumer",
+        stage: "7 coordination",
+        lesson: "a bounded Queue hands work from producers to consumers; join waits until every item is done",
+        run: producer_consumer::run,
+    },
+    Stop {
+        name: "rate_limit",
+        stage: "7 coordination",
+        lesson: "a Semaphore(3) lets three fetches run at once; the others start, in line, as slots free up",
+        run: rate_limit::run,
+    },
+    Stop {
+        name: "bank",
+        stage: "7 coordination",
+        lesson: "an await between a read and a write loses updates (30, not 60); a Lock makes them one piece",
+        run: bank::run,
+    },
+    Stop {
+        name: "barrier",
+        stage: "7 coordination",
+        lesson: "a Barrier(3) holds every runner until the third arrives; the last to arrive goes first",
+        run: barrier::run,
+    },
+    Stop {
+        name: "event",
+        stage: "7 coordination",
+        lesson: "one Event.set() wakes every waiter, in the order they started waiting",
+        run: event::run,
     },
 ];
 

@@ -16,8 +16,9 @@
 //!    `wait_for`, `as_completed`, `Promise`, streams: `await` composed.
 //! 6. [`stage6_failure`] — cancellation, panics as task errors, deadlock
 //!    reports, the slow-step detector.
-//! 7. [`stage7_coordination`] — `TaskGroup` (structured concurrency) and
-//!    `timeout_at` with a deadline that can move.
+//! 7. [`stage7_coordination`] — `Queue`, `Lock`, `Event`, `Condition`,
+//!    `Semaphore`, `Barrier`, `TaskGroup` and a movable `timeout_at`: tasks
+//!    that coordinate, in asyncio's order.
 //!
 //! **Read it as a tutorial:** the [`guide`] holds one chapter per stage —
 //! [1](guide::ch01_generators), [2](guide::ch02_coroutine),
@@ -76,8 +77,10 @@ pub use stage5_combinators::{
 };
 pub use stage6_failure::{SlowStep, StuckTask, Unobserved, shield};
 pub use stage7_coordination::{
-    ChildTask, ExceptionGroup, GroupError, TaskGroup, TimeoutAt, TimeoutHandle, WithTaskGroup, call_at,
-    task_group, timeout_at,
+    Barrier, BoundedSemaphore, BrokenBarrierError, ChildTask, Condition, Event, ExceptionGroup, GetError,
+    GroupError, LifoQueue, Lock, LockGuard, Permit, PriorityQueue, PutError, Queue, ReleasedTooManyTimes,
+    Semaphore, TaskGroup, TimeoutAt, TimeoutHandle, TooManyTaskDone, WithTaskGroup, call_at, task_group,
+    timeout_at,
 };
 // `transcript.rs` is a helper of the examples rather than a stage; its
 // items' examples are here, on their re-exports (rustdoc shows them first).

@@ -45,6 +45,11 @@ examples!(
     chess = "../examples/chess.rs",
     cats = "../examples/cats.rs",
     taskgroup = "../examples/taskgroup.rs",
+    producer_consumer = "../examples/producer_consumer.rs",
+    rate_limit = "../examples/rate_limit.rs",
+    bank = "../examples/bank.rs",
+    barrier = "../examples/barrier.rs",
+    event = "../examples/event.rs",
 );
 
 /// Examples that are not asyncio programs, and so have no mirror.

@@ -18,6 +18,7 @@
 //! | [`CancelPolicy`] | where a cancel request goes | the task's next step | stage 6: down the await chain first |
 //! | [`Observer`](super::Observer) | who watches | nobody | `observe/`: trace, timeline, step mode |
 //! | [`Reorder`] | the order of one iteration | FIFO | `observe/shuffle`: `RONDO_SHUFFLE` |
+//! | [`task_being_stepped`] | which task a parked coroutine belongs to | (read only) | stage 7: a waiter sees its task's cancel request |
 //!
 //! Each is checked with one branch or called through one pointer; with
 //! nothing installed they cost within noise (`docs/performance.md`).
@@ -281,6 +282,18 @@ pub(crate) fn report_awaiting_target(target: Weak<dyn CancelTarget>) {
 /// reports. Call it once per thing, when the first waiter arrives.
 pub(crate) fn report_waits_on(what: Weak<dyn WaitsOn>) {
     super::running::with_running_core(|core| core.add_waits_on(what));
+}
+
+/// The task the running loop is stepping, weakly, if any: a waiter of a
+/// stage-7 primitive keeps it to see whether its task has been asked to
+/// cancel. asyncio marks the waiter's future cancelled the moment
+/// `task.cancel()` is called, and its locks and queues skip such waiters at
+/// once; rondo drops the coroutine only at the task's next step, so the
+/// primitive asks the task's flag instead.
+pub(crate) fn task_being_stepped() -> Option<Weak<dyn AnyTask>> {
+    let mut found = None;
+    super::running::with_running_core(|core| found = core.stepping_task().map(|task| Rc::downgrade(&task)));
+    found
 }
 
 #[cfg(test)]

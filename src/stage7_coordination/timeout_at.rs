@@ -36,6 +36,7 @@
 //! goes on cannot be written: a dropped body is gone.
 
 use super::cancel_awaited::cancel_what_it_awaits;
+use crate::stage4_event_loop::seams::task_being_stepped;
 use crate::stage4_event_loop::{AnyTask, TaskKey, in_cancel_scope, running_loop};
 use crate::{Context, Coroutine, Elapsed, Poll, TimerHandle, Waker};
 use std::cell::{Cell, RefCell};
@@ -324,8 +325,7 @@ where
                     // asyncio's `__aenter__`: enter, set the timer, then the body runs.
                     shared.phase.set(Phase::Entered);
                     shared.entered_at.set(crate::now());
-                    let task = running_loop().and_then(|core| core.upgrade()?.stepping_task());
-                    *shared.task.borrow_mut() = task.map(|task| Rc::downgrade(&task));
+                    *shared.task.borrow_mut() = task_being_stepped();
                     shared.arm();
                     self.state = State::Running(make_body(self.handle.clone()));
                 }
