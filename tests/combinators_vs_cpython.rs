@@ -16,6 +16,10 @@
 //!   and do not expire, and `wait_for` of a task;
 //! - `as_completed`, `shield`, `ticker` (an async iterator), `Promise` with
 //!   `set_result` and `set_error`;
+//! - stage 7's `Lock` and `Semaphore` (held across a sleep), `Queue`
+//!   (`maxsize=1`: puts and gets under `wait_for`, so timeouts cancel
+//!   waiters) and `Event` (`wait` under `wait_for`, `set`, `clear`) — with
+//!   Python 3.13's `Semaphore` on older CPythons, as rondo follows 3.13;
 //! - the inline combinators `join`, `join3`, `join_all`, `select` and `race`
 //!   over `Script`s, `ready` and `lazy` values (boxed with `boxed()`), and a
 //!   yield written with `poll_fn`.
@@ -56,10 +60,10 @@ use proptest::prelude::*;
 use proptest::strategy::ValueTree;
 use proptest::test_runner::TestRunner;
 use rondo::{
-    BoxCoroutine, Context, Coroutine, CoroutineExt, Either, EventLoop, Poll, Promise, ReturnWhen, StreamExt,
-    Task, TaskError, Transcript, as_completed, gather, gather_settled, gather_tasks, join, join_all, join3,
-    lazy, poll_fn, race, ready, select, shield, sleep, spawn_named, ticker, timeout, wait, wait_for,
-    wait_timeout, yield_now,
+    BoxCoroutine, Context, Coroutine, CoroutineExt, Either, Event, EventLoop, Lock, Poll, Promise, Queue,
+    ReturnWhen, Semaphore, StreamExt, Task, TaskError, Transcript, as_completed, gather, gather_settled,
+    gather_tasks, join, join_all, join3, lazy, poll_fn, race, ready, select, shield, sleep, spawn_named,
+    ticker, timeout, wait, wait_for, wait_timeout, yield_now,
 };
 use std::cell::RefCell;
 use std::collections::HashMap;
@@ -109,6 +113,21 @@ enum Act {
     AwaitPromise(usize),
     /// From here on, say this if the coroutine is dropped (cancelled) unfinished.
     OnCancel(String),
+    // Stage 7: one lock, one `Semaphore(2)`, one `Queue(maxsize=1)` and one
+    // event per program. Every wait on the queue or the event is under a
+    // `wait_for`, so no program deadlocks, and timeouts cancel waiters.
+    /// `async with lock:` say "locked", sleep, say "unlocks".
+    LockHold(u64),
+    /// The same with the semaphore.
+    SemaphoreHold(u64),
+    /// `wait_for(queue.put("<me>.<k>"), ms)`.
+    QueuePut(usize, u64),
+    /// `wait_for(queue.get(), ms)`.
+    QueueGet(u64),
+    /// `wait_for(event.wait(), ms)`.
+    EventWait(u64),
+    EventSet,
+    EventClear,
 }
 
 #[derive(Clone, Copy, Debug)]
@@ -141,7 +160,30 @@ enum Kid {
 // rondo: a coroutine that performs its acts
 // ---------------------------------------------------------------------------
 
-type Promises = Rc<RefCell<HashMap<usize, Promise<String>>>>;
+/// What every script of a program shares: its promises, and one of each of
+/// stage 7's primitives (made before the loop runs, as the Python side makes
+/// them in `run`).
+struct Shared {
+    promises: RefCell<HashMap<usize, Promise<String>>>,
+    lock: Lock,
+    semaphore: Semaphore,
+    queue: Queue<String>,
+    event: Event,
+}
+
+impl Default for Shared {
+    fn default() -> Shared {
+        Shared {
+            promises: RefCell::default(),
+            lock: Lock::new(),
+            semaphore: Semaphore::new(2),
+            queue: Queue::new(1),
+            event: Event::new(),
+        }
+    }
+}
+
+type Promises = Rc<Shared>;
 
 /// What a `Script` waits on: a coroutine giving the line to say when it is
 /// done (empty: nothing), or a `wait` whose tasks come back.
@@ -416,11 +458,11 @@ impl Script {
                 })
             }
             Act::NewPromise(k) => {
-                self.promises.borrow_mut().insert(k, Promise::new());
+                self.promises.promises.borrow_mut().insert(k, Promise::new());
                 None
             }
             Act::SetPromise(k, ok) => {
-                let promise = self.promises.borrow()[&k].clone();
+                let promise = self.promises.promises.borrow()[&k].clone();
                 if ok {
                     promise.set_result(format!("P{k}"))
                 } else {
@@ -429,11 +471,80 @@ impl Script {
                 None
             }
             Act::AwaitPromise(k) => {
-                let wait = self.promises.borrow()[&k].wait();
+                let wait = self.promises.promises.borrow()[&k].wait();
                 line(wait.map(move |r| format!("{me} got P{k} {}", outcome(&r))).boxed())
             }
             Act::OnCancel(text) => {
                 self.on_cancel = Some(text);
+                None
+            }
+            Act::LockHold(ms) => {
+                let (out, me2) = (self.out.clone(), me.clone());
+                line(
+                    self.promises
+                        .lock
+                        .acquire()
+                        .then(move |guard| {
+                            say(&out, format!("{me} locked"));
+                            sleep(Duration::from_millis(ms)).map(move |()| {
+                                drop(guard);
+                                format!("{me2} unlocks")
+                            })
+                        })
+                        .boxed(),
+                )
+            }
+            Act::SemaphoreHold(ms) => {
+                let (out, me2) = (self.out.clone(), me.clone());
+                line(
+                    self.promises
+                        .semaphore
+                        .acquire()
+                        .then(move |permit| {
+                            say(&out, format!("{me} acquired"));
+                            sleep(Duration::from_millis(ms)).map(move |()| {
+                                drop(permit);
+                                format!("{me2} releases")
+                            })
+                        })
+                        .boxed(),
+                )
+            }
+            Act::QueuePut(k, ms) => {
+                let item = format!("{me}.{k}");
+                line(
+                    wait_for(self.promises.queue.put(item.clone()), Duration::from_millis(ms))
+                        .map(move |r| match r {
+                            Ok(Ok(())) => format!("{me} put {item}"),
+                            Ok(Err(e)) => panic!("put failed: {e:?}"),
+                            Err(_) => format!("{me} put timed out"),
+                        })
+                        .boxed(),
+                )
+            }
+            Act::QueueGet(ms) => line(
+                wait_for(self.promises.queue.get(), Duration::from_millis(ms))
+                    .map(move |r| match r {
+                        Ok(Ok(item)) => format!("{me} got item {item}"),
+                        Ok(Err(e)) => panic!("get failed: {e:?}"),
+                        Err(_) => format!("{me} get timed out"),
+                    })
+                    .boxed(),
+            ),
+            Act::EventWait(ms) => line(
+                wait_for(self.promises.event.wait(), Duration::from_millis(ms))
+                    .map(move |r| match r {
+                        Ok(_) => format!("{me} saw the event"),
+                        Err(_) => format!("{me} event timed out"),
+                    })
+                    .boxed(),
+            ),
+            Act::EventSet => {
+                self.promises.event.set();
+                None
+            }
+            Act::EventClear => {
+                self.promises.event.clear();
                 None
             }
         };
@@ -530,6 +641,7 @@ fn run_rondo(main: &[Act]) -> (Run, Vec<String>) {
 const PYTHON_PRELUDE: &str = r##"
 MUTE = [False]  # set once main has completed
 P = {}  # the promises of the running program
+PR = {}  # the program's lock, semaphore, queue and event
 
 def say(text):
     if not MUTE[0]:
@@ -541,6 +653,7 @@ def run(main):
     CLOCK[0] = ITERATIONS[0] = 0
     MUTE[0] = False
     P.clear()
+    PR.update(L=asyncio.Lock(), SEM=Semaphore(2), Q=asyncio.Queue(1), E=asyncio.Event())
     loop = InlineLoop()
     try:
         loop.run_until_complete(main())
@@ -557,6 +670,60 @@ def run(main):
     finally:
         loop.close()
     print("#end %d %d" % (end, iterations))
+
+import sys
+from asyncio import locks, mixins, exceptions
+import collections
+
+class Semaphore313(locks._ContextManagerMixin, mixins._LoopBoundMixin):
+    # Python 3.13's asyncio.Semaphore, which rondo follows: after a release
+    # it wakes as many waiters as the value allows (3.11 and 3.12 wake one
+    # at a time). Copied from 3.13's locks.py, docstrings left out.
+    def __init__(self, value=1):
+        self._waiters = None
+        self._value = value
+
+    def locked(self):
+        return self._value == 0 or (any(not w.cancelled() for w in (self._waiters or ())))
+
+    async def acquire(self):
+        if not self.locked():
+            self._value -= 1
+            return True
+        if self._waiters is None:
+            self._waiters = collections.deque()
+        fut = self._get_loop().create_future()
+        self._waiters.append(fut)
+        try:
+            try:
+                await fut
+            finally:
+                self._waiters.remove(fut)
+        except exceptions.CancelledError:
+            if fut.done() and not fut.cancelled():
+                self._value += 1
+            raise
+        finally:
+            while self._value > 0:
+                if not self._wake_up_next():
+                    break
+        return True
+
+    def release(self):
+        self._value += 1
+        self._wake_up_next()
+
+    def _wake_up_next(self):
+        if not self._waiters:
+            return False
+        for fut in self._waiters:
+            if not fut.done():
+                self._value -= 1
+                fut.set_result(True)
+                return True
+        return False
+
+Semaphore = asyncio.Semaphore if sys.version_info >= (3, 13) else Semaphore313
 
 async def wait_for(aw, ms):
     # Python 3.12's wait_for (for a timeout > 0), which rondo follows; 3.11's
@@ -932,6 +1099,41 @@ fn python_body(
                 writeln!(body, "{pad}P[{k}].set_exception(Exception(\"P{k} failed\"))").unwrap()
             }
             Act::AwaitPromise(k) => writeln!(body, "{pad}await outcome(\"{me} got P{k}\", P[{k}])").unwrap(),
+            Act::LockHold(ms) | Act::SemaphoreHold(ms) => {
+                let (prim, held, leaves) = match act {
+                    Act::LockHold(_) => ("L", "locked", "unlocks"),
+                    _ => ("SEM", "acquired", "releases"),
+                };
+                write!(
+                    body,
+                    "{pad}async with PR[{prim:?}]:\n{pad}    say(\"{me} {held}\")\n\
+                     {pad}    await asyncio.sleep({ms})\n{pad}    say(\"{me} {leaves}\")\n"
+                )
+                .unwrap()
+            }
+            Act::QueuePut(k, ms) => write!(
+                body,
+                "{pad}try:\n{pad}    await wait_for(PR[\"Q\"].put(\"{me}.{k}\"), {ms})\n\
+                 {pad}except TimeoutError:\n{pad}    say(\"{me} put timed out\")\n\
+                 {pad}else:\n{pad}    say(\"{me} put {me}.{k}\")\n"
+            )
+            .unwrap(),
+            Act::QueueGet(ms) => write!(
+                body,
+                "{pad}try:\n{pad}    v = await wait_for(PR[\"Q\"].get(), {ms})\n\
+                 {pad}except TimeoutError:\n{pad}    say(\"{me} get timed out\")\n\
+                 {pad}else:\n{pad}    say(\"{me} got item \" + v)\n"
+            )
+            .unwrap(),
+            Act::EventWait(ms) => write!(
+                body,
+                "{pad}try:\n{pad}    await wait_for(PR[\"E\"].wait(), {ms})\n\
+                 {pad}except TimeoutError:\n{pad}    say(\"{me} event timed out\")\n\
+                 {pad}else:\n{pad}    say(\"{me} saw the event\")\n"
+            )
+            .unwrap(),
+            Act::EventSet => writeln!(body, "{pad}PR[\"E\"].set()").unwrap(),
+            Act::EventClear => writeln!(body, "{pad}PR[\"E\"].clear()").unwrap(),
             Act::OnCancel(text) => {
                 writeln!(body, "{pad}try:\n{pad}    pass").unwrap();
                 python_body(p, me, &acts[i + 1..], indent + 4, next, py, body, names);
@@ -977,6 +1179,8 @@ enum Gen {
     Inline(Combo, Vec<(u8, Vec<Gen>)>),
     Limit(bool, u64, Vec<Gen>),
     AwaitPromise(usize),
+    /// Stage 7's primitives (module docs).
+    Primitive(u8, u64),
 }
 
 #[derive(Clone, Copy, Debug)]
@@ -1032,6 +1236,7 @@ fn gen_ops(levels: u32, max_len: usize) -> BoxedStrategy<Vec<Gen>> {
         2 => (1..=3usize, 0..8usize, when(), prop::option::of(limit_ms()))
             .prop_map(|(n, k, w, l)| Gen::Take(Taker::Wait(w, l), n, k)),
         1 => (0..PROMISES).prop_map(Gen::AwaitPromise),
+        4 => (0..7u8, limit_ms()).prop_map(|(k, ms)| Gen::Primitive(k, ms)),
     ];
     if levels == 0 {
         return prop::collection::vec(leaf, 0..max_len).boxed();
@@ -1106,6 +1311,7 @@ impl Builder {
         let mut waited: Vec<usize> = vec![];
         let mut spawned = if ctx == Ctx::Main { PROMISES } else { 0 };
         let mut says = 0;
+        let mut puts = 0;
         for g in gens {
             let tasks_ok = !matches!(ctx, Ctx::Kid | Ctx::RaceKid);
             let yields_ok = ctx != Ctx::RaceKid;
@@ -1197,6 +1403,18 @@ impl Builder {
                     acts.push(Act::Limit(*as_timeout, *ms, body_name, body));
                 }
                 Gen::AwaitPromise(k) if promises_ok => acts.push(Act::AwaitPromise(*k)),
+                Gen::Primitive(kind, ms) if tasks_ok => {
+                    puts += 1;
+                    acts.push(match kind {
+                        0 => Act::LockHold(*ms % 700),
+                        1 => Act::SemaphoreHold(*ms % 700),
+                        2 => Act::QueuePut(puts, *ms),
+                        3 => Act::QueueGet(*ms),
+                        4 => Act::EventWait(*ms),
+                        5 => Act::EventSet,
+                        _ => Act::EventClear,
+                    });
+                }
                 _ => {}
             }
         }
@@ -1349,6 +1567,13 @@ fn coverage(programs: &[Vec<Act>], runs: &[Run]) -> Vec<(&'static str, usize)> {
                 Act::Limit(true, ..) => "timeout",
                 Act::SetPromise(_, false) => "set_error",
                 Act::AwaitPromise(_) => "await a promise",
+                Act::LockHold(_) => "Lock",
+                Act::SemaphoreHold(_) => "Semaphore",
+                Act::QueuePut(..) => "Queue.put",
+                Act::QueueGet(_) => "Queue.get",
+                Act::EventWait(_) => "Event.wait",
+                Act::EventSet => "Event.set",
+                Act::EventClear => "Event.clear",
                 _ => return,
             };
             *c.entry(key).or_default() += 1;
@@ -1367,7 +1592,11 @@ fn coverage(programs: &[Vec<Act>], runs: &[Run]) -> Vec<(&'static str, usize)> {
         });
     }
     type Seen = fn(&str) -> bool;
-    let seen: [(&'static str, Seen); 9] = [
+    let seen: [(&'static str, Seen); 13] = [
+        ("seen: a queue item handed over", |t| t.contains(" got item ")),
+        ("seen: a queue wait timed out", |t| t.ends_with("put timed out") || t.ends_with("get timed out")),
+        ("seen: an event wait woken", |t| t.ends_with("saw the event")),
+        ("seen: an event wait timed out", |t| t.ends_with("event timed out")),
         ("seen: a wait_for/timeout body timed out", |t| t.ends_with("wait_for timed out")),
         ("seen: a wait_for/timeout body finished", |t| t.contains("wait_for ok")),
         ("seen: a wait_for of a task timed out", |t| t.contains("wait_for T") && t.ends_with("timed out")),
