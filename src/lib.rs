@@ -23,7 +23,8 @@
 //! **Read it as a tutorial:** the [`guide`] holds one chapter per stage —
 //! [1](guide::ch01_generators), [2](guide::ch02_coroutine),
 //! [3](guide::ch03_sleep), [4](guide::ch04_event_loop),
-//! [5](guide::ch05_combinators), [6](guide::ch06_failure) — each starting
+//! [5](guide::ch05_combinators), [6](guide::ch06_failure),
+//! [7](guide::ch07_coordination) — each starting
 //! from a Python program and rebuilding what it relies on. Coming from
 //! asyncio, keep [the asyncio map](guide::asyncio_map) open: every name of
 //! asyncio's task and loop API, with its rondo equivalent or the stage that
@@ -139,6 +140,7 @@ pub use transcript::Transcript;
 /// | 4 | [The event loop](guide::ch04_event_loop) | [`stage4_event_loop`] |
 /// | 5 | [Combinators](guide::ch05_combinators) | [`stage5_combinators`] |
 /// | 6 | [Failure](guide::ch06_failure) | [`stage6_failure`] |
+/// | 7 | [Coordination](guide::ch07_coordination) | [`stage7_coordination`] |
 /// | | [asyncio → rondo, name by name](guide::asyncio_map) | |
 /// | | [Performance](guide::performance) | |
 pub mod guide {
@@ -188,15 +190,22 @@ pub mod guide {
     ///
     /// ---
     /// *Guide:* [map](overview) · previous: [5. Combinators](ch05_combinators) ·
-    /// **6. Failure** · next: [the asyncio map](asyncio_map)
+    /// **6. Failure** · next: [7. Coordination](ch07_coordination)
     pub mod ch06_failure {}
+
+    #[doc = include_str!("../docs/07-coordination.md")]
+    ///
+    /// ---
+    /// *Guide:* [map](overview) · previous: [6. Failure](ch06_failure) ·
+    /// **7. Coordination** · next: [the asyncio map](asyncio_map)
+    pub mod ch07_coordination {}
 
     #[doc = include_str!("../docs/asyncio-map.md")]
     ///
     /// ---
     /// *Guide:* [map](overview) · [1](ch01_generators) · [2](ch02_coroutine) ·
     /// [3](ch03_sleep) · [4](ch04_event_loop) · [5](ch05_combinators) ·
-    /// [6](ch06_failure) · **the asyncio map**
+    /// [6](ch06_failure) · [7](ch07_coordination) · **the asyncio map**
     pub mod asyncio_map {}
 
     #[doc = include_str!("../docs/performance.md")]

@@ -405,11 +405,12 @@ fn the_svg_of_the_chess_exhibition_draws_twelve_hours_then_one() {
 fn the_chapters_pictures_are_what_docs_img_make_sh_draws_today() {
     let img = Path::new(env!("CARGO_MANIFEST_DIR")).join("docs/img");
     let dir = scratch("docs-img");
-    let pictures: [(&str, &[&str]); 4] = [
+    let pictures: [(&str, &[&str]); 5] = [
         ("countasync", &["countasync.svg"]),
         ("fetch_data", &["fetch_data.svg"]),
         ("highest_prime", &["highest_prime-gathered.svg", "highest_prime-blocking.svg"]),
         ("chess", &["chess-one-at-a-time.svg", "chess-in-turn.svg"]),
+        ("rate_limit", &["rate_limit.svg"]),
     ];
     for (example, pictures) in pictures {
         let drawn = svg_of(example, &dir);

@@ -37,4 +37,7 @@ draw chess             # chapter 06: 24 boards one at a time (12 h), then in tur
 cp "$tmp/chess.svg" "$img/chess-one-at-a-time.svg"
 cp "$tmp/chess-2.svg" "$img/chess-in-turn.svg"
 
+draw rate_limit        # chapter 07: a Semaphore(3) hands each freed slot to the first in line
+cp "$tmp/rate_limit.svg" "$img/rate_limit.svg"
+
 ls -l "$img"/*.svg
