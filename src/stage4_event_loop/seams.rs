@@ -13,7 +13,7 @@
 //! |---|---|---|---|
 //! | [`StepWatch`] and [`StepBeacon`] | what happens around a step | nothing | stage 6: slow-step detector, unobserved-failure log |
 //! | [`IdleWait`] | how the loop waits when nothing is ready | [`ClockWait`]: stage 3's clock | stage 8: `poll(2)` with a self-pipe |
-//! | [`WaitsOn`], [`CancelTarget`] | what a waiting task waits on, and whether a cancellation passes into it | a task awaiting a task | stage 5: promises, gathers; stage 7: queues, locks |
+//! | [`WaitsOn`], [`CancelTarget`] | what a waiting task waits on, and whether a cancellation passes into it | a task awaiting a task | stage 5: promises, gathers; stage 7: queues, locks (a lock also says who holds it: [`HeldBy`]) |
 //! | [`Explainer`] | the deadlock report | names the stuck tasks | stage 6: says what each waits on (reads `WaitsOn`) |
 //! | [`CancelPolicy`] | where a cancel request goes | the task's next step | stage 6: down the await chain first |
 //! | [`Observer`](super::Observer) | who watches | nobody | `observe/`: trace, timeline, step mode |

@@ -13,6 +13,15 @@
 //! - anything else is a waker handed to something the loop does not know
 //!   (a custom `Wake`, a hand-written coroutine that kept no waker): said as such.
 //!
+//! **Who holds what.** A thing that one task holds (stage 7's `Lock`) also
+//! says who, through the seam's `held_by` — a task address and a few words,
+//! so this stage never names a stage-7 type: "waits to acquire Lock 'fork'
+//! held by 'B'". Each stuck task then waits for at most one other task (one
+//! it awaits, or one holding what it wants to acquire); following those
+//! edges finds every **cycle**, named once on its first task: "Task 'A'
+//! waits for Lock 'fork' held by 'B', which waits for Lock 'knife' held by
+//! 'A'" (the others in it say "in the cycle above").
+//!
 //! Nothing of this runs on the hot path: reporting is one push the first
 //! time somebody waits on a thing.
 
