@@ -163,7 +163,29 @@ fn cycles(next: &[Option<(usize, String)>]) -> Vec<Vec<usize>> {
 #[cfg(test)]
 mod tests {
     use crate::test_support::never;
-    use crate::{EventLoop, LoopError, Promise};
+    use crate::{CoroutineExt, EventLoop, LoopError, Promise};
+
+    #[test]
+    fn cycles_are_found_once_each_from_their_lowest_task() {
+        let edge = |j: usize| Some((j, String::new()));
+        // 0 -> 1 -> 2 -> 1 (0 only leads into the cycle); 3 -> 4 -> 3; 5 waits on nothing.
+        let next = vec![edge(1), edge(2), edge(1), edge(4), edge(3), None];
+        assert_eq!(super::cycles(&next), [vec![1, 2], vec![3, 4]]);
+        assert!(super::cycles(&[None, edge(0)]).is_empty());
+    }
+
+    #[test]
+    fn a_task_waiting_for_a_lock_it_holds_is_told_it_is_not_reentrant() {
+        let ev = EventLoop::new_virtual();
+        let lock = crate::Lock::named("fork");
+        let l = lock.clone();
+        let _t = ev.spawn_named("A", lock.acquire().then(move |g| l.acquire().map(move |g2| drop((g, g2)))));
+        let LoopError::Deadlock { stuck } = ev.run_forever().unwrap_err() else { panic!("a deadlock") };
+        assert_eq!(
+            stuck[0].waits_on,
+            "waits to acquire Lock 'fork' held by 'A' itself: a Lock is not reentrant"
+        );
+    }
 
     #[test]
     fn a_waker_nobody_holds_and_a_dropped_promise_are_told_apart() {
