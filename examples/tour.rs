@@ -50,6 +50,8 @@ mod current_task;
 #[allow(dead_code)]
 #[path = "deadlock.rs"]
 mod deadlock;
+#[path = "dining.rs"]
+mod dining;
 #[allow(dead_code)]
 #[path = "event.rs"]
 mod event;
@@ -251,6 +253,12 @@ const STOPS: &[Stop] = &[
         stage: "7 coordination",
         lesson: "one Event.set() wakes every waiter, in the order they started waiting",
         run: event::run,
+    },
+    Stop {
+        name: "dining",
+        stage: "7 coordination",
+        lesson: "two locks taken in opposite orders: where asyncio hangs, rondo names who holds what, and the cycle",
+        run: dining::run,
     },
 ];
 

@@ -356,8 +356,59 @@ fn two_tasks_taking_two_locks_in_opposite_orders_are_reported_with_the_locks_nam
     let _b = ev.spawn_named("B", diner(&knife, &fork));
     let Err(LoopError::Deadlock { stuck }) = ev.run_forever() else { panic!("a deadlock") };
     let said: Vec<_> = stuck.iter().map(|s| (s.task.name.as_str(), s.waits_on.as_str())).collect();
-    assert_eq!(said, [("A", "waits to acquire Lock 'knife'"), ("B", "waits to acquire Lock 'fork'")]);
+    let cycle = "Task 'A' waits for Lock 'knife' held by 'B', which waits for Lock 'fork' held by 'A'";
+    assert_eq!(
+        said,
+        [
+            ("A", format!("waits to acquire Lock 'knife' held by 'B', in a cycle: {cycle}").as_str()),
+            ("B", "waits to acquire Lock 'fork' held by 'A', in the cycle above"),
+        ]
+    );
     assert_eq!(ev.time(), 0.1);
+}
+
+/// A task holds a lock while it waits for an event nobody sets; another
+/// waits for the lock. No cycle: the report follows the chain by name.
+#[test]
+fn a_lock_held_by_a_task_waiting_on_an_unset_event_names_both() {
+    let ev = EventLoop::new_virtual();
+    let (lock, never_set) = (Lock::named("db"), Event::new());
+    let (l, e) = (lock.clone(), never_set.clone());
+    let _holder = ev.spawn_named("holder", l.acquire().then(move |g| e.wait().map(move |()| drop(g))));
+    let _waiter = ev.spawn_named("waiter", lock.acquire().map(drop));
+    let Err(LoopError::Deadlock { stuck }) = ev.run_forever() else { panic!("a deadlock") };
+    let said: Vec<_> = stuck.iter().map(|s| (s.task.name.as_str(), s.waits_on.as_str())).collect();
+    assert_eq!(
+        said,
+        [("holder", "waits on an unset Event"), ("waiter", "waits to acquire Lock 'db' held by 'holder'")]
+    );
+}
+
+/// A cycle through an awaited task: A holds the lock and awaits B, which
+/// waits for the lock.
+#[test]
+fn a_cycle_through_an_awaited_task_is_named() {
+    let ev = EventLoop::new_virtual();
+    let lock = Lock::named("fork");
+    let l = lock.clone();
+    let main = lazy(move || {
+        let held = l.try_acquire().unwrap();
+        let b = rondo::spawn_named("B", l.acquire().map(drop));
+        b.map(move |_| drop(held))
+    })
+    .then(|c| c);
+    let Err(LoopError::Deadlock { stuck }) = ev.run(main) else { panic!("a deadlock") };
+    let said: Vec<_> = stuck.iter().map(|s| (s.task.name.as_str(), s.waits_on.as_str())).collect();
+    assert_eq!(
+        said,
+        [
+            (
+                "Task-1",
+                "awaits task 'B', in a cycle: Task 'Task-1' awaits task 'B', which waits for Lock 'fork' held by 'Task-1'"
+            ),
+            ("B", "waits to acquire Lock 'fork' held by 'Task-1', in the cycle above"),
+        ]
+    );
 }
 
 /// `wait_for(lock.acquire(), 1)`, `wait_for(q.get(), 1)`, `wait_for(ev.wait(), 1)`:

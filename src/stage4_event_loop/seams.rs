@@ -13,7 +13,7 @@
 //! |---|---|---|---|
 //! | [`StepWatch`] and [`StepBeacon`] | what happens around a step | nothing | stage 6: slow-step detector, unobserved-failure log |
 //! | [`IdleWait`] | how the loop waits when nothing is ready | [`ClockWait`]: stage 3's clock | stage 8: `poll(2)` with a self-pipe |
-//! | [`WaitsOn`], [`CancelTarget`] | what a waiting task waits on, and whether a cancellation passes into it | a task awaiting a task | stage 5: promises, gathers; stage 7: queues, locks |
+//! | [`WaitsOn`], [`CancelTarget`] | what a waiting task waits on, and whether a cancellation passes into it | a task awaiting a task | stage 5: promises, gathers; stage 7: queues, locks (a lock also says who holds it: [`HeldBy`]) |
 //! | [`Explainer`] | the deadlock report | names the stuck tasks | stage 6: says what each waits on (reads `WaitsOn`) |
 //! | [`CancelPolicy`] | where a cancel request goes | the task's next step | stage 6: down the await chain first |
 //! | [`Observer`](super::Observer) | who watches | nobody | `observe/`: trace, timeline, step mode |
@@ -137,6 +137,30 @@ pub(crate) trait WaitsOn {
     fn waiter_addrs(&self) -> Vec<usize>;
     /// What it is, e.g. "awaits a promise nobody has resolved (created at src/main.rs:7:13)".
     fn describe(&self) -> String;
+    /// Who holds it, if it is a thing one task holds and the others wait
+    /// to acquire (stage 7's `Lock`); `None` for everything else, and for
+    /// a free thing or one taken outside any task. The explainer adds
+    /// "held by 'B'" to [`describe`](WaitsOn::describe), and follows the
+    /// holder to find a cycle of waits.
+    fn held_by(&self) -> Option<HeldBy> {
+        None
+    }
+}
+
+/// Who holds a thing that its waiters wait to acquire — said generically,
+/// so that the explainer (stage 6) can follow it without knowing the thing
+/// (stage 7's `Lock`).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub(crate) struct HeldBy {
+    /// The holder task's address: the same number its wakers give as
+    /// `Waker::target_addr` (the data pointer of its `Rc<dyn AnyTask>`).
+    /// The thing keeps a `Weak` to the task, so the address cannot be reused
+    /// by another task while it is reported; a holder that has finished
+    /// (its guard outlived it) matches no unfinished task.
+    pub(crate) task_addr: usize,
+    /// What is held, for a sentence about a cycle: "Lock 'fork'", "a Lock
+    /// (created at src/main.rs:3:9)".
+    pub(crate) what: String,
 }
 
 /// Something a task awaits that a cancellation of the task passes into —

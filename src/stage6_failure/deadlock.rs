@@ -13,6 +13,15 @@
 //! - anything else is a waker handed to something the loop does not know
 //!   (a custom `Wake`, a hand-written coroutine that kept no waker): said as such.
 //!
+//! **Who holds what.** A thing that one task holds (stage 7's `Lock`) also
+//! says who, through the seam's `held_by` — a task address and a few words,
+//! so this stage never names a stage-7 type: "waits to acquire Lock 'fork'
+//! held by 'B'". Each stuck task then waits for at most one other task (one
+//! it awaits, or one holding what it wants to acquire); following those
+//! edges finds every **cycle**, named once on its first task: "Task 'A'
+//! waits for Lock 'fork' held by 'B', which waits for Lock 'knife' held by
+//! 'A'" (the others in it say "in the cycle above").
+//!
 //! Nothing of this runs on the hot path: reporting is one push the first
 //! time somebody waits on a thing.
 
@@ -32,6 +41,7 @@ pub use crate::stage4_event_loop::StuckTask;
 pub(crate) fn explain(core: &Core) -> Vec<StuckTask> {
     let tasks = core.unfinished_tasks();
     let addr = |task: &Rc<dyn AnyTask>| Rc::as_ptr(task) as *const () as usize;
+    let index: HashMap<usize, usize> = tasks.iter().enumerate().map(|(i, t)| (addr(t), i)).collect();
     // Whose waker is each task's joiner: awaiter's address -> awaited task.
     let mut awaits: HashMap<usize, usize> = HashMap::new();
     for (i, task) in tasks.iter().enumerate() {
@@ -48,16 +58,41 @@ pub(crate) fn explain(core: &Core) -> Vec<StuckTask> {
         }
     }
     let forever: HashSet<usize> = core.waiting_forever().into_iter().collect();
-    tasks
+    let name = |j: usize| tasks[j].header().name();
+    // What each task waits on, and the task it waits for, if any (the edge
+    // a cycle is made of), with the words for that edge in a cycle.
+    let mut next: Vec<Option<(usize, String)>> = vec![None; tasks.len()];
+    let mut waits_on: Vec<String> = tasks
         .iter()
         .enumerate()
         .map(|(i, task)| {
             let me = addr(task);
-            let waits_on = match awaits.get(&me) {
+            match awaits.get(&me) {
                 Some(&j) if j == i => "awaits itself: it can never finish".to_string(),
-                Some(&j) => format!("awaits task '{}'", tasks[j].header().name()),
+                Some(&j) => {
+                    next[i] = Some((j, format!("awaits task '{}'", name(j))));
+                    format!("awaits task '{}'", name(j))
+                }
                 None => match holder.get(&me) {
-                    Some(&k) => things[k].describe(),
+                    Some(&k) => {
+                        let said = things[k].describe();
+                        match things[k].held_by() {
+                            None => said,
+                            Some(held) => match index.get(&held.task_addr) {
+                                Some(&j) if j == i => {
+                                    format!("{said} held by '{}' itself: a Lock is not reentrant", name(j))
+                                }
+                                Some(&j) => {
+                                    next[i] =
+                                        Some((j, format!("waits for {} held by '{}'", held.what, name(j))));
+                                    format!("{said} held by '{}'", name(j))
+                                }
+                                None => {
+                                    format!("{said} held by a task that has finished (its guard outlived it)")
+                                }
+                            },
+                        }
+                    }
                     None if forever.contains(&me) => {
                         "sleeps until the end of time: its deadline is past the \
                          last instant a timer can name (584 years), so it can never wake"
@@ -67,16 +102,90 @@ pub(crate) fn explain(core: &Core) -> Vec<StuckTask> {
                              (no timer, task or promise of this loop holds its waker)"
                         .to_string(),
                 },
-            };
-            StuckTask { task: task.header().info(), waits_on }
+            }
         })
+        .collect();
+    for cycle in cycles(&next) {
+        let mut sentence = format!("Task '{}' {}", name(cycle[0]), next[cycle[0]].as_ref().unwrap().1);
+        for &i in &cycle[1..] {
+            sentence.push_str(", which ");
+            sentence.push_str(&next[i].as_ref().unwrap().1);
+        }
+        waits_on[cycle[0]].push_str(&format!(", in a cycle: {sentence}"));
+        for &i in &cycle[1..] {
+            waits_on[i].push_str(", in the cycle above");
+        }
+    }
+    tasks
+        .iter()
+        .zip(waits_on)
+        .map(|(task, waits_on)| StuckTask { task: task.header().info(), waits_on })
         .collect()
+}
+
+/// The cycles of a graph where each node has at most one edge out (a task
+/// waits for one thing): each as its nodes in order along the edges,
+/// starting at its lowest node, so that it starts with the task listed
+/// first. Linear: each node is walked once.
+fn cycles(next: &[Option<(usize, String)>]) -> Vec<Vec<usize>> {
+    // 0: not seen; 1 + start: on the walk from `start`; usize::MAX: done.
+    let mut seen = vec![0usize; next.len()];
+    let mut found = vec![];
+    for start in 0..next.len() {
+        let mut path = vec![];
+        let mut at = start;
+        while seen[at] == 0 {
+            seen[at] = 1 + start;
+            path.push(at);
+            match &next[at] {
+                Some((j, _)) => at = *j,
+                None => break,
+            }
+        }
+        // Back on this walk's own path: the part from there is a cycle.
+        if seen[at] == 1 + start
+            && next[at].is_some()
+            && let Some(from) = path.iter().position(|&p| p == at)
+        {
+            let mut cycle = path[from..].to_vec();
+            let lowest = (0..cycle.len()).min_by_key(|&c| cycle[c]).unwrap_or(0);
+            cycle.rotate_left(lowest);
+            found.push(cycle);
+        }
+        for p in path {
+            seen[p] = usize::MAX;
+        }
+    }
+    found.sort();
+    found
 }
 
 #[cfg(test)]
 mod tests {
     use crate::test_support::never;
-    use crate::{EventLoop, LoopError, Promise};
+    use crate::{CoroutineExt, EventLoop, LoopError, Promise};
+
+    #[test]
+    fn cycles_are_found_once_each_from_their_lowest_task() {
+        let edge = |j: usize| Some((j, String::new()));
+        // 0 -> 1 -> 2 -> 1 (0 only leads into the cycle); 3 -> 4 -> 3; 5 waits on nothing.
+        let next = vec![edge(1), edge(2), edge(1), edge(4), edge(3), None];
+        assert_eq!(super::cycles(&next), [vec![1, 2], vec![3, 4]]);
+        assert!(super::cycles(&[None, edge(0)]).is_empty());
+    }
+
+    #[test]
+    fn a_task_waiting_for_a_lock_it_holds_is_told_it_is_not_reentrant() {
+        let ev = EventLoop::new_virtual();
+        let lock = crate::Lock::named("fork");
+        let l = lock.clone();
+        let _t = ev.spawn_named("A", lock.acquire().then(move |g| l.acquire().map(move |g2| drop((g, g2)))));
+        let LoopError::Deadlock { stuck } = ev.run_forever().unwrap_err() else { panic!("a deadlock") };
+        assert_eq!(
+            stuck[0].waits_on,
+            "waits to acquire Lock 'fork' held by 'A' itself: a Lock is not reentrant"
+        );
+    }
 
     #[test]
     fn a_waker_nobody_holds_and_a_dropped_promise_are_told_apart() {

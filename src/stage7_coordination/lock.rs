@@ -34,12 +34,13 @@
 //! share `LockInner`; half the file is one test per rule above.)
 
 use super::waiters::{Waiter, Waiters, report_once};
-use crate::stage4_event_loop::seams::WaitsOn;
+use crate::stage4_event_loop::AnyTask;
+use crate::stage4_event_loop::seams::{HeldBy, WaitsOn, task_being_stepped};
 use crate::{Context, Coroutine, Poll};
 use std::cell::{Cell, RefCell};
 use std::fmt;
 use std::panic::Location;
-use std::rc::Rc;
+use std::rc::{Rc, Weak};
 
 /// A fair lock for the tasks of one loop (asyncio: `asyncio.Lock`).
 ///
@@ -68,6 +69,14 @@ struct LockInner {
     locked: Cell<bool>,
     /// Who waits, in arrival order; a woken waiter stays until it runs.
     waiters: RefCell<Waiters>,
+    /// The task that took it, for deadlock reports ("held by 'B'").
+    /// Invariant: `Some` only while `locked`, and then the task that was
+    /// being stepped when it was taken (uncontended, or a woken waiter
+    /// taking it); `None` while free, or if it was taken outside any task
+    /// (under `block_on`). A `Weak`: a lock does not keep a task alive, and
+    /// the task's address cannot be reused while the lock names it. (A guard
+    /// moved to another task still names the one that took it.)
+    holder: RefCell<Option<Weak<dyn AnyTask>>>,
     /// Its name in deadlock reports (`Lock::named`).
     name: Option<Box<str>>,
     created_at: &'static Location<'static>,
@@ -105,6 +114,7 @@ impl Lock {
         let inner = LockInner {
             locked: Cell::new(false),
             waiters: RefCell::default(),
+            holder: RefCell::new(None),
             name,
             created_at: Location::caller(),
             reported: Cell::new(false),
@@ -128,7 +138,7 @@ impl Lock {
     pub fn try_acquire(&self) -> Option<LockGuard> {
         let inner = &self.inner;
         if !inner.locked.get() && inner.waiters.borrow().all_cancelled() {
-            inner.locked.set(true);
+            self.take();
             Some(LockGuard { lock: self.clone() })
         } else {
             None
@@ -140,10 +150,20 @@ impl Lock {
         Rc::ptr_eq(&self.inner, &other.inner)
     }
 
+    /// Takes the free lock for the task being stepped (asyncio sets
+    /// `_locked`; rondo also writes down who took it, for deadlock reports).
+    fn take(&self) {
+        self.inner.locked.set(true);
+        *self.inner.holder.borrow_mut() = task_being_stepped();
+    }
+
     /// asyncio's `release()`: frees the lock and wakes the first in line.
     fn release(&self) {
         debug_assert!(self.inner.locked.get(), "a guard exists only while locked");
         self.inner.locked.set(false);
+        // Taken out before waking anyone: a wake may run code that reads it.
+        let holder = self.inner.holder.take();
+        drop(holder);
         self.inner.waiters.borrow().wake_first();
     }
 
@@ -166,6 +186,19 @@ impl WaitsOn for LockInner {
             Some(name) => format!("waits to acquire Lock '{name}'"),
             None => format!("waits to acquire a Lock (created at {})", self.created_at),
         }
+    }
+
+    fn held_by(&self) -> Option<HeldBy> {
+        if !self.locked.get() {
+            return None;
+        }
+        let holder = self.holder.borrow();
+        let task_addr = Weak::as_ptr(holder.as_ref()?) as *const () as usize;
+        let what = match &self.name {
+            Some(name) => format!("Lock '{name}'"),
+            None => format!("a Lock (created at {})", self.created_at),
+        };
+        Some(HeldBy { task_addr, what })
     }
 }
 
@@ -268,7 +301,7 @@ impl Coroutine for Acquire {
                 self.lock.inner.waiters.borrow_mut().remove(me);
                 // Nobody could take it meanwhile: the line was not empty.
                 debug_assert!(!self.lock.locked(), "a woken waiter finds the lock free");
-                self.lock.inner.locked.set(true);
+                self.lock.take();
                 self.state = AcquireState::Done;
                 Poll::Ready(LockGuard { lock: self.lock.clone() })
             }
@@ -473,6 +506,104 @@ mod tests {
         let mut cx = Context::from_waker(&waker);
         let _guard = acquire.poll(&mut cx);
         let _ = acquire.poll(&mut cx);
+    }
+}
+
+#[cfg(test)]
+mod holder_tests {
+    //! The holder bookkeeping the deadlock explainer reads.
+    use super::*;
+    use crate::{CoroutineExt, EventLoop, lazy, spawn_named, yield_now};
+
+    /// The name of the task the lock says holds it, if any.
+    fn holder(lock: &Lock) -> Option<String> {
+        let held = lock.inner.holder.borrow();
+        held.as_ref().and_then(Weak::upgrade).map(|task| task.header().name())
+    }
+
+    #[test]
+    fn an_uncontended_acquire_records_its_task_and_the_guard_clears_it() {
+        let lock = Lock::new();
+        let l = lock.clone();
+        let main = lazy(move || {
+            let guard = l.try_acquire().unwrap();
+            let seen = holder(&l);
+            drop(guard);
+            (seen, holder(&l))
+        });
+        let (seen, after) = EventLoop::new_virtual().run(main).unwrap();
+        assert_eq!(seen.as_deref(), Some("Task-1"));
+        assert_eq!(after, None, "released: nobody holds it");
+        // Outside any task (block_on): locked, holder unknown.
+        let guard = crate::block_on(lock.acquire());
+        assert!(lock.locked() && holder(&lock).is_none());
+        assert!(lock.inner.held_by().is_none());
+        drop(guard);
+    }
+
+    #[test]
+    fn a_woken_waiter_that_takes_it_becomes_the_holder() {
+        let lock = Lock::new();
+        let l = lock.clone();
+        let main = lazy(move || {
+            let held = l.try_acquire().unwrap();
+            let l2 = l.clone();
+            let w = spawn_named("w", l.acquire().then(move |g| yield_now().map(move |()| (holder(&l2), g))));
+            yield_now().then(move |()| {
+                assert_eq!(holder(&l).as_deref(), Some("Task-1"));
+                drop(held); // wakes w, who keeps its place
+                assert_eq!(holder(&l), None, "free until the woken waiter runs");
+                w
+            })
+        })
+        .then(|w| w);
+        let (seen, guard) = EventLoop::new_virtual().run(main).unwrap().unwrap();
+        assert_eq!(seen.as_deref(), Some("w"));
+        drop(guard);
+        assert_eq!(holder(&lock), None);
+    }
+
+    #[test]
+    fn a_cancelled_holder_releases_through_its_guard_and_is_forgotten() {
+        let lock = Lock::new();
+        let l = lock.clone();
+        let main = lazy(move || {
+            let holder_task = spawn_named(
+                "holder",
+                l.acquire().then(|g| crate::test_support::never().map(move |()| drop(g))),
+            );
+            yield_now().then(move |()| {
+                assert_eq!(holder(&l).as_deref(), Some("holder"));
+                assert!(holder_task.cancel());
+                yield_now().map(move |()| l)
+            })
+        })
+        .then(|l| l);
+        let l = EventLoop::new_virtual().run(main).unwrap();
+        assert!(!l.locked());
+        assert_eq!(holder(&lock), None);
+    }
+
+    #[test]
+    fn a_cancelled_waiter_leaves_the_holder_as_it_was() {
+        let lock = Lock::new();
+        let l = lock.clone();
+        let main = lazy(move || {
+            let held = l.try_acquire().unwrap();
+            let waiter = spawn_named("waiter", l.acquire().map(drop));
+            yield_now().then(move |()| {
+                assert!(waiter.cancel());
+                yield_now().map(move |()| {
+                    assert_eq!(l.inner.waiters.borrow().len(), 0);
+                    let seen = holder(&l);
+                    drop(held);
+                    seen
+                })
+            })
+        })
+        .then(|seen| seen);
+        assert_eq!(EventLoop::new_virtual().run(main).unwrap().as_deref(), Some("Task-1"));
+        assert_eq!(holder(&lock), None);
     }
 }
 
