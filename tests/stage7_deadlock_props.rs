@@ -77,7 +77,8 @@ fn parse_cycle(sentence: &str) -> Vec<(String, String, String)> {
 }
 
 proptest! {
-    #![proptest_config(ProptestConfig::with_cases(300))]
+    // No regression files: a failure prints its plans (the project's rule).
+    #![proptest_config(ProptestConfig { cases: 300, failure_persistence: None, ..ProptestConfig::default() })]
 
     #[test]
     fn every_reported_cycle_is_a_real_cycle(
