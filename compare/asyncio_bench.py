@@ -22,6 +22,7 @@ Workloads (n is the size; per-unit figures, so a smaller n stays comparable):
   idle        one task sleeping 2 s: CPU s
   overshoot   n sequential 1 ms sleeps: median and p99 lateness, in us
   pingpong    two tasks, two asyncio.Queue(maxsize=1): ns per round trip
+  lock        1,000 tasks x n (acquire asyncio.Lock, sleep(0), release): ns per acquire
 """
 
 import asyncio
@@ -31,6 +32,7 @@ import sys
 import time
 
 YIELD_TASKS = 1000
+LOCK_TASKS = 1000
 
 
 def resident_bytes():
@@ -196,6 +198,21 @@ def pingpong(loop, n):
     return [loop.run_until_complete(main()) / n]
 
 
+def lock(loop, per_task):
+    async def contender(lock):
+        for _ in range(per_task):
+            async with lock:
+                await asyncio.sleep(0)  # a yield while holding it
+
+    async def main():
+        lock = asyncio.Lock()
+        await asyncio.gather(*[contender(lock) for _ in range(LOCK_TASKS)])
+
+    start = time.perf_counter_ns()
+    loop.run_until_complete(main())
+    return [(time.perf_counter_ns() - start) / (LOCK_TASKS * per_task)]
+
+
 def run_one(kind, workload, n):
     if workload == "floor":
         return floor(n)
@@ -214,6 +231,8 @@ def run_one(kind, workload, n):
             return overshoot(loop, n)
         if workload == "pingpong":
             return pingpong(loop, n)
+        if workload == "lock":
+            return lock(loop, n)
         raise SystemExit(f"unknown workload {workload}")
     finally:
         loop.close()

@@ -12,7 +12,8 @@
 //! | sleepers | 100k / 1M tasks sleeping 1 s at once: wall time, CPU time, bytes per task |
 //! | idle | one task sleeping 2 s: CPU used (the event loop must not spin) |
 //! | overshoot | 1,000 sequential 1 ms sleeps: how late each wakes (median, p99) |
-//! | ping-pong | a queue round trip: waits for stage 7's `Queue` |
+//! | ping-pong | two tasks bouncing a number over two `Queue(maxsize=1)`: ns per round trip |
+//! | lock | 1,000 tasks × 1,000 acquire / yield / release of one `Lock`: ns per acquire |
 //!
 //! Memory is read from the process's resident set (`/proc/self/statm`) at the
 //! moment every task is alive, so "bytes per task" includes everything the
@@ -29,7 +30,7 @@ mod measure;
 mod workloads;
 
 use measure::median;
-use workloads::YIELD_TASKS;
+use workloads::{LOCK_TASKS, YIELD_TASKS};
 
 /// Runs one measurement in this process and prints its numbers on one line
 /// ("n/a" where rondo has nothing to measure yet).
@@ -92,5 +93,8 @@ fn main() {
     let n = if quick { 200 } else { 1000 };
     let m = median_of_runs("overshoot", n, runs);
     println!("| {n} × 1 ms sleeps, overshoot | median {:.0} µs, p99 {:.0} µs |", m[0], m[1]);
-    println!("| queue ping-pong | n/a: waits for stage 7's Queue |");
+    let m = median_of_runs("pingpong", million, runs);
+    println!("| queue ping-pong {million} | {:.1} ns/round trip |", m[0]);
+    let m = median_of_runs("lock", per_task, runs);
+    println!("| lock {LOCK_TASKS} tasks × {per_task} | {:.1} ns/acquire |", m[0]);
 }

@@ -5,8 +5,9 @@
 //! user gets. Join handles are `RemoteHandle`s (a oneshot channel per task),
 //! the pool's only way to get a task's result. Channel:
 //! `futures::channel::mpsc::channel(0)` (capacity 1 for the one sender).
+//! Lock: `futures::lock::Mutex` (futures-util; not fair).
 
-use crate::workloads::LocalRuntime;
+use crate::workloads::{LocalRuntime, YieldNow};
 use futures::channel::mpsc;
 use futures::executor::{LocalPool, LocalSpawner};
 use futures::future::RemoteHandle;
@@ -64,5 +65,16 @@ impl LocalRuntime for Futures {
 
     async fn recv(rx: &mut Self::Receiver) -> Option<u64> {
         rx.next().await
+    }
+
+    type Mutex = futures::lock::Mutex<()>;
+
+    fn mutex() -> Self::Mutex {
+        futures::lock::Mutex::new(())
+    }
+
+    async fn locked_yield(m: &Self::Mutex) {
+        let _guard = m.lock().await;
+        YieldNow::default().await;
     }
 }

@@ -34,6 +34,8 @@ mod rondo_rt;
 use std::process::Command;
 use std::time::Instant;
 
+/// The lock workload runs this many tasks, each acquiring `n` times.
+pub use rondo_rt::LOCK_TASKS;
 /// The yield workload runs this many tasks, each yielding `n` times (the
 /// same number as `examples/bench.rs`, whose constant it is).
 pub use rondo_rt::YIELD_TASKS;
@@ -101,6 +103,7 @@ fn jobs(quick: bool, rust: &[&'static str], py: &[&'static str]) -> Vec<Job> {
         job("idle", 0, 0),
         job("overshoot", if quick { 200 } else { 1000 }, if quick { 200 } else { 1000 }),
         job("pingpong", million, if quick { 20_000 } else { 100_000 }),
+        job("lock", if quick { 100 } else { 1000 }, if quick { 20 } else { 100 }),
     ]);
     jobs
 }

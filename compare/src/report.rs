@@ -128,6 +128,9 @@ fn rows(jobs: &[Job]) -> Vec<Row> {
                 row(format!("{n} × 1 ms sleeps: overshoot p99"), 1, Kind::Micros);
             }
             "pingpong" => row(format!("ping-pong, {n} round trips"), 0, Kind::Ns("ns/trip")),
+            "lock" => {
+                row(format!("lock: 1,000 tasks × {n} acquire/yield/release"), 0, Kind::Ns("ns/acquire"))
+            }
             other => panic!("no rows for {other}"),
         }
     }
@@ -139,9 +142,6 @@ fn cell(job: &Job, medians: &[(String, Outcome)], runtime: &str, row: &Row) -> S
     let is_py = PY_RUNTIMES.contains(&runtime);
     let mut text = match result {
         Outcome::Failed(why) => return format!("failed: {}", why.replace('|', "/")),
-        Outcome::NotApplicable if runtime == "rondo" && job.workload == "pingpong" => {
-            return "n/a until stage 7's `Queue`".into();
-        }
         Outcome::NotApplicable => return "n/a".into(),
         Outcome::Numbers(numbers) => show(numbers[row.metric], row.kind),
     };

@@ -2,8 +2,9 @@
 //! (async-io's, which drives the reactor and its timers on this thread while
 //! it waits). Timers: `smol::Timer` (async-io: a `BTreeMap` of deadlines).
 //! Channel: `smol::channel::bounded(1)` (async-channel).
+//! Lock: `smol::lock::Mutex` (async-lock, which smol re-exports: not strictly fair).
 
-use crate::workloads::LocalRuntime;
+use crate::workloads::{LocalRuntime, YieldNow};
 use smol::channel::{Receiver, Sender};
 use smol::{LocalExecutor, Task, Timer};
 use std::future::Future;
@@ -59,5 +60,16 @@ impl LocalRuntime for Smol {
 
     async fn recv(rx: &mut Self::Receiver) -> Option<u64> {
         rx.recv().await.ok()
+    }
+
+    type Mutex = smol::lock::Mutex<()>;
+
+    fn mutex() -> Self::Mutex {
+        smol::lock::Mutex::new(())
+    }
+
+    async fn locked_yield(m: &Self::Mutex) {
+        let _guard = m.lock().await;
+        YieldNow::default().await;
     }
 }

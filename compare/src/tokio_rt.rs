@@ -2,8 +2,9 @@
 //! a `LocalSet` so tasks are `spawn_local`ed (no `Send` needed, like rondo's).
 //! Timers: `tokio::time::sleep` (a hierarchical wheel, 1 ms resolution).
 //! Channel: `tokio::sync::mpsc::channel(1)`.
+//! Lock: `tokio::sync::Mutex` (fair: a FIFO of waiters, like asyncio's Lock).
 
-use crate::workloads::LocalRuntime;
+use crate::workloads::{LocalRuntime, YieldNow};
 use std::future::Future;
 use std::time::Duration;
 use tokio::runtime::{Builder, Runtime};
@@ -59,5 +60,16 @@ impl LocalRuntime for Tokio {
 
     async fn recv(rx: &mut Self::Receiver) -> Option<u64> {
         rx.recv().await
+    }
+
+    type Mutex = tokio::sync::Mutex<()>;
+
+    fn mutex() -> Self::Mutex {
+        tokio::sync::Mutex::new(())
+    }
+
+    async fn locked_yield(m: &Self::Mutex) {
+        let _guard = m.lock().await;
+        YieldNow::default().await;
     }
 }

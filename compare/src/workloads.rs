@@ -41,11 +41,16 @@ pub trait LocalRuntime: Sized {
     fn channel() -> (Self::Sender, Self::Receiver);
     async fn send(tx: &mut Self::Sender, value: u64);
     async fn recv(rx: &mut Self::Receiver) -> Option<u64>;
+    /// The runtime's async mutex, for the lock workload.
+    type Mutex: 'static;
+    fn mutex() -> Self::Mutex;
+    /// Acquires `m`, yields once ([`YieldNow`]) while holding it, releases.
+    async fn locked_yield(m: &Self::Mutex);
 }
 
 /// Wakes itself and returns `Pending` once: a yield to the scheduler.
 #[derive(Default)]
-struct YieldNow {
+pub struct YieldNow {
     yielded: bool,
 }
 
@@ -176,6 +181,31 @@ fn pingpong<R: LocalRuntime>(n: u64) -> Vec<f64> {
     vec![elapsed.as_nanos() as f64 / n as f64]
 }
 
+/// lock: ns per acquire, `tasks` tasks × `per_task` acquire / yield /
+/// release of one mutex.
+fn lock_contention<R: LocalRuntime>(tasks: u64, per_task: u64) -> Vec<f64> {
+    let mut rt = R::new();
+    let sp = rt.spawner();
+    let start = Instant::now();
+    rt.block_on(async move {
+        let mutex = std::rc::Rc::new(R::mutex());
+        let handles: Vec<_> = (0..tasks)
+            .map(|_| {
+                let mutex = mutex.clone();
+                R::spawn(&sp, async move {
+                    for _ in 0..per_task {
+                        R::locked_yield(&mutex).await;
+                    }
+                })
+            })
+            .collect();
+        for handle in handles {
+            R::join(handle).await;
+        }
+    });
+    vec![start.elapsed().as_nanos() as f64 / (tasks * per_task) as f64]
+}
+
 /// Runs one measurement of `workload` (size `n`) on runtime `R`.
 pub fn run<R: LocalRuntime>(workload: &str, n: u64) -> Option<Vec<f64>> {
     Some(match workload {
@@ -185,6 +215,7 @@ pub fn run<R: LocalRuntime>(workload: &str, n: u64) -> Option<Vec<f64>> {
         "idle" => idle::<R>(),
         "overshoot" => overshoot::<R>(n),
         "pingpong" => pingpong::<R>(n),
+        "lock" => lock_contention::<R>(crate::LOCK_TASKS, n),
         other => panic!("unknown workload {other}"),
     })
 }

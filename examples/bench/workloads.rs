@@ -14,7 +14,8 @@
 //! `docs/performance.md` reports them.
 
 use crate::measure::{cpu_time, overshoot_summary, resident_bytes};
-use rondo::{Context, Coroutine, CoroutineExt, EventLoop, Poll, Task, sleep, spawn};
+use rondo::stage7_coordination::{Acquire, QueueGet, QueuePut};
+use rondo::{Context, Coroutine, CoroutineExt, EventLoop, Lock, LockGuard, Poll, Queue, Task, sleep, spawn};
 use std::cell::{Cell, RefCell};
 use std::collections::VecDeque;
 use std::rc::Rc;
@@ -22,6 +23,9 @@ use std::time::{Duration, Instant};
 
 /// The yield workload runs this many tasks, each yielding `n` times.
 pub const YIELD_TASKS: u64 = 1000;
+
+/// The lock workload runs this many tasks, each acquiring `n` times.
+pub const LOCK_TASKS: u64 = 1000;
 
 /// The floor: what "queue a callback, run it" costs with no runtime at all —
 /// a boxed `dyn FnMut` pushed onto a `VecDeque` and popped and called at once.
@@ -153,6 +157,186 @@ fn overshoot(n: u64) -> Vec<f64> {
     overshoot_summary(samples.take())
 }
 
+/// ping-pong's "ping": puts `i`, waits for it to come back, `n` times; then
+/// shuts its outgoing queue down, which ends pong's loop (the other columns
+/// drop their sender). Returns the time the `n` round trips took.
+///
+/// ```text
+/// async fn ping(to_pong, from_pong, n) -> Duration {
+///     let start = Instant::now();
+///     for i in 0..n { to_pong.put(i).await; from_pong.get().await; }
+///     to_pong.shutdown(false);
+///     start.elapsed()
+/// }
+/// ```
+struct Ping {
+    to_pong: Queue<u64>,
+    from_pong: Queue<u64>,
+    n: u64,
+    sent: u64,
+    start: Option<Instant>,
+    state: PingState,
+}
+
+enum PingState {
+    Put(QueuePut<u64>),
+    Get(QueueGet<u64>),
+}
+
+impl Coroutine for Ping {
+    type Output = Duration;
+    fn poll(&mut self, cx: &mut Context<'_>) -> Poll<Duration> {
+        let start = *self.start.get_or_insert_with(Instant::now);
+        loop {
+            match &mut self.state {
+                PingState::Put(put) => {
+                    let Poll::Ready(done) = put.poll(cx) else { return Poll::Pending };
+                    done.expect("pong's queue is open");
+                    self.state = PingState::Get(self.from_pong.get());
+                }
+                PingState::Get(get) => {
+                    let Poll::Ready(v) = get.poll(cx) else { return Poll::Pending };
+                    std::hint::black_box(v.expect("pong answers"));
+                    self.sent += 1;
+                    if self.sent == self.n {
+                        let elapsed = start.elapsed();
+                        self.to_pong.shutdown(false); // ends pong's loop
+                        return Poll::Ready(elapsed);
+                    }
+                    self.state = PingState::Put(self.to_pong.put(self.sent));
+                }
+            }
+        }
+    }
+}
+
+/// ping-pong's "pong": `while let Ok(v) = inbox.get().await { outbox.put(v).await }`.
+struct Pong {
+    inbox: Queue<u64>,
+    outbox: Queue<u64>,
+    state: PongState,
+}
+
+enum PongState {
+    Get(QueueGet<u64>),
+    Put(QueuePut<u64>),
+}
+
+impl Coroutine for Pong {
+    type Output = ();
+    fn poll(&mut self, cx: &mut Context<'_>) -> Poll<()> {
+        loop {
+            match &mut self.state {
+                PongState::Get(get) => match get.poll(cx) {
+                    Poll::Pending => return Poll::Pending,
+                    Poll::Ready(Err(_shut_down)) => return Poll::Ready(()),
+                    Poll::Ready(Ok(v)) => self.state = PongState::Put(self.outbox.put(v)),
+                },
+                PongState::Put(put) => {
+                    let Poll::Ready(done) = put.poll(cx) else { return Poll::Pending };
+                    done.expect("ping's queue is open");
+                    self.state = PongState::Get(self.inbox.get());
+                }
+            }
+        }
+    }
+}
+
+/// ping-pong: ns per round trip between two tasks over two `Queue`s of
+/// maxsize 1 (one value in flight at any time).
+fn pingpong(n: u64) -> Vec<f64> {
+    let ev = EventLoop::new();
+    let main = rondo::lazy(move || {
+        let (to_pong, to_ping) = (Queue::new(1), Queue::new(1));
+        let pong = spawn(Pong {
+            inbox: to_pong.clone(),
+            outbox: to_ping.clone(),
+            state: PongState::Get(to_pong.get()),
+        });
+        let first = to_pong.put(0);
+        let ping = spawn(Ping {
+            to_pong,
+            from_pong: to_ping,
+            n,
+            sent: 0,
+            start: None,
+            state: PingState::Put(first),
+        });
+        ping.then(move |elapsed| pong.map(move |_| elapsed))
+    })
+    .then(|both| both);
+    let elapsed = ev.run_until_complete(main).unwrap().unwrap();
+    vec![elapsed.as_nanos() as f64 / n as f64]
+}
+
+/// One contender of the lock workload: `n` times, acquire, yield once while
+/// holding the lock, release.
+///
+/// ```text
+/// async fn contender(lock, n) {
+///     for _ in 0..n { let _guard = lock.acquire().await; yield_now().await; }
+/// }
+/// ```
+struct Contender {
+    lock: Lock,
+    left: u64,
+    state: ContenderState,
+}
+
+enum ContenderState {
+    Acquire(Acquire),
+    Hold(LockGuard, Yielder),
+    Done,
+}
+
+impl Coroutine for Contender {
+    type Output = ();
+    fn poll(&mut self, cx: &mut Context<'_>) -> Poll<()> {
+        loop {
+            match &mut self.state {
+                ContenderState::Acquire(acquire) => {
+                    let Poll::Ready(guard) = acquire.poll(cx) else { return Poll::Pending };
+                    self.state = ContenderState::Hold(guard, Yielder { left: 1 });
+                }
+                ContenderState::Hold(_guard, yielder) => {
+                    if yielder.poll(cx).is_pending() {
+                        return Poll::Pending;
+                    }
+                    self.left -= 1;
+                    // Replacing the state drops the guard: released.
+                    self.state = match self.left {
+                        0 => ContenderState::Done,
+                        _ => ContenderState::Acquire(self.lock.acquire()),
+                    };
+                }
+                ContenderState::Done => return Poll::Ready(()),
+            }
+        }
+    }
+}
+
+/// lock: ns per acquire, `tasks` tasks × `per_task` acquire / yield /
+/// release of one `Lock`.
+fn lock_contention(tasks: u64, per_task: u64) -> Vec<f64> {
+    let ev = EventLoop::new();
+    let start = Instant::now();
+    let main = rondo::lazy(move || {
+        let lock = Lock::new();
+        (0..tasks)
+            .map(|_| {
+                spawn(Contender {
+                    lock: lock.clone(),
+                    left: per_task,
+                    state: ContenderState::Acquire(lock.acquire()),
+                })
+            })
+            .collect::<Vec<_>>()
+    })
+    .then(rondo::gather_tasks);
+    ev.run_until_complete(main).unwrap().unwrap();
+    vec![start.elapsed().as_nanos() as f64 / (tasks * per_task) as f64]
+}
+
 /// Runs one measurement; `None` where rondo has nothing to measure yet.
 pub fn run(workload: &str, n: u64) -> Option<Vec<f64>> {
     Some(match workload {
@@ -166,9 +350,8 @@ pub fn run(workload: &str, n: u64) -> Option<Vec<f64>> {
         "sleepers" => sleepers(n),
         "idle" => idle(),
         "overshoot" => overshoot(n),
-        // The slot is here; it fills when stage 7 brings `Queue`: two tasks,
-        // two queues of capacity 1, ns per round trip (see compare/src/tokio_rt.rs).
-        "pingpong" => return None,
+        "pingpong" => pingpong(n),
+        "lock" => lock_contention(LOCK_TASKS, n),
         other => panic!("unknown workload {other}"),
     })
 }

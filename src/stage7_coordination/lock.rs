@@ -298,11 +298,14 @@ impl Coroutine for Acquire {
                     me.update(cx); // polled without a wake (inside a select, say)
                     return Poll::Pending;
                 }
-                self.lock.inner.waiters.borrow_mut().remove(me);
                 // Nobody could take it meanwhile: the line was not empty.
                 debug_assert!(!self.lock.locked(), "a woken waiter finds the lock free");
                 self.lock.take();
-                self.state = AcquireState::Done;
+                if let AcquireState::Waiting(me) = std::mem::replace(&mut self.state, AcquireState::Done) {
+                    let mut waiters = self.lock.inner.waiters.borrow_mut();
+                    waiters.remove(&me); // it kept its place until now
+                    waiters.recycle(me);
+                }
                 Poll::Ready(LockGuard { lock: self.lock.clone() })
             }
             AcquireState::Done => panic!("Lock::acquire() polled after it completed"),

@@ -35,7 +35,10 @@
 //! Rejected alternative: a slab of waiters addressed by index, removed in
 //! O(1). asyncio's `deque.remove(fut)` is a linear scan too, and the lists
 //! are short; an `Rc` per wait is what asyncio's future costs, and both
-//! sides (the primitive and the parked coroutine) can see the flag.
+//! sides (the primitive and the parked coroutine) can see the flag. A line
+//! keeps the last such `Rc` that came back to it ([`Waiters::recycle`]) for
+//! its next waiter, so a steady back-and-forth (a queue ping-pong, a
+//! contended lock) does not pay a malloc and a free per wait.
 
 use crate::stage4_event_loop::AnyTask;
 use crate::stage4_event_loop::seams::task_being_stepped;
@@ -46,8 +49,9 @@ use std::rc::{Rc, Weak};
 
 /// One parked coroutine: asyncio's future in a primitive's `_waiters`.
 pub(crate) struct Waiter {
-    /// The parked coroutine's waker, refreshed on every poll.
-    waker: RefCell<Waker>,
+    /// The parked coroutine's waker, refreshed on every poll; `None` only
+    /// while the waiter is a line's spare ([`Waiters::recycle`]).
+    waker: RefCell<Option<Waker>>,
     /// Invariant: `true` once someone woke it (asyncio: `fut.set_result()`),
     /// and never reset; it is consumed by the coroutine that owns it.
     woken: Cell<bool>,
@@ -81,8 +85,8 @@ impl Waiter {
     /// e.g. moved into a `select`).
     pub(crate) fn update(&self, cx: &Context<'_>) {
         let mut waker = self.waker.borrow_mut();
-        if !waker.will_wake(cx.waker()) {
-            *waker = cx.waker().clone();
+        if !waker.as_ref().is_some_and(|w| w.will_wake(cx.waker())) {
+            *waker = Some(cx.waker().clone());
         }
     }
 
@@ -92,11 +96,11 @@ impl Waiter {
         self.woken.set(true);
         // Clone out of the cell: waking may run code that looks at this waiter.
         let waker = self.waker.borrow().clone();
-        waker.wake();
+        waker.expect("a waiter in line has a waker").wake();
     }
 
     fn addr(&self) -> usize {
-        self.waker.borrow().target_addr()
+        self.waker.borrow().as_ref().map_or(0, Waker::target_addr)
     }
 }
 
@@ -104,18 +108,42 @@ impl Waiter {
 #[derive(Default)]
 pub(crate) struct Waiters {
     list: VecDeque<Rc<Waiter>>,
+    /// The allocation of the last waiter that left the line for good, kept
+    /// empty (no waker, no task) for the next [`push`](Waiters::push): a
+    /// queue ping-pong or a contended lock then parks without a malloc/free
+    /// pair per wait. An optimization only — nothing reads it but `push`.
+    spare: Option<Rc<Waiter>>,
 }
 
 impl Waiters {
     /// Parks the coroutine being polled at the back: `create_future` + `append`.
     pub(crate) fn push(&mut self, cx: &Context<'_>) -> Rc<Waiter> {
-        let waiter = Rc::new(Waiter {
-            waker: RefCell::new(cx.waker().clone()),
+        let fresh = Waiter {
+            waker: RefCell::new(Some(cx.waker().clone())),
             woken: Cell::new(false),
             task: task_being_stepped(),
-        });
+        };
+        let waiter = match self.spare.take() {
+            Some(mut spare) => {
+                *Rc::get_mut(&mut spare).expect("a spare is held by its line alone") = fresh;
+                spare
+            }
+            None => Rc::new(fresh),
+        };
         self.list.push_back(waiter.clone());
         waiter
+    }
+
+    /// Takes back a waiter whose coroutine is done with this line (woken,
+    /// out of the line, moving on), to reuse its allocation at the next
+    /// [`push`](Waiters::push). Kept only if nobody else holds it, and
+    /// emptied first, so a spare keeps no task alive.
+    pub(crate) fn recycle(&mut self, mut waiter: Rc<Waiter>) {
+        if let Some(w) = Rc::get_mut(&mut waiter) {
+            w.waker.get_mut().take();
+            w.task = None;
+            self.spare = Some(waiter);
+        }
     }
 
     /// `_waiters.remove(fut)`, if it is still there (a queue pops the woken).
@@ -254,5 +282,17 @@ mod tests {
         q.pop_and_wake();
         assert!(q.len() == 0 && w.woken());
         assert!(!w.cancelled() && w.done());
+        // Handed back, its allocation serves the next waiter, emptied.
+        let at = Rc::as_ptr(&w);
+        q.recycle(w);
+        assert_eq!(q.spare.as_ref().map(|s| s.addr()), Some(0), "a spare holds no waker");
+        let again = q.push(&Context::from_waker(&wakers[1]));
+        assert_eq!(Rc::as_ptr(&again), at);
+        assert!(!again.woken() && again.addr() == wakers[1].target_addr());
+        // A waiter still held elsewhere is not taken back.
+        let shared = again.clone();
+        q.recycle(again);
+        assert!(q.spare.is_none());
+        drop(shared);
     }
 }

@@ -78,8 +78,11 @@ impl<T: 'static> Coroutine for QueuePut<T> {
                         me.update(cx);
                         return Poll::Pending;
                     }
-                    // Already out of line (the waker popped us): look again.
-                    self.state = WaitState::Check;
+                    // Already out of line (the waker popped us): look again,
+                    // and hand the waiter back for the next wait.
+                    if let WaitState::Waiting(me) = std::mem::replace(&mut self.state, WaitState::Check) {
+                        self.queue.inner.putters.borrow_mut().recycle(me);
+                    }
                 }
                 WaitState::Done => panic!("Queue::put() polled after it completed"),
             }
@@ -140,7 +143,11 @@ impl<T: 'static> Coroutine for QueueGet<T> {
                         me.update(cx);
                         return Poll::Pending;
                     }
-                    self.state = WaitState::Check;
+                    // Out of line (a put popped us): look again, and hand
+                    // the waiter back for the next wait.
+                    if let WaitState::Waiting(me) = std::mem::replace(&mut self.state, WaitState::Check) {
+                        self.queue.inner.getters.borrow_mut().recycle(me);
+                    }
                 }
                 WaitState::Done => panic!("Queue::get() polled after it completed"),
             }
