@@ -202,10 +202,15 @@ impl<T> Drop for Shield<T> {
     /// Dropped while waiting (the awaiter was cancelled): the task runs on,
     /// detached, and no longer wakes anyone.
     fn drop(&mut self) {
-        if let ShieldState::Waiting(shared) = &self.state
-            && let Some(task) = shared.task.take()
-        {
-            task.unwatch();
+        if let ShieldState::Waiting(shared) = &self.state {
+            // The callback may be queued already (the task ended in this
+            // iteration): it must find nobody to wake, or the dead awaiter's
+            // wake would cost the loop an iteration (asyncio's outer future
+            // is cancelled: its `set_result` never happens).
+            shared.awaiter.take();
+            if let Some(task) = shared.task.take() {
+                task.unwatch();
+            }
         }
     }
 }
