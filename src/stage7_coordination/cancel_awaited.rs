@@ -9,6 +9,14 @@
 //! and drop their body when the task wakes. This is that first half,
 //! following stage 6's cancel policy: a task awaited through its handle, or
 //! a gather (its children).
+//!
+//! Why not stage 4's `Core::cancel_what_it_awaits`, which stage 5's
+//! `timeout` uses: that one reads what the task awaits *now*, from its
+//! header, and hands it to the installed policy. A group or `timeout_at`
+//! covers its task's record with a target of its own while the body runs,
+//! so it must act on what the body awaited (noted before the cover), and it
+//! needs to know whether anything was cancelled. One walk could serve both
+//! if the cover kept the body's record beside it; left for later.
 
 use crate::stage4_event_loop::seams::CancelTarget;
 use crate::stage4_event_loop::{AnyTask, Core, TaskKey};
