@@ -19,6 +19,8 @@
 //! 7. [`stage7_coordination`] — `Queue`, `Lock`, `Event`, `Condition`,
 //!    `Semaphore`, `Barrier`, `TaskGroup` and a movable `timeout_at`: tasks
 //!    that coordinate, in asyncio's order.
+//! 8. [`stage8_outside`] — a `poll(2)` selector with a self-pipe in the
+//!    loop's idle wait; blocking work on a thread pool; TCP; subprocesses.
 //!
 //! **Read it as a tutorial:** the [`guide`] holds one chapter per stage —
 //! [1](guide::ch01_generators), [2](guide::ch02_coroutine),
@@ -49,6 +51,8 @@
 //! assert_eq!(ev.time(), 1.0); // one second, not three — and no real waiting
 //! ```
 
+#![deny(unsafe_code)] // one exception: stage 8's poll(2), in `stage8_outside/sys_poll.rs`
+
 mod fast;
 pub mod observe;
 mod runtime;
@@ -59,6 +63,7 @@ pub mod stage4_event_loop;
 pub mod stage5_combinators;
 pub mod stage6_failure;
 pub mod stage7_coordination;
+pub mod stage8_outside;
 #[cfg(test)]
 mod test_support;
 mod transcript;
@@ -83,6 +88,7 @@ pub use stage7_coordination::{
     Semaphore, TaskGroup, TimeoutAt, TimeoutHandle, TooManyTaskDone, WithTaskGroup, call_at, task_group,
     timeout_at,
 };
+pub use stage8_outside::{LoopClosed, LoopHandle, ThreadPool, ToThread, loop_handle, run_in_executor, to_thread};
 // `transcript.rs` is a helper of the examples rather than a stage; its
 // items' examples are here, on their re-exports (rustdoc shows them first).
 /// ```

@@ -69,7 +69,9 @@ pub(crate) struct Core {
     pub(super) beacon: OnceCell<Arc<StepBeacon>>,
     /// Steps taken so far: numbers them for the beacon.
     pub(super) steps: Cell<u64>,
-    pub(super) idle_wait: RefCell<Box<dyn IdleWait>>,
+    pub(super) idle_wait: RefCell<Rc<dyn IdleWait>>,
+    /// Ask the idle wait in busy iterations too (stage 8's selector).
+    pub(super) poll_when_busy: Cell<bool>,
     pub(super) waits_on: RefCell<Vec<Weak<dyn WaitsOn>>>,
     /// What each waiting task awaits that is not a task (a gather), for
     /// cancellation to pass into. Entries go when their task ends.
@@ -109,7 +111,8 @@ impl Core {
             watch_every_step: Cell::new(false),
             beacon: OnceCell::new(),
             steps: Cell::new(0),
-            idle_wait: RefCell::new(Box::new(ClockWait)),
+            idle_wait: RefCell::new(Rc::new(ClockWait)),
+            poll_when_busy: Cell::new(false),
             waits_on: RefCell::new(Vec::new()),
             awaited_targets: RefCell::new(HashMap::new()),
             explainer: Cell::new(name_the_stuck),
@@ -174,6 +177,19 @@ impl Core {
     /// Queues a callback (asyncio: `call_soon`).
     pub(crate) fn call_soon(&self, callback: Callback) {
         self.ready.borrow_mut().push(Runnable::Call(callback));
+    }
+
+    /// Queues a wake: the outside world (stage 8's selector) has what a
+    /// waiting coroutine waits for. Like a fired timer, the wake runs in
+    /// this iteration and the woken task one iteration later — asyncio's
+    /// I/O callback resolving a future whose callback schedules the task.
+    pub(crate) fn queue_wake(&self, waker: Waker) {
+        self.ready.borrow_mut().push(Runnable::Wake(waker));
+    }
+
+    /// The loop's clock.
+    pub(crate) fn clock(&self) -> &Clock {
+        &self.clock
     }
 
     /// Registers a callback to run once `delay` has passed (asyncio: `call_later`).

@@ -75,7 +75,7 @@ pub use loop_error::{LoopError, StuckTask};
 pub(crate) use ready_queue::ReadyQueue;
 pub(crate) use runnable::{Callback, Runnable, RunnableRef};
 pub(crate) use running::{
-    current_task_key, running_iteration, running_loop, task_in_step, with_running_core,
+    current_task_key, running_iteration, running_loop, task_in_step, with_running_core, with_running_loop,
 };
 pub(crate) use task_cell::{AnyTask, TaskStatus};
 pub use task_handle::Task;

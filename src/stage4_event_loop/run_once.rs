@@ -5,6 +5,8 @@
 //!     1. wait:  0 if something is ready (or we are stopping),
 //!               else until the earliest timer — the thread sleeps, or a
 //!               virtual clock jumps; nothing that could end the wait = deadlock
+//!               (stage 8 waits in poll(2): what the outside world has —
+//!               a readable socket, a thread's result — is queued here, first)
 //!     2. move every due timer, earliest (deadline, seq) first, to the
 //!        tail of the ready queue
 //!     3. run exactly the runnables queued *now*, FIFO; whatever they queue
@@ -43,11 +45,19 @@ impl EventLoop {
             }
             let watch = core.step_watch.get();
             watch.inspect(|w| w.activity(core, Activity::Waiting));
-            let woke = core.idle_wait.borrow().wait(&core.clock, deadline);
+            // A clone, not a borrow held across the wait: the wait queues
+            // runnables, and a stage may install another wait meanwhile.
+            let idle_wait = core.idle_wait.borrow().clone();
+            let woke = idle_wait.wait(core, deadline);
             watch.inspect(|w| w.activity(core, Activity::Woken));
             if !woke {
                 return Err(LoopError::Deadlock { stuck: core.explain() });
             }
+        } else if core.poll_when_busy.get() {
+            // Something is ready, so no waiting — but what the outside world
+            // has now still joins this iteration (asyncio's `select(0)`).
+            let idle_wait = core.idle_wait.borrow().clone();
+            idle_wait.poll_now(core);
         }
 
         core.iterations.set(core.iterations.get() + 1);

@@ -12,7 +12,7 @@
 //! | seam | decides | stage 4's default | filled by |
 //! |---|---|---|---|
 //! | [`StepWatch`] and [`StepBeacon`] | what happens around a step | nothing | stage 6: slow-step detector, unobserved-failure log |
-//! | [`IdleWait`] | how the loop waits when nothing is ready | [`ClockWait`]: stage 3's clock | stage 8: `poll(2)` with a self-pipe |
+//! | [`IdleWait`] | how the loop waits when nothing is ready (and, if asked, what it takes from outside when something is) | [`ClockWait`]: stage 3's clock | stage 8: `poll(2)` with a self-pipe |
 //! | [`WaitsOn`], [`CancelTarget`] | what a waiting task waits on, and whether a cancellation passes into it | a task awaiting a task | stage 5: promises, gathers; stage 7: queues, locks (a lock also says who holds it: [`HeldBy`]) |
 //! | [`Explainer`] | the deadlock report | names the stuck tasks | stage 6: says what each waits on (reads `WaitsOn`) |
 //! | [`CancelPolicy`] | where a cancel request goes | the task's next step | stage 6: down the await chain first |
@@ -31,7 +31,6 @@ use super::loop_error::StuckTask;
 use super::runnable::Runnable;
 use super::task_cell::AnyTask;
 use super::task_table::TaskKey;
-use crate::stage3_sleep::Clock;
 use std::any::Any;
 use std::rc::{Rc, Weak};
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
@@ -108,10 +107,23 @@ impl StepBeacon {
 
 /// The idle wait: nothing is ready; wait for the next deadline, or for
 /// something outside the loop.
-pub(crate) trait IdleWait {
+///
+/// Kept as an `Rc` so that the stage that installs one can find it again
+/// ([`Core::idle_wait_or_install`]): stage 8's selector is also where its
+/// sockets register and its threads' results arrive.
+pub(crate) trait IdleWait: Any {
     /// Waits until `deadline` (`None`: no timer is pending). Returns `false`
     /// if nothing could ever end the wait — the loop is deadlocked.
-    fn wait(&self, clock: &Clock, deadline: Option<Duration>) -> bool;
+    fn wait(&self, core: &Core, deadline: Option<Duration>) -> bool;
+    /// Something is ready, so the loop will not wait: take what the outside
+    /// world has for this iteration anyway (asyncio calls `select(0)` in
+    /// every iteration). Called only for an idle wait installed with
+    /// `busy_too`: stage 3's clock has nothing to take.
+    fn poll_now(&self, core: &Core) {
+        let _ = core;
+    }
+    /// For the stage that installed it, to find it again.
+    fn as_any(self: Rc<Self>) -> Rc<dyn Any>;
 }
 
 /// Stage 3's wait: the clock sleeps the thread until the deadline (or a
@@ -120,14 +132,18 @@ pub(crate) trait IdleWait {
 pub(crate) struct ClockWait;
 
 impl IdleWait for ClockWait {
-    fn wait(&self, clock: &Clock, deadline: Option<Duration>) -> bool {
+    fn wait(&self, core: &Core, deadline: Option<Duration>) -> bool {
         match deadline {
             Some(deadline) => {
-                clock.wait_until(deadline);
+                core.clock.wait_until(deadline);
                 true
             }
             None => false,
         }
+    }
+
+    fn as_any(self: Rc<Self>) -> Rc<dyn Any> {
+        self
     }
 }
 
@@ -283,6 +299,21 @@ impl Core {
         self.step_watch.get()
     }
 
+    /// The installed idle wait if it is a `W`, or `make()` installed in its
+    /// place. `busy_too`: also ask it in iterations that do not wait
+    /// ([`IdleWait::poll_now`]) — one more branch per iteration, so only
+    /// a wait that has something to take asks for it.
+    pub(crate) fn idle_wait_or_install<W: IdleWait>(&self, make: impl FnOnce() -> Rc<W>, busy_too: bool) -> Rc<W> {
+        let installed = self.idle_wait.borrow().clone();
+        if let Ok(found) = installed.as_any().downcast::<W>() {
+            return found;
+        }
+        let made = make();
+        *self.idle_wait.borrow_mut() = made.clone();
+        self.poll_when_busy.set(busy_too);
+        made
+    }
+
     pub(crate) fn set_explainer(&self, explainer: Explainer) {
         self.explainer.set(explainer);
     }
@@ -374,9 +405,12 @@ mod tests {
     /// An idle wait that writes down every deadline it is asked to wait for.
     struct Logged(Rc<RefCell<Vec<Option<Duration>>>>);
     impl IdleWait for Logged {
-        fn wait(&self, clock: &Clock, deadline: Option<Duration>) -> bool {
+        fn wait(&self, core: &Core, deadline: Option<Duration>) -> bool {
             self.0.borrow_mut().push(deadline);
-            ClockWait.wait(clock, deadline)
+            ClockWait.wait(core, deadline)
+        }
+        fn as_any(self: Rc<Self>) -> Rc<dyn Any> {
+            self
         }
     }
 
@@ -384,7 +418,8 @@ mod tests {
     fn the_idle_wait_is_asked_only_when_nothing_is_ready() {
         let ev = EventLoop::bare(Clock::virtual_());
         let log = Rc::new(RefCell::new(vec![]));
-        *ev.core().idle_wait.borrow_mut() = Box::new(Logged(log.clone()));
+        let logged = ev.core().idle_wait_or_install(|| Rc::new(Logged(log.clone())), false);
+        assert!(Rc::ptr_eq(&logged, &ev.core().idle_wait_or_install(|| panic!("installed once"), false)));
         let s = Duration::from_secs;
         ev.run_until_complete(sleep(s(1)).then(move |()| sleep(s(2)))).unwrap();
         assert_eq!(*log.borrow(), [Some(s(1)), Some(s(3))]);
