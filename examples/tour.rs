@@ -30,6 +30,9 @@ mod busy_vs_loop;
 #[path = "cats.rs"]
 mod cats;
 #[allow(dead_code)]
+#[path = "cats_executor.rs"]
+mod cats_executor;
+#[allow(dead_code)]
 #[path = "chess.rs"]
 mod chess;
 #[allow(dead_code)]
@@ -259,6 +262,13 @@ const STOPS: &[Stop] = &[
         stage: "7 coordination",
         lesson: "two locks taken in opposite orders: where asyncio hangs, rondo names who holds what, and the cycle",
         run: dining::run,
+    },
+    Stop {
+        name: "cats_executor",
+        stage: "8 outside",
+        lesson: "a blocking method on pool threads: the five cats nap together in 2 s (run alone, it also shows 10 s on the loop)",
+        // Part 1 only: part 2 would add 10 s of blocking to the tour.
+        run: cats_executor::run,
     },
 ];
 
