@@ -60,6 +60,11 @@ const NOT_ASYNCIO: &[&str] = &[
     "bench",        // measures speed
     "deadlock",     // CPython hangs forever here; rondo reports who is stuck
     "dining",       // CPython hangs forever here; rondo names the cycle of locks
+    // Pool threads print these cats' lines in the operating system's order,
+    // and the loop's clock stands still while threads work: nothing to
+    // compare line by line and stamp by stamp.
+    "cats_executor",
+    "prime_workers", // measures CPU work on the loop, on threads, in processes
 ];
 
 fn python_lines(mirror: &Path) -> Option<Vec<String>> {
