@@ -52,8 +52,12 @@
 //! 20 ms and there are two; wall times are real, and a 20 ms step stays
 //! under the slow-step detector's 100 ms threshold.
 //!
+//! Wall times count whatever else the machine runs; the output says how
+//! busy it was, and a CPU parallelism near 1.0 in (b) or (c) means another
+//! program had the other core. `--best-of 3` keeps each way's fastest run.
+//!
 //! Run: `cargo run --release --example prime_workers` (about 10 s),
-//! `-- --jobs 10`, `-- --plot out.svg`, `-- --virtual`.
+//! `-- --jobs 10`, `-- --best-of 3`, `-- --plot out.svg`, `-- --virtual`.
 
 #[path = "common/mod.rs"]
 mod common;
@@ -434,12 +438,15 @@ fn run_main<J: Coroutine<Output = JobReport> + 'static>(ev: &EventLoop, jobs: Ve
 struct Flags {
     virtual_clock: bool,
     jobs: Option<usize>,
+    /// Run each way this many times and keep the fastest (the run the rest
+    /// of the machine disturbed least).
+    best_of: usize,
     plot: Option<String>,
     worker: Option<u64>,
 }
 
 fn flags() -> Flags {
-    let mut flags = Flags { virtual_clock: false, jobs: None, plot: None, worker: None };
+    let mut flags = Flags { virtual_clock: false, jobs: None, best_of: 1, plot: None, worker: None };
     let mut args = std::env::args().skip(1);
     while let Some(arg) = args.next() {
         let mut value = |what: &str| {
@@ -452,10 +459,14 @@ fn flags() -> Flags {
             "--virtual" => flags.virtual_clock = true,
             "--stamps" => {} // accepted as by every example; this one prints no loop lines
             "--jobs" => flags.jobs = value("a number").parse().ok().filter(|&j| j > 0),
+            "--best-of" => flags.best_of = value("a number").parse().unwrap_or(1).max(1),
             "--plot" => flags.plot = Some(value("a file name")),
             "--worker" => flags.worker = value("a number").parse().ok(),
             "-h" | "--help" => {
-                outln!("flags: --virtual, --jobs N (default 5), --plot out.svg (1, 2, 5, 10 jobs per way)");
+                outln!(
+                    "flags: --virtual, --jobs N (default 5), --best-of N (keep each way's fastest of N runs), \
+                     --plot out.svg (1, 2, 5, 10 jobs per way)"
+                );
                 std::process::exit(0);
             }
             other => {
@@ -504,14 +515,20 @@ fn main() {
     for &jobs in &counts {
         for way in Way::ALL {
             outln!("--- {}: {jobs} job{}", way.label(), if jobs == 1 { "" } else { "s" });
-            let m = run_way(way, jobs, n, virtual_clock);
-            let clock = if virtual_clock {
-                format!(" ({:.3} s of loop time)", m.loop_time.as_secs_f64())
-            } else {
-                String::new()
-            };
-            outln!("{} jobs in {}{clock}; {} slow steps", m.jobs, experiment::secs(m.wall), m.slow_steps);
-            rows.push(m);
+            let mut best: Option<Measured> = None;
+            for _ in 0..flags.best_of {
+                let m = run_way(way, jobs, n, virtual_clock);
+                let clock = if virtual_clock {
+                    format!(" ({:.3} s of loop time)", m.loop_time.as_secs_f64())
+                } else {
+                    String::new()
+                };
+                outln!("{} jobs in {}{clock}; {} slow steps", m.jobs, experiment::secs(m.wall), m.slow_steps);
+                if best.as_ref().is_none_or(|b| m.wall < b.wall) {
+                    best = Some(m);
+                }
+            }
+            rows.push(best.expect("at least one run"));
         }
     }
 
@@ -529,7 +546,7 @@ fn main() {
                 m.way.label().to_string(),
                 m.jobs.to_string(),
                 experiment::secs(m.wall),
-                format!("{ideal:.2} s"),
+                experiment::secs(Duration::from_secs_f64(ideal)),
                 experiment::secs(m.cpu),
                 format!("{:.2}", m.parallelism),
                 m.slow_steps.to_string(),
