@@ -98,23 +98,33 @@ fn quick_is_prime(n: u64) -> bool {
     n >= 2 && (2..).take_while(|d| d * d <= n).all(|d| !n.is_multiple_of(d))
 }
 
-/// Times (in CPU time) the seed's `is_prime(16769823)` (or a smaller sample under
-/// `--virtual`, where even a debug build must be quick) and returns the
-/// prime `N` whose search takes about `target`, with the sample's time.
+/// Times (in CPU time) the seed's `is_prime(16769823)` (or a smaller sample
+/// under `--virtual`, where even a debug build must be quick) and returns
+/// the prime `N` whose search takes about `target`, with one sample's time.
 fn calibrate(target: Duration, virtual_clock: bool) -> (u64, Duration) {
     let sample = if virtual_clock { 1_000_003 } else { SEED_NUMBER };
     // CPU time, not wall time: on a busy machine the wall clock also counts
-    // the time other programs had the core.
-    let started = thread_cpu();
-    let divisor = largest_divisor(sample);
-    let took = thread_cpu().saturating_sub(started);
-    let tried = (sample - divisor) as f64; // candidates n-1 down to the divisor
-    let per_second = tried / took.as_secs_f64().max(1e-9);
+    // the time other programs had the core. The kernel brings a running
+    // thread's CPU time up to date only now and then (every few ms), so the
+    // sample is repeated until enough of it has piled up.
+    let enough = target / 10;
+    let (cpu0, wall0) = (thread_cpu(), Instant::now());
+    let (mut runs, mut tried) = (0u32, 0u64);
+    let took = loop {
+        tried += sample - largest_divisor(sample); // candidates n-1 down to the divisor
+        runs += 1;
+        let (cpu, wall) = (thread_cpu().saturating_sub(cpu0), wall0.elapsed());
+        if cpu >= enough || wall >= 20 * enough {
+            // (No CPU time to read at all: fall back on the wall clock.)
+            break if cpu.is_zero() { wall } else { cpu };
+        }
+    };
+    let per_second = tried as f64 / took.as_secs_f64().max(1e-9);
     let mut n = (per_second * target.as_secs_f64()) as u64 + 2;
     while !quick_is_prime(n) {
         n += 1;
     }
-    (n, took)
+    (n, took / runs)
 }
 
 /// What one job did: its answer, its CPU time, and when its search ran
