@@ -34,7 +34,9 @@
 //! `async fn` — stage 9 teaches rondo to run them.
 
 #[cfg(not(unix))]
-compile_error!("rondo's stage 8 waits with poll(2) and a Unix socket pair: it builds on Unix (Linux, macOS) only");
+compile_error!(
+    "rondo's stage 8 waits with poll(2) and a Unix socket pair: it builds on Unix (Linux, macOS) only"
+);
 
 mod inbox;
 pub(crate) mod io_wait;
