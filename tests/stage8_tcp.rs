@@ -18,6 +18,10 @@ use std::rc::Rc;
 use std::sync::{Mutex, MutexGuard};
 use std::time::Duration;
 
+#[path = "../examples/echo.rs"]
+#[allow(dead_code)] // its `main`, `--bench` and `--idle` are not run here
+mod echo;
+
 fn serial() -> MutexGuard<'static, ()> {
     static SERIAL: Mutex<()> = Mutex::new(());
     SERIAL.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
@@ -433,4 +437,21 @@ fn a_loop_dropped_with_tasks_waiting_in_accept_and_read_closes_every_socket() {
     drop(ev);
     assert_eq!(open_sockets(), before, "every socket of the loop is closed");
     TcpListener::bind(addr).expect("the port is free again");
+}
+
+// ---- the example ----
+
+/// `examples/echo.rs` under the virtual clock: five clients at once, each
+/// line back to its sender, the transcript client by client.
+#[test]
+fn the_echo_example_echoes_every_line_to_its_client() {
+    let _serial = serial();
+    let out = rondo::Transcript::new();
+    echo::run(true, &out, 5);
+    let lines = out.lines();
+    assert_eq!(lines[0], "server on 127.0.0.1, one loop, 5 clients at once");
+    assert_eq!(lines[1], r#"client 1: got back "hello from 1, line 1\n""#);
+    assert_eq!(lines[15], r#"client 5: got back "hello from 5, line 3\n""#);
+    assert_eq!(lines[16], "server: 5 connections, 15 lines echoed, 0 errors");
+    assert_eq!(lines[17], "echo.rs exec in 0.00 seconds (virtual clock).");
 }

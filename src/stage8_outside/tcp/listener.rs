@@ -49,6 +49,8 @@ impl TcpListener {
     ///
     /// Like std's (and asyncio's) it sets `SO_REUSEADDR`, so a port whose
     /// last connections linger in `TIME_WAIT` can be bound again at once.
+    /// std listens with a backlog of 128 connections waiting to be accepted
+    /// (asyncio's `start_server`: 100), and offers no way to change it.
     ///
     /// # Errors
     /// `AddrInUse` when another socket listens there; as std's `bind`.
