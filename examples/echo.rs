@@ -36,9 +36,14 @@
 //! loopback connections (`--clients N` to change it), each sending 1 KiB in
 //! eight lines and checking every byte that comes back, and prints
 //! connections, bytes, wall time and errors. It needs about two descriptors
-//! per connection: if `ulimit -n` is too low it says so.
+//! per connection: if `ulimit -n` is too low it says so. Measured (release,
+//! 2 CPUs): 5,000 connections, 5 MB echoed and checked, about 2 s, 0 errors;
+//! 1,000 take 0.37 s — more than linear, because `poll(2)` scans every
+//! registered descriptor on each call (in `perf`, the kernel's `sock_poll`
+//! and `fdget` are a fifth of the run): the cost `epoll` was made to remove.
 //! `-- --idle` measures the CPU an idle loop uses with 100 connections
-//! waiting in `read` for 2 s.
+//! waiting in `read` for 2 s (measured: 0.0007–0.0010 s; the loop sleeps in
+//! `poll` until its timer, four iterations in all).
 
 #[path = "common/mod.rs"]
 mod common;

@@ -28,7 +28,8 @@
 //! `thread_pool` → `to_thread` → `loop_handle` → `tcp`.
 //!
 //! Seed scenarios: the cats nap together through `to_thread`
-//! (`cargo run --release --example cats_executor`).
+//! (`cargo run --release --example cats_executor`); asyncio's streams echo
+//! server and its clients in one loop (`cargo run --example echo`).
 //!
 //! **The flaw this stage leaves.** Every coroutine so far is a hand-written
 //! state machine: a bounded producer/consumer takes a hundred lines of

@@ -26,7 +26,7 @@
 //! and there are only `min(32, cpus + 4)` of them. 5,000 connects at once to
 //! a server in the same loop took 18.5 s (1.5 s of CPU); bounding the
 //! connects not yet known to be accepted to 100 with a `Semaphore` brought it
-//! to about 4 s (`cargo run --release --example echo -- --bench`). asyncio's
+//! to about 2 s, all of it CPU (`cargo run --release --example echo -- --bench`). asyncio's
 //! non-blocking connect meets the same drop, but only the dropped
 //! connection waits, not a thread.
 
