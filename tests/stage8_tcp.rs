@@ -382,6 +382,22 @@ fn cancelling_a_blocked_read_withdraws_its_registration() {
     assert_eq!(ev.run_until_complete(second).unwrap().unwrap().unwrap(), b"for you");
 }
 
+/// `wait_for(reader.read(n), 5 s)` on the virtual clock, with a peer that
+/// says nothing: the quiet socket does not hold the clock, time jumps to the
+/// deadline, the read is cancelled (its registration withdrawn) — and a
+/// read after it gets what the peer sends later.
+#[test]
+fn a_read_with_a_timeout_on_a_quiet_socket_times_out_in_virtual_time() {
+    let _serial = serial();
+    let (stream, mut peer) = pair();
+    let ev = EventLoop::new_virtual();
+    let timed_out = ev.run_until_complete(rondo::wait_for(stream.read(10), Duration::from_secs(5))).unwrap();
+    assert!(timed_out.is_err(), "{timed_out:?}");
+    assert_eq!(ev.now(), Duration::from_secs(5));
+    peer.write_all(b"late").unwrap();
+    assert_eq!(ev.run_until_complete(stream.read(10)).unwrap().unwrap(), b"late");
+}
+
 /// The socket inodes this process has open (`/proc/self/fd/N` → `socket:[inode]`).
 fn open_sockets() -> BTreeSet<String> {
     std::fs::read_dir("/proc/self/fd")

@@ -108,6 +108,22 @@ mod tests {
     }
 
     #[test]
+    fn a_cancelled_connect_lets_the_thread_finish_and_its_socket_closes() {
+        use std::io::Read;
+        let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        let ev = EventLoop::new_virtual();
+        let task = ev.spawn(TcpStream::connect(listener.local_addr().unwrap()));
+        ev.run_until_complete(crate::yield_now()).unwrap(); // the connect is on a pool thread
+        assert!(task.cancel());
+        ev.run_until_complete(crate::sleep(std::time::Duration::from_secs(1))).unwrap();
+        assert!(task.cancelled());
+        // The thread did connect; its answer was dropped, and the socket with it.
+        let (mut server_side, _) = listener.accept().unwrap();
+        server_side.set_read_timeout(Some(std::time::Duration::from_secs(5))).unwrap();
+        assert_eq!(server_side.read(&mut [0u8; 8]).unwrap(), 0, "end of stream: the client side closed");
+    }
+
+    #[test]
     fn an_address_that_cannot_be_looked_up_is_an_error_value() {
         let ev = EventLoop::new_virtual();
         let err = ev.run_until_complete(TcpStream::connect("localhost:no-port")).unwrap().unwrap_err();
