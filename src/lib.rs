@@ -88,6 +88,7 @@ pub use stage7_coordination::{
     Semaphore, TaskGroup, TimeoutAt, TimeoutHandle, TooManyTaskDone, WithTaskGroup, call_at, task_group,
     timeout_at,
 };
+pub use stage8_outside::{Communicate, Process, ProcessWait};
 pub use stage8_outside::{LoopClosed, LoopHandle, ThreadPool, ToThread, loop_handle, run_in_executor, to_thread};
 // `transcript.rs` is a helper of the examples rather than a stage; its
 // items' examples are here, on their re-exports (rustdoc shows them first).

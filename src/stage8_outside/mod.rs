@@ -19,11 +19,13 @@
 //! - `thread_pool` and `to_thread`: blocking work on a pool of std threads,
 //!   awaited ([`to_thread`], [`run_in_executor`]); [`LoopHandle`] for
 //!   `call_soon_threadsafe`;
+//! - `process` and `process_watch`: child processes, awaited ([`Process`]):
+//!   a watcher thread and pipe readers whose news comes through the inbox;
 //!
 //! and, on top of them, the loop's first real I/O.
 //!
 //! **Reading order.** `sys_poll` → `selector` → `inbox` → `outside` →
-//! `thread_pool` → `to_thread` → `loop_handle`.
+//! `thread_pool` → `to_thread` → `loop_handle` → `process` → `process_watch`.
 //!
 //! Seed scenarios: the cats nap together through `to_thread`
 //! (`cargo run --release --example cats_executor`).
@@ -40,6 +42,8 @@ mod inbox;
 pub(crate) mod io_wait;
 mod loop_handle;
 mod outside;
+mod process;
+mod process_watch;
 pub(crate) mod selector;
 #[allow(unsafe_code)] // the one `unsafe` of the crate: declaring and calling poll(2)
 mod sys_poll;
@@ -48,5 +52,6 @@ mod to_thread;
 
 pub use inbox::LoopClosed;
 pub use loop_handle::{LoopHandle, loop_handle};
+pub use process::{Communicate, Process, ProcessWait};
 pub use thread_pool::ThreadPool;
 pub use to_thread::{ToThread, run_in_executor, to_thread};
