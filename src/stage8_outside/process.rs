@@ -52,6 +52,8 @@ use std::io;
 use std::process::{Command, ExitStatus, Output};
 use std::rc::Rc;
 use std::sync::Arc;
+#[cfg(test)]
+use std::time::Duration;
 
 /// A running (or finished) child process (asyncio: `asyncio.subprocess.Process`).
 ///
@@ -311,5 +313,58 @@ impl Drop for Awaiting {
             self.watch.withdraw(outside.inbox(), *ticket);
             outside.arrived(*ticket); // nobody to wake: it only forgets the ticket
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::{EventLoop, block_on};
+    use std::process::Stdio;
+
+    #[test]
+    fn write_stdin_needs_a_piped_stdin() {
+        let proc = Process::spawn(Command::new("true").stdin(Stdio::null())).unwrap();
+        assert_eq!(proc.write_stdin("x").unwrap_err().kind(), io::ErrorKind::BrokenPipe);
+        EventLoop::new().run(proc.wait()).unwrap().unwrap();
+        assert!(format!("{proc:?}").starts_with(&format!("Process {{ pid: {}, exit: Some(Ok(", proc.pid())));
+    }
+
+    #[test]
+    fn a_wait_on_an_exited_child_does_not_suspend_or_need_a_loop_to_park() {
+        let proc = Process::spawn(&mut Command::new("true")).unwrap();
+        while proc.try_status().is_none() {
+            std::thread::sleep(Duration::from_millis(1));
+        }
+        // Answered in its first poll: as many iterations as a coroutine that is ready at once.
+        let ev = EventLoop::new_virtual();
+        assert!(ev.run_until_complete(proc.wait()).unwrap().unwrap().success());
+        let ready = EventLoop::new_virtual();
+        ready.run_until_complete(crate::poll_fn(|_| Poll::Ready(()))).unwrap();
+        assert_eq!(ev.iterations(), ready.iterations());
+    }
+
+    #[test]
+    #[should_panic(expected = "ProcessWait polled after it completed")]
+    fn polling_a_finished_wait_panics() {
+        let proc = Process::spawn(&mut Command::new("true")).unwrap();
+        let mut wait = proc.wait();
+        EventLoop::new()
+            .run_until_complete(crate::poll_fn(move |cx| {
+                let Poll::Ready(status) = wait.poll(cx) else { return Poll::Pending };
+                assert!(status.unwrap().success());
+                let _ = wait.poll(cx);
+                Poll::Ready(())
+            }))
+            .unwrap();
+    }
+
+    #[test]
+    #[should_panic(expected = "ProcessWait called outside a running event loop")]
+    fn waiting_outside_a_loop_panics_clearly() {
+        let proc = Process::spawn(Command::new("sleep").arg("5")).unwrap();
+        let killer = proc.clone();
+        let _kill_later = std::thread::spawn(move || killer.kill());
+        let _ = block_on(proc.wait());
     }
 }

@@ -241,3 +241,70 @@ fn send(due: Vec<Answer>) {
         let _ = inbox.send(arrived, Location::caller());
     }
 }
+
+#[cfg(test)]
+mod tests {
+    //! The measurements the module docs quote. Run them with
+    //! `cargo test --release --lib process_watch -- --nocapture` to see the numbers.
+    use super::{FIRST_NAP, LONGEST_NAP};
+    use crate::{EventLoop, Process};
+    use std::process::{Command, Stdio};
+    use std::time::{Duration, Instant};
+
+    /// Runs `proc.wait()` on a real-clock loop; how long it took from `since`.
+    fn waited(proc: &Process, since: Instant) -> Duration {
+        EventLoop::new().run(proc.wait()).unwrap().unwrap();
+        since.elapsed()
+    }
+
+    #[test]
+    fn a_running_child_costs_about_fifty_wakeups_a_second() {
+        let proc = Process::spawn(Command::new("sleep").arg("0.5")).unwrap();
+        waited(&proc, Instant::now());
+        let wakeups = proc.watcher_wakeups();
+        // 1+2+4+8+16 ms of ramp (6 looks), then one look per 20 ms: ~30 in 0.5 s.
+        let steady = (Duration::from_millis(500).as_millis() / LONGEST_NAP.as_millis()) as u64;
+        eprintln!("watcher wake-ups for a 0.5 s child: {wakeups} (~{} a second)", wakeups * 2);
+        assert!((steady..=steady + 15).contains(&wakeups), "{wakeups} wake-ups");
+    }
+
+    #[test]
+    fn an_exit_is_noticed_within_the_longest_nap() {
+        let mut worst = Duration::ZERO;
+        for _ in 0..5 {
+            let started = Instant::now();
+            let proc = Process::spawn(Command::new("sleep").arg("0.05")).unwrap();
+            worst = worst.max(waited(&proc, started).saturating_sub(Duration::from_millis(50)));
+        }
+        eprintln!("a quiet child's exit, noticed late by at most {worst:?} (incl. its own start-up)");
+        // 20 ms of nap, plus the child's exec and the loop's two iterations; generous for a busy CI.
+        assert!(worst < LONGEST_NAP + Duration::from_millis(60), "{worst:?}");
+    }
+
+    #[test]
+    fn a_closing_pipe_or_a_kill_nudges_the_watcher_at_once() {
+        let (mut pipe, mut kill) = (Vec::new(), Vec::new());
+        for _ in 0..7 {
+            // A child with captured output: its end-of-file is the nudge.
+            let started = Instant::now();
+            let piped = Process::spawn(Command::new("sleep").arg("0.05").stdout(Stdio::piped())).unwrap();
+            pipe.push(waited(&piped, started).saturating_sub(Duration::from_millis(50)));
+            // A killed child: `kill` is the nudge.
+            let proc = Process::spawn(Command::new("sleep").arg("5")).unwrap();
+            std::thread::sleep(Duration::from_millis(100)); // the watcher's naps reach 20 ms
+            let killed = Instant::now();
+            proc.kill().unwrap();
+            kill.push(waited(&proc, killed));
+        }
+        pipe.sort();
+        kill.sort();
+        eprintln!(
+            "exit noticed (median of 7), piped child: late by {:?}; killed child: after {:?}",
+            pipe[3], kill[3]
+        );
+        // Typically ~1 ms; the bound only catches a nudge that does not work,
+        // with room for a loaded machine's scheduling.
+        assert!(kill[3] < LONGEST_NAP * 3, "{kill:?}: the kill did not nudge");
+        assert!(FIRST_NAP < LONGEST_NAP);
+    }
+}
