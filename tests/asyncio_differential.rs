@@ -60,6 +60,7 @@ const NOT_ASYNCIO: &[&str] = &[
     "bench",        // measures speed
     "deadlock",     // CPython hangs forever here; rondo reports who is stuck
     "dining",       // CPython hangs forever here; rondo names the cycle of locks
+    "subprocess",   // real children: the OS decides which of the quick ones ends first
 ];
 
 fn python_lines(mirror: &Path) -> Option<Vec<String>> {

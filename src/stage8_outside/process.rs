@@ -23,14 +23,28 @@
 //!
 //! So: a reader thread per captured pipe, reading to end-of-file; and a
 //! watcher thread that polls `try_wait` with a capped backoff, the `Child`
-//! under a mutex it shares with `kill`. The price, measured: up to three
-//! threads per child, ~50 wake-ups a second per running child, and an exit
-//! noticed up to 20 ms late (at once when a pipe closes or `kill` nudges).
+//! under a mutex it shares with `kill`. The price, measured
+//! (`process_watch`): up to three threads per child (four with
+//! `write_stdin`), 50 wake-ups a second per running child, and an exit
+//! noticed up to 20 ms late — within a millisecond or two when a pipe
+//! closes or `kill` nudges the watcher. asyncio's `SIGCHLD` costs nothing
+//! while the child runs; this is what "std only" costs, and for the
+//! handful of children a program runs it is noise.
+//!
+//! Rejected too: one shared watcher thread for all children (fewer
+//! threads, but one `try_wait` per child on every look — the same wake-ups,
+//! and more code); a blocking `read` on the loop's own thread (freezes it).
 //!
 //! **Iterations.** The news is a thread's answer: the callback runs in one
 //! iteration, the task in the next — two, as `to_thread`'s and asyncio's
 //! (`call_soon_threadsafe`, then the future's callback). A `wait` on a
 //! child that has already exited does not suspend at all.
+//!
+//! **The flaw.** The watcher *asks* instead of being *told*: a child is
+//! noticed up to 20 ms after it exits, and every running child wakes a
+//! thread 50 times a second. Being told needs the OS's own notice — a
+//! `SIGCHLD` handler or a Linux `pidfd` in the `poll(2)` set — i.e. a
+//! second small FFI file beside `sys_poll`; rondo keeps its one `unsafe`.
 //!
 //! **What it does not do.**
 //! - Dropping a `Process` does not kill the child (nor does asyncio's);
@@ -41,8 +55,10 @@
 //!   refused by the closed inbox, and the watcher exits with the child.
 //! - **On a virtual clock**, the loop waits — really — for news it expects
 //!   from a thread before it moves virtual time (`outside`): so
-//!   `wait_for(proc.wait(), 1 s)` on a child that runs for ever *hangs*
-//!   there. A timeout around a child only fires on the real clock.
+//!   `wait_for(proc.wait(), 1 s)` waits the child out — for ever, if it
+//!   never exits — and the timer never fires: a child takes no virtual
+//!   time. A timeout around a child fires only on the real clock (tests
+//!   that need one run there, with short times).
 //! - Captured output waits in memory until `communicate` takes it.
 
 use super::outside::{Outside, Ticket};
@@ -58,6 +74,8 @@ use std::time::Duration;
 /// A running (or finished) child process (asyncio: `asyncio.subprocess.Process`).
 ///
 /// A `Clone` handle; clones share the child. Made by [`Process::spawn`].
+/// The sharing is an `Arc`, not an `Rc` — the child's watcher and reader
+/// threads hold it too — so a `Process` may even be awaited from another loop.
 ///
 /// ```
 /// use rondo::{EventLoop, Process};
@@ -152,7 +170,7 @@ impl Process {
     /// watcher reaps it under the same lock.
     pub fn kill(&self) -> io::Result<()> {
         let mut state = self.watch.lock();
-        state.check_exit();
+        self.watch.look(&mut state);
         if state.exit.is_some() {
             return Ok(());
         }
@@ -165,10 +183,7 @@ impl Process {
     /// Asks the OS now, so it is never stale.
     pub fn try_status(&self) -> Option<ExitStatus> {
         let mut state = self.watch.lock();
-        state.check_exit();
-        if state.exit.is_some() {
-            self.watch.nudge(&mut state); // let the watcher send its news now
-        }
+        self.watch.look(&mut state);
         state.exit.as_ref().and_then(|exit| exit.as_ref().ok().copied())
     }
 
