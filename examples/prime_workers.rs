@@ -20,8 +20,10 @@
 //! ```
 //! Five jobs, each `sleep(1 s)` then a CPU-bound `is_prime`, run three ways:
 //! (a) all on one loop; (b) on one loop with the CPU part in `to_thread`;
-//! (c) each in a worker process — this same program started with `--worker
-//! N` — running its own rondo loop, its result read from its stdout.
+//! (c) each in a worker process — this same program started again with
+//! `--worker N` through rondo's [`Process`] — that runs the job on a rondo
+//! loop of its own; the parent gathers the children's `communicate()`s and
+//! reads each result from the child's stdout.
 //!
 //! **Watch for:** in (a) the five sleeps overlap, but every `is_prime` holds
 //! the loop, so they queue: 1 s + 5 × the job's CPU time, and stage 6's
@@ -49,8 +51,9 @@
 //!
 //! Under `--virtual` (what CI runs): the sleeps take no real time, but CPU
 //! work does — a virtual clock cannot shorten it — so the jobs are sized to
-//! 20 ms and there are two; wall times are real, and a 20 ms step stays
-//! under the slow-step detector's 100 ms threshold.
+//! 20 ms and there are two; wall times are real. The slow-step detector
+//! reports nothing there: under `--virtual` it times steps on the loop's
+//! clock, which CPU work does not move (only `blocking_sleep` does).
 //!
 //! Wall times count whatever else the machine runs; the output says how
 //! busy it was, and a CPU parallelism near 1.0 in (b) or (c) means another
@@ -67,7 +70,8 @@ mod experiment;
 use common::outln;
 use rondo::stage5_combinators::Gather;
 use rondo::{
-    Context, Coroutine, EventLoop, Poll, Sleep, Task, ToThread, gather_tasks, sleep, spawn_named, to_thread,
+    Communicate, Context, Coroutine, Poll, Process, Sleep, Task, ToThread, gather, gather_tasks, sleep,
+    spawn_named, to_thread,
 };
 use std::io;
 use std::process::{Command, Output, Stdio};
@@ -262,68 +266,76 @@ impl Coroutine for Job {
 
 // ---- (c): one job in a worker process --------------------------------------------
 
-/// How the parent runs a worker and collects what it printed.
-///
-/// rondo's own `Process` (stage 8's subprocesses) is not on this branch yet:
-/// until it is, `Command::output()` — which blocks until the child exits —
-/// runs on a pool thread through `to_thread`, so the loop stays free.
-type Collect = ToThread<io::Result<Output>>;
-
-/// ```text
-/// async fn worker(n) -> JobReport {
-///     let command = Command::new(this_program).args(["--worker", n]);
-///     let output = to_thread(move || command.output()).await?;   // the child runs job(n) on its own loop
-///     JobReport::parse(output.stdout)
-/// }
-/// ```
-struct Worker {
-    n: u64,
-    virtual_clock: bool,
-    state: WorkerState,
+/// This program again, as a worker for `n` (`--worker N`).
+fn worker_command(n: u64, virtual_clock: bool) -> Command {
+    let exe = std::env::current_exe().expect("the path of this program");
+    let mut command = Command::new(exe);
+    command.args(["--worker", &n.to_string()]);
+    if virtual_clock {
+        command.arg("--virtual");
+    }
+    // The child's stdout is its answer; its stderr (trace lines, if asked
+    // for) is ours. Step mode and timeline files stay with the parent.
+    command.stdin(Stdio::null()).stdout(Stdio::piped()).stderr(Stdio::inherit());
+    command.env_remove("RONDO_STEP").env_remove("RONDO_TIMELINE");
+    command
 }
 
-enum WorkerState {
+/// ```text
+/// async fn workers(n, jobs) -> Vec<JobReport> {
+///     // asyncio.create_subprocess_exec(sys.argv[0], "--worker", n, stdout=PIPE), `jobs` times
+///     let children: Vec<Process> = (0..jobs).map(|_| Process::spawn(worker_command(n))?).collect();
+///     let outputs = gather(children.map(|child| child.communicate())).await;
+///     outputs.map(|output| JobReport::parse(output?.stdout))   // each child ran job(n) on its own loop
+/// }
+/// ```
+/// The seed's `multiprocessing.Pool(5).map(_main, ...)` keeps five
+/// processes and hands them the jobs; here each job gets a fresh process,
+/// as many at once as there are jobs.
+struct Workers {
+    n: u64,
+    jobs: usize,
+    virtual_clock: bool,
+    state: WorkersState,
+}
+
+enum WorkersState {
     Start,
-    Running(Collect),
+    /// Every child's `communicate()`: its exit and everything it printed.
+    Gathering(Gather<io::Result<Output>>),
     Done,
 }
 
-impl Worker {
-    /// This program again, as a worker for `n`.
-    fn command(&self) -> Command {
-        let exe = std::env::current_exe().expect("the path of this program");
-        let mut command = Command::new(exe);
-        command.args(["--worker", &self.n.to_string()]);
-        if self.virtual_clock {
-            command.arg("--virtual");
-        }
-        // The child's stdout is its answer; its stderr (trace lines, if asked
-        // for) is ours. Step mode and timeline files stay with the parent.
-        command.stdin(Stdio::null()).stdout(Stdio::piped()).stderr(Stdio::inherit());
-        command.env_remove("RONDO_STEP").env_remove("RONDO_TIMELINE");
-        command
-    }
-}
-
-impl Coroutine for Worker {
-    type Output = JobReport;
-    fn poll(&mut self, cx: &mut Context<'_>) -> Poll<JobReport> {
+impl Coroutine for Workers {
+    type Output = Vec<JobReport>;
+    fn poll(&mut self, cx: &mut Context<'_>) -> Poll<Vec<JobReport>> {
         loop {
             match &mut self.state {
-                WorkerState::Start => {
-                    let mut command = self.command();
-                    self.state = WorkerState::Running(to_thread(move || command.output()));
+                WorkersState::Start => {
+                    let children: Vec<Communicate> = (0..self.jobs)
+                        .map(|_| {
+                            let child = Process::spawn(&mut worker_command(self.n, self.virtual_clock));
+                            child.expect("start a worker process").communicate()
+                        })
+                        .collect();
+                    self.state = WorkersState::Gathering(gather(children));
                 }
-                WorkerState::Running(child) => {
-                    let Poll::Ready(output) = child.poll(cx) else { return Poll::Pending };
-                    let output = output.expect("start a worker process");
-                    let stdout = String::from_utf8_lossy(&output.stdout);
-                    assert!(output.status.success(), "a worker failed ({}): {stdout}", output.status);
-                    let report = JobReport::parse(&stdout).unwrap_or_else(|| panic!("no report: {stdout}"));
-                    self.state = WorkerState::Done;
-                    return Poll::Ready(report);
+                WorkersState::Gathering(all) => {
+                    let Poll::Ready(outputs) = all.poll(cx) else { return Poll::Pending };
+                    let reports = outputs
+                        .expect("every communicate() completes")
+                        .into_iter()
+                        .map(|output| {
+                            let output = output.expect("read a worker's output");
+                            let stdout = String::from_utf8_lossy(&output.stdout);
+                            assert!(output.status.success(), "a worker failed ({}): {stdout}", output.status);
+                            JobReport::parse(&stdout).unwrap_or_else(|| panic!("no report: {stdout}"))
+                        })
+                        .collect();
+                    self.state = WorkersState::Done;
+                    return Poll::Ready(reports);
                 }
-                WorkerState::Done => panic!("worker() polled after it completed"),
+                WorkersState::Done => panic!("workers() polled after it completed"),
             }
         }
     }
@@ -347,17 +359,17 @@ fn worker_main(n: u64, virtual_clock: bool) {
 /// }
 /// ```
 /// The tasks are named so that the slow-step warnings say which job blocked.
-struct Main<J: Coroutine<Output = JobReport>> {
-    state: MainState<J>,
+struct Main {
+    state: MainState,
 }
 
-enum MainState<J> {
-    Start(Vec<J>),
+enum MainState {
+    Start(Vec<Job>),
     Gathering(Gather<JobReport>),
     Done,
 }
 
-impl<J: Coroutine<Output = JobReport> + 'static> Coroutine for Main<J> {
+impl Coroutine for Main {
     type Output = Vec<JobReport>;
     fn poll(&mut self, cx: &mut Context<'_>) -> Poll<Vec<JobReport>> {
         loop {
@@ -421,13 +433,14 @@ fn run_way(way: Way, jobs: usize, n: u64, virtual_clock: bool) -> Measured {
         Way::Loop | Way::Threads => {
             let place = if way == Way::Loop { Place::OnTheLoop } else { Place::OnAThread };
             let jobs = (0..jobs).map(|_| Job { n, place, state: JobState::Start }).collect();
-            run_main(&ev, jobs)
+            ev.run_until_complete(Main { state: MainState::Start(jobs) })
         }
         Way::Processes => {
-            let workers = (0..jobs).map(|_| Worker { n, virtual_clock, state: WorkerState::Start }).collect();
-            run_main(&ev, workers)
+            ev.run_until_complete(Workers { n, jobs, virtual_clock, state: WorkersState::Start })
         }
     };
+    let reports = reports.expect("main completes");
+    ev.cancel_all(); // nothing is left: every job was awaited
     let wall = started.elapsed();
     assert!(reports.iter().all(|r| r.prime), "N is prime");
     let cpu: Duration = reports.iter().map(|r| r.cpu).sum();
@@ -436,12 +449,6 @@ fn run_way(way: Way, jobs: usize, n: u64, virtual_clock: bool) -> Measured {
     let span = Duration::from_nanos(last.saturating_sub(first) as u64);
     let parallelism = cpu.as_secs_f64() / span.as_secs_f64().max(1e-9);
     Measured { way, jobs, wall, loop_time: ev.now(), cpu, parallelism, slow_steps: ev.slow_steps().len() }
-}
-
-fn run_main<J: Coroutine<Output = JobReport> + 'static>(ev: &EventLoop, jobs: Vec<J>) -> Vec<JobReport> {
-    let reports = ev.run_until_complete(Main { state: MainState::Start(jobs) }).expect("main completes");
-    ev.cancel_all(); // nothing is left: every job was awaited
-    reports
 }
 
 /// What the example reads from its command line.
