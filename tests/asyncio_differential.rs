@@ -60,6 +60,8 @@ const NOT_ASYNCIO: &[&str] = &[
     "bench",        // measures speed
     "deadlock",     // CPython hangs forever here; rondo reports who is stuck
     "dining",       // CPython hangs forever here; rondo names the cycle of locks
+    // measures threads, tasks and processes: wall time and memory, in processes of its own
+    "sleepers_4000",
 ];
 
 fn python_lines(mirror: &Path) -> Option<Vec<String>> {
