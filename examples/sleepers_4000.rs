@@ -158,6 +158,11 @@ fn per_sleeper(peak_kib: u64, baseline_kib: u64, n: usize) -> String {
     if bytes >= 1024.0 { format!("{:.1} KiB", bytes / 1024.0) } else { format!("{bytes:.0} B") }
 }
 
+/// How many sleeper threads started (all, unless the system refused one).
+fn started(threads: &Cost) -> usize {
+    threads.threads.saturating_sub(1).max(1) // not the main thread
+}
+
 /// `8.1 GiB`, or as [`kib`] below a GiB.
 fn gib(kib: u64) -> String {
     if kib >= 1024 * 1024 {
@@ -167,11 +172,182 @@ fn gib(kib: u64) -> String {
     }
 }
 
-/// What one measurement of threads or tasks gave, kept for the plot and the summary.
+/// The sizes and naps of one run of the experiment.
+struct Plan {
+    virtual_clock: bool,
+    /// Sleepers at the biggest point, and in the extrapolations: 4,000.
+    n: usize,
+    /// The points measured for threads and tasks: `n` alone, or `n/8 .. n` for `--plot`.
+    sizes: Vec<usize>,
+    /// The tasks' nap (on the virtual clock under `--virtual`).
+    task_nap: Duration,
+    /// The nap of everything that sleeps for real: threads, pool workers, pool threads.
+    real_nap: Duration,
+    /// Pool workers: one per CPU, as `multiprocessing.Pool()`.
+    cpus: usize,
+    /// to_thread's pool: `min(32, cpus + 4)`, as asyncio's default executor.
+    pool_size: usize,
+    /// The slices: jobs per pool worker, rounds of the to_thread pool.
+    rounds: usize,
+}
+
+impl Plan {
+    fn new(flags: &Flags) -> Plan {
+        let virtual_clock = flags.virtual_clock;
+        let n = flags.sleepers.unwrap_or(if virtual_clock { 100 } else { 4_000 });
+        Plan {
+            virtual_clock,
+            n,
+            sizes: if flags.plot.is_some() { vec![n / 8, n / 4, n / 2, n] } else { vec![n] },
+            task_nap: flags.nap,
+            // Under --virtual a tiny version: a thread cannot sleep on the
+            // virtual clock, so whatever sleeps for real sleeps 10 ms.
+            real_nap: if virtual_clock { Duration::from_millis(10) } else { flags.nap },
+            cpus: std::thread::available_parallelism().map_or(1, |c| c.get()),
+            pool_size: rondo::ThreadPool::default_size(),
+            rounds: if virtual_clock { 1 } else { 2 },
+        }
+    }
+
+    /// The pool for all `n`: a worker runs one job at a time, so each runs
+    /// `ceil(n / workers)` jobs one after another. (Jobs, time.)
+    fn pool_estimate(&self) -> (usize, Duration) {
+        let jobs_each = self.n.div_ceil(self.cpus);
+        (jobs_each, self.real_nap * jobs_each as u32)
+    }
+
+    /// to_thread for all `n`: `ceil(n / pool threads)` rounds. (Rounds, time.)
+    fn to_thread_estimate(&self) -> (usize, Duration) {
+        let rounds = self.n.div_ceil(self.pool_size);
+        (rounds, self.real_nap * rounds as u32)
+    }
+}
+
+/// What one size of threads and tasks cost.
 struct Point {
     n: usize,
     threads: Cost,
     tasks: Cost,
+}
+
+/// Everything measured, each in a process of its own.
+struct Measured {
+    baseline: Cost,
+    points: Vec<Point>,
+    pool: Cost,
+    /// The pool's peak resident memory: its parent's and every worker's.
+    pool_kib: u64,
+    /// The slowest worker's time for its jobs alone (no process start).
+    jobs_alone: Duration,
+    to_thread: Cost,
+}
+
+fn measure_all(plan: &Plan) -> Measured {
+    let baseline = measure("baseline", &[]);
+    let real_nap = plan.real_nap.as_nanos();
+    let mut points = Vec::new();
+    for &n in &plan.sizes {
+        let threads = measure("threads", &[n as u128, real_nap]);
+        let tasks = measure("tasks", &[n as u128, plan.task_nap.as_nanos(), plan.virtual_clock as u128]);
+        points.push(Point { n, threads, tasks });
+    }
+    let pool = measure("pool", &[plan.cpus as u128, plan.rounds as u128, real_nap]);
+    let (workers_kib, jobs_alone) = ways::pool_note(&pool.note);
+    let pool_kib = pool.peak_kib + workers_kib;
+    let to_thread = measure("to_thread", &[(plan.rounds * plan.pool_size) as u128, real_nap]);
+    Measured { baseline, points, pool, pool_kib, jobs_alone, to_thread }
+}
+
+/// The threads' note: how long starting them took and the address space
+/// they reserved — or that the system refused one.
+fn threads_note(t: &Cost) -> String {
+    match t.note.split_once("refused=") {
+        Some((_, refused)) => format!("ONLY {} STARTED: {refused}", grouped(started(t) as u64)),
+        None => format!(
+            "starting them {}, VmPeak {}",
+            secs(Duration::from_nanos(ways::field(&t.note, "start_ns=").unwrap_or(0))),
+            gib(ways::field(&t.note, "vmpeak_kib=").unwrap_or(0))
+        ),
+    }
+}
+
+fn rows(plan: &Plan, m: &Measured) -> Vec<Vec<String>> {
+    let base = m.baseline.peak_kib;
+    let mut rows = vec![vec![
+        "baseline".into(),
+        "0".into(),
+        "-".into(),
+        kib(base),
+        "-".into(),
+        format!("{} thread", m.baseline.threads),
+        "this program, idle".into(),
+    ]];
+    for Point { n, threads: t, tasks: k } in &m.points {
+        rows.push(vec![
+            "1 threads (t_main)".into(),
+            grouped(*n as u64),
+            secs(t.wall),
+            kib(t.peak_kib),
+            per_sleeper(t.peak_kib, base, started(t)),
+            format!("{} threads", grouped(t.threads as u64)),
+            threads_note(t),
+        ]);
+        rows.push(vec![
+            "2 rondo tasks (a_main)".into(),
+            grouped(*n as u64),
+            secs(k.wall),
+            kib(k.peak_kib),
+            per_sleeper(k.peak_kib, base, *n),
+            format!("{} thread{}", k.threads, if k.threads == 1 { "" } else { "s" }),
+            if plan.virtual_clock {
+                "virtual clock".into()
+            } else {
+                "one loop + its slow-step watchdog".into()
+            },
+        ]);
+    }
+    let (cpus, rounds, pool_size) = (plan.cpus, plan.rounds, plan.pool_size);
+    let processes = format!("{cpus} procs + parent");
+    let (jobs_each, pool_estimate) = plan.pool_estimate();
+    rows.push(vec![
+        "3 process pool: slice".into(),
+        grouped((cpus * rounds) as u64),
+        secs(m.pool.wall),
+        kib(m.pool_kib),
+        "-".into(),
+        processes.clone(),
+        format!("{cpus} workers x {rounds} jobs in turn"),
+    ]);
+    rows.push(vec![
+        "3 process pool: EXTRAPOLATED".into(),
+        grouped(plan.n as u64),
+        long(pool_estimate),
+        kib(m.pool_kib),
+        "-".into(),
+        processes,
+        format!("not run: {} jobs x {}", grouped(jobs_each as u64), secs(plan.real_nap)),
+    ]);
+    let (to_thread_rounds, to_thread_estimate) = plan.to_thread_estimate();
+    let used = format!("{} threads", m.to_thread.threads);
+    rows.push(vec![
+        "4 to_thread: slice".into(),
+        grouped((rounds * pool_size) as u64),
+        secs(m.to_thread.wall),
+        kib(m.to_thread.peak_kib),
+        "-".into(),
+        used.clone(),
+        format!("{rounds} rounds x {pool_size} pool threads (+ main, watchdog)"),
+    ]);
+    rows.push(vec![
+        "4 to_thread: EXTRAPOLATED".into(),
+        grouped(plan.n as u64),
+        long(to_thread_estimate),
+        kib(m.to_thread.peak_kib),
+        "-".into(),
+        used,
+        format!("not run: {} rounds x {}", grouped(to_thread_rounds as u64), secs(plan.real_nap)),
+    ]);
+    rows
 }
 
 fn main() {
@@ -189,211 +365,83 @@ fn main() {
             );
         }
     }
-    let virtual_clock = flags.virtual_clock;
-    // Under --virtual, a tiny version: the tasks nap on the virtual clock;
-    // a thread cannot, so threads, workers and pool threads nap 10 ms for real.
-    let n = flags.sleepers.unwrap_or(if virtual_clock { 100 } else { 4_000 });
-    let task_nap = flags.nap;
-    let real_nap = if virtual_clock { Duration::from_millis(10) } else { flags.nap };
-    let cpus = std::thread::available_parallelism().map_or(1, |c| c.get());
-    let pool_size = rondo::ThreadPool::default_size();
-
-    outln!(
-        "{} sleepers: threads, rondo tasks, a process pool and to_thread, each in a process of its own",
-        grouped(n as u64)
-    );
-    if virtual_clock {
+    let plan = Plan::new(&flags);
+    let (n, nap) = (grouped(plan.n as u64), secs(plan.real_nap));
+    outln!("{n} sleepers: threads, rondo tasks, a process pool and to_thread, each in a process of its own");
+    if plan.virtual_clock {
+        let task_nap = secs(plan.task_nap);
         outln!(
-            "--virtual: a tiny version. The tasks sleep {} on the VIRTUAL clock (their wall time is loop time);",
-            secs(task_nap)
+            "--virtual: a tiny version. The tasks sleep {task_nap} on the VIRTUAL clock (their wall time is loop"
         );
         outln!(
-            "threads, pool workers and to_thread's pool sleep {} for real (a thread cannot sleep virtually).",
-            secs(real_nap)
+            "time); threads, pool workers and to_thread's pool sleep {nap} for real (no thread sleeps virtually)."
         );
     } else {
-        outln!(
-            "each sleeps {}; this takes a while (the pool and to_thread rows are measured on a slice)",
-            secs(real_nap)
-        );
+        outln!("each sleeps {nap}; the pool and to_thread rows are measured on a slice and extrapolated");
     }
     outln!("");
 
-    let baseline = measure("baseline", &[]);
-    let sizes: Vec<usize> = if flags.plot.is_some() { vec![n / 8, n / 4, n / 2, n] } else { vec![n] };
-    let mut points = Vec::new();
-    for &size in &sizes {
-        let threads = measure("threads", &[size as u128, real_nap.as_nanos()]);
-        let tasks = measure("tasks", &[size as u128, task_nap.as_nanos(), virtual_clock as u128]);
-        points.push(Point { n: size, threads, tasks });
-    }
-
-    // The slices: each pool worker runs this many jobs, the to_thread pool this many rounds.
-    let rounds = if virtual_clock { 1 } else { 2 };
-    let pool = measure("pool", &[cpus as u128, rounds as u128, real_nap.as_nanos()]);
-    let (workers_kib, jobs_alone) = ways::pool_note(&pool.note);
-    let pool_kib = pool.peak_kib + workers_kib;
-    let to_thread = measure("to_thread", &[(rounds * pool_size) as u128, real_nap.as_nanos()]);
-    // A pool worker runs one job at a time: ceil(n / workers) jobs each, one after another.
-    let jobs_each = n.div_ceil(cpus);
-    let pool_estimate = real_nap * jobs_each as u32;
-    let to_thread_rounds = n.div_ceil(pool_size);
-    let to_thread_estimate = real_nap * to_thread_rounds as u32;
-
-    // The table.
+    let measured = measure_all(&plan);
     let header = ["way", "sleepers", "wall time", "peak resident", "per sleeper", "threads/procs", "note"];
-    let mut rows = vec![vec![
-        "baseline".into(),
-        "0".into(),
-        "-".into(),
-        kib(baseline.peak_kib),
-        "-".into(),
-        format!("{} thread", baseline.threads),
-        "this program, idle".into(),
-    ]];
-    for p in &points {
-        let t = &p.threads;
-        let mut note = format!(
-            "starting them {}, VmPeak {}",
-            secs(Duration::from_nanos(ways::field(&t.note, "start_ns=").unwrap_or(0))),
-            gib(ways::field(&t.note, "vmpeak_kib=").unwrap_or(0))
-        );
-        if let Some((_, refused)) = t.note.split_once("refused=") {
-            note = format!("ONLY {} STARTED: {refused}", grouped(t.threads as u64 - 1));
-        }
-        rows.push(vec![
-            "1 threads (t_main)".into(),
-            grouped(p.n as u64),
-            secs(t.wall),
-            kib(t.peak_kib),
-            per_sleeper(t.peak_kib, baseline.peak_kib, p.n),
-            format!("{} threads", grouped(t.threads as u64)),
-            note,
-        ]);
-        let k = &p.tasks;
-        rows.push(vec![
-            "2 rondo tasks (a_main)".into(),
-            grouped(p.n as u64),
-            secs(k.wall),
-            kib(k.peak_kib),
-            per_sleeper(k.peak_kib, baseline.peak_kib, p.n),
-            format!("{} thread{}", k.threads, if k.threads == 1 { "" } else { "s" }),
-            if virtual_clock { "virtual clock".into() } else { "one loop + its slow-step watchdog".into() },
-        ]);
-    }
-    let processes = format!("{cpus} procs + parent");
-    rows.push(vec![
-        "3 process pool: slice".into(),
-        grouped((cpus * rounds) as u64),
-        secs(pool.wall),
-        kib(pool_kib),
-        "-".into(),
-        processes.clone(),
-        format!("{cpus} workers x {rounds} jobs in turn"),
-    ]);
-    rows.push(vec![
-        "3 process pool: EXTRAPOLATED".into(),
-        grouped(n as u64),
-        long(pool_estimate),
-        kib(pool_kib),
-        "-".into(),
-        processes,
-        format!("not run: {} jobs x {}", grouped(jobs_each as u64), secs(real_nap)),
-    ]);
-    rows.push(vec![
-        "4 to_thread: slice".into(),
-        grouped((rounds * pool_size) as u64),
-        secs(to_thread.wall),
-        kib(to_thread.peak_kib),
-        "-".into(),
-        format!("{} threads", to_thread.threads),
-        format!("{rounds} rounds x {pool_size} pool threads (+ main, watchdog)"),
-    ]);
-    rows.push(vec![
-        "4 to_thread: EXTRAPOLATED".into(),
-        grouped(n as u64),
-        long(to_thread_estimate),
-        kib(to_thread.peak_kib),
-        "-".into(),
-        format!("{} threads", to_thread.threads),
-        format!("not run: {} rounds x {}", grouped(to_thread_rounds as u64), secs(real_nap)),
-    ]);
-    outln!("{}", experiment::table(&header, &rows));
-
-    summary(&flags, n, &baseline, points.last().expect("at least one size"), cpus, pool_size);
-    outln!("  EXTRAPOLATED rows were not run; a pool worker (and a pool thread) runs one job at a time, so");
-    outln!(
-        "    pool      = ceil({} / {cpus} workers) x {} = {} x {} = {}",
-        grouped(n as u64),
-        secs(real_nap),
-        grouped(jobs_each as u64),
-        secs(real_nap),
-        long(pool_estimate),
-    );
-    outln!(
-        "    to_thread = ceil({} / {pool_size} threads) x {} = {} x {} = {}",
-        grouped(n as u64),
-        secs(real_nap),
-        grouped(to_thread_rounds as u64),
-        secs(real_nap),
-        long(to_thread_estimate),
-    );
-    outln!(
-        "    measured: the pool's slice took {} ({} of it the workers' jobs), to_thread's {}.",
-        secs(pool.wall),
-        secs(jobs_alone),
-        secs(to_thread.wall),
-    );
-
+    outln!("{}", experiment::table(&header, &rows(&plan, &measured)));
+    outln!("{}", explain(&plan, &measured));
     if let Some(path) = &flags.plot {
-        plot(path, &points, virtual_clock);
+        plot(path, &measured.points, plan.virtual_clock);
     }
 }
 
 /// What the numbers say, in numbers.
-fn summary(flags: &Flags, n: usize, baseline: &Cost, last: &Point, cpus: usize, pool_size: usize) {
-    let (t, k) = (&last.threads, &last.tasks);
+fn explain(plan: &Plan, m: &Measured) -> String {
+    let last = m.points.last().expect("at least one size");
+    let (t, k, n) = (&last.threads, &last.tasks, grouped(last.n as u64));
     let start = Duration::from_nanos(ways::field(&t.note, "start_ns=").unwrap_or(0));
-    let vmpeak = ways::field(&t.note, "vmpeak_kib=").unwrap_or(0);
-    outln!("What it shows ({} sleepers):", grouped(last.n as u64));
+    let vmpeak = gib(ways::field(&t.note, "vmpeak_kib=").unwrap_or(0));
+    let base = m.baseline.peak_kib;
+    let (per_thread, per_task) =
+        (per_sleeper(t.peak_kib, base, started(t)), per_sleeper(k.peak_kib, base, last.n));
+    let (cpus, pool_size, all, nap) =
+        (plan.cpus, plan.pool_size, grouped(plan.n as u64), secs(plan.real_nap));
+    let ((jobs_each, pool_estimate), (rounds, to_thread_estimate)) =
+        (plan.pool_estimate(), plan.to_thread_estimate());
+    let threads_n = grouped(started(t) as u64);
+    let mut text = format!("What it shows ({n} sleepers):\n");
     if let Some((_, refused)) = t.note.split_once("refused=") {
-        outln!("  ! THREADS: {refused}. Check `ulimit -u`, /proc/sys/kernel/threads-max and free memory;");
-        outln!("    the threads row counts only the {} threads that started.", grouped(t.threads as u64 - 1));
+        let count = grouped(started(t) as u64);
+        text += &format!(
+            "  ! THREADS: {refused}. Check `ulimit -u`, /proc/sys/kernel/threads-max and free memory;
+    the threads row counts only the {count} threads that started.\n"
+        );
     }
-    outln!(
-        "  - Starting {} threads took {} ({:.0} µs a thread): the threads took {} for a nap of {}, the tasks {}.",
-        grouped(last.n as u64),
+    text += &format!(
+        "  - Starting {threads_n} threads took {} ({:.0} µs a thread): the last one began its nap that much
+    after the first, so the threads took {} to nap {nap}; the tasks took {}.
+  - Memory above the baseline's {}: a thread {per_thread} resident, a task {per_task}. The threads
+    reserved {vmpeak} of address space (VmPeak): a 2 MiB stack each (std's default), plus glibc's
+    malloc arenas (64 MiB each, up to 8 per CPU). VmHWM, the resident high-water mark, counts only
+    the pages a thread touched: the top of its stack, its thread-local data. The kernel's own stack
+    and task struct for each thread are in neither.
+  - multiprocessing.Pool() starts {cpus} processes (one per CPU), not {all}: each runs its jobs one
+    at a time, and a job that blocks in sleep holds its worker. Processes are for CPU work.
+  - to_thread's pool has {pool_size} threads: a blocking sleep holds one, so {pool_size} sleep at a time.
+    It is for a blocking call you cannot avoid; a rondo sleep costs a timer entry, not a thread.
+  EXTRAPOLATED rows were not run: a pool worker, like a pool thread, runs one job at a time, so
+    pool      = ceil({all} / {cpus} workers) x {nap} = {} x {nap} = {}
+    to_thread = ceil({all} / {pool_size} threads) x {nap} = {} x {nap} = {}
+    measured: the pool's slice took {} ({} of it the workers' jobs), to_thread's {}.",
         secs(start),
-        start.as_secs_f64() * 1e6 / last.n as f64,
+        start.as_secs_f64() * 1e6 / started(t) as f64,
         secs(t.wall),
-        secs(if flags.virtual_clock { Duration::from_millis(10) } else { flags.nap }),
-        secs(k.wall)
+        secs(k.wall),
+        kib(base),
+        grouped(jobs_each as u64),
+        long(pool_estimate),
+        grouped(rounds as u64),
+        long(to_thread_estimate),
+        secs(m.pool.wall),
+        secs(m.jobs_alone),
+        secs(m.to_thread.wall),
     );
-    outln!(
-        "  - Memory above the baseline's {}: a thread {} resident, a task {}. The threads reserved {} of address",
-        kib(baseline.peak_kib),
-        per_sleeper(t.peak_kib, baseline.peak_kib, last.n),
-        per_sleeper(k.peak_kib, baseline.peak_kib, last.n),
-        gib(vmpeak)
-    );
-    outln!(
-        "    space (VmPeak: mostly a 2 MiB stack each, and glibc's per-thread malloc arenas), but VmHWM, the"
-    );
-    outln!(
-        "    resident high-water mark, counts only the pages a thread touched; the kernel's own stack and"
-    );
-    outln!("    task struct per thread are in neither.");
-    outln!(
-        "  - multiprocessing.Pool() starts {cpus} processes (one per CPU), not {}: each runs its jobs one at a",
-        grouped(n as u64)
-    );
-    outln!(
-        "    time, and a job that blocks in sleep holds its worker. Processes are for CPU work, not waiting."
-    );
-    outln!(
-        "  - to_thread has {pool_size} threads: a blocking sleep there holds a thread, {pool_size} at a time. It is for"
-    );
-    outln!("    a blocking call you cannot avoid; a rondo sleep costs a timer entry, not a thread.");
+    text
 }
 
 /// `--plot out.svg`: wall time against sleepers there, peak memory in `out-memory.svg`.
