@@ -26,7 +26,7 @@
 //! [1](guide::ch01_generators), [2](guide::ch02_coroutine),
 //! [3](guide::ch03_sleep), [4](guide::ch04_event_loop),
 //! [5](guide::ch05_combinators), [6](guide::ch06_failure),
-//! [7](guide::ch07_coordination) — each starting
+//! [7](guide::ch07_coordination), [8](guide::ch08_outside) — each starting
 //! from a Python program and rebuilding what it relies on. Coming from
 //! asyncio, keep [the asyncio map](guide::asyncio_map) open: every name of
 //! asyncio's task and loop API, with its rondo equivalent or the stage that
@@ -88,7 +88,10 @@ pub use stage7_coordination::{
     Semaphore, TaskGroup, TimeoutAt, TimeoutHandle, TooManyTaskDone, WithTaskGroup, call_at, task_group,
     timeout_at,
 };
-pub use stage8_outside::{LoopClosed, LoopHandle, ThreadPool, ToThread, loop_handle, run_in_executor, to_thread};
+pub use stage8_outside::{Accept, Connect, ReadExact, ReadSome, ReadUntil, TcpListener, TcpStream, WriteAll};
+pub use stage8_outside::{
+    LoopClosed, LoopHandle, ThreadPool, ToThread, loop_handle, run_in_executor, to_thread,
+};
 // `transcript.rs` is a helper of the examples rather than a stage; its
 // items' examples are here, on their re-exports (rustdoc shows them first).
 /// ```
@@ -147,6 +150,7 @@ pub use transcript::Transcript;
 /// | 5 | [Combinators](guide::ch05_combinators) | [`stage5_combinators`] |
 /// | 6 | [Failure](guide::ch06_failure) | [`stage6_failure`] |
 /// | 7 | [Coordination](guide::ch07_coordination) | [`stage7_coordination`] |
+/// | 8 | [Outside the loop](guide::ch08_outside) | [`stage8_outside`] |
 /// | | [asyncio → rondo, name by name](guide::asyncio_map) | |
 /// | | [Performance](guide::performance) | |
 pub mod guide {
@@ -203,15 +207,22 @@ pub mod guide {
     ///
     /// ---
     /// *Guide:* [map](overview) · previous: [6. Failure](ch06_failure) ·
-    /// **7. Coordination** · next: [the asyncio map](asyncio_map)
+    /// **7. Coordination** · next: [8. Outside the loop](ch08_outside)
     pub mod ch07_coordination {}
+
+    #[doc = include_str!("../docs/08-outside.md")]
+    ///
+    /// ---
+    /// *Guide:* [map](overview) · previous: [7. Coordination](ch07_coordination) ·
+    /// **8. Outside the loop** · next: [the asyncio map](asyncio_map)
+    pub mod ch08_outside {}
 
     #[doc = include_str!("../docs/asyncio-map.md")]
     ///
     /// ---
     /// *Guide:* [map](overview) · [1](ch01_generators) · [2](ch02_coroutine) ·
     /// [3](ch03_sleep) · [4](ch04_event_loop) · [5](ch05_combinators) ·
-    /// [6](ch06_failure) · [7](ch07_coordination) · **the asyncio map**
+    /// [6](ch06_failure) · [7](ch07_coordination) · [8](ch08_outside) · **the asyncio map**
     pub mod asyncio_map {}
 
     #[doc = include_str!("../docs/performance.md")]

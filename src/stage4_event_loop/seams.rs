@@ -303,7 +303,11 @@ impl Core {
     /// place. `busy_too`: also ask it in iterations that do not wait
     /// ([`IdleWait::poll_now`]) — one more branch per iteration, so only
     /// a wait that has something to take asks for it.
-    pub(crate) fn idle_wait_or_install<W: IdleWait>(&self, make: impl FnOnce() -> Rc<W>, busy_too: bool) -> Rc<W> {
+    pub(crate) fn idle_wait_or_install<W: IdleWait>(
+        &self,
+        make: impl FnOnce() -> Rc<W>,
+        busy_too: bool,
+    ) -> Rc<W> {
         let installed = self.idle_wait.borrow().clone();
         if let Ok(found) = installed.as_any().downcast::<W>() {
             return found;

@@ -64,11 +64,18 @@ impl Inbox {
         reader.set_nonblocking(true)?;
         writer.set_nonblocking(true)?;
         let queue = Mutex::new(Queue { sent: Vec::new(), open: true });
-        Ok((Inbox { queue, pending: AtomicBool::new(false), pipe: writer, handles: AtomicUsize::new(0) }, reader))
+        Ok((
+            Inbox { queue, pending: AtomicBool::new(false), pipe: writer, handles: AtomicUsize::new(0) },
+            reader,
+        ))
     }
 
     /// From any thread: leaves `f` for the loop and wakes it.
-    pub(crate) fn send(&self, f: Box<dyn FnOnce() + Send>, at: &'static Location<'static>) -> Result<(), LoopClosed> {
+    pub(crate) fn send(
+        &self,
+        f: Box<dyn FnOnce() + Send>,
+        at: &'static Location<'static>,
+    ) -> Result<(), LoopClosed> {
         let mut queue = self.lock();
         if !queue.open {
             return Err(LoopClosed); // dropped here, on this thread

@@ -11,9 +11,11 @@
 
 use super::inbox::{Inbox, LoopClosed};
 use super::outside::Outside;
-use crate::EventLoop;
+use crate::stage4_event_loop::spawn_at;
+use crate::{Coroutine, CoroutineExt, EventLoop, TaskError};
 use std::panic::Location;
 use std::sync::Arc;
+use std::sync::mpsc::{self, Receiver};
 use std::sync::atomic::Ordering;
 
 /// A thread-safe handle to an event loop: schedules callbacks on it from any
@@ -58,6 +60,55 @@ impl LoopHandle {
     #[track_caller]
     pub fn call_soon_threadsafe(&self, f: impl FnOnce() + Send + 'static) -> Result<(), LoopClosed> {
         self.inbox.send(Box::new(f), Location::caller())
+    }
+
+    /// Runs the coroutine `make()` as a task on the loop, from any thread,
+    /// and returns where its outcome will arrive (asyncio:
+    /// `asyncio.run_coroutine_threadsafe(coro, loop)`, whose
+    /// `concurrent.futures.Future` is a channel here).
+    ///
+    /// `make` runs on the loop's thread: a coroutine holds `Rc`s and cannot
+    /// be made on one thread and sent to another; a recipe for one can.
+    ///
+    /// ```
+    /// use rondo::{CoroutineExt, EventLoop, sleep};
+    /// use std::time::Duration;
+    ///
+    /// let ev = EventLoop::new();
+    /// let handle = ev.handle();
+    /// let asker = std::thread::spawn(move || {
+    ///     let answer = handle
+    ///         .run_coroutine_threadsafe(|| sleep(Duration::from_millis(5)).map(|()| 6 * 7))
+    ///         .unwrap();
+    ///     let outcome = answer.recv().unwrap(); // blocks this thread, not the loop
+    ///     handle.call_soon_threadsafe(rondo::stop).unwrap();
+    ///     outcome
+    /// });
+    /// ev.run_forever().unwrap();
+    /// assert_eq!(asker.join().unwrap(), Ok(42));
+    /// ```
+    ///
+    /// # Errors
+    /// [`LoopClosed`] if the loop is gone.
+    #[track_caller]
+    pub fn run_coroutine_threadsafe<C, F>(&self, make: F) -> Result<Receiver<Result<C::Output, TaskError>>, LoopClosed>
+    where
+        F: FnOnce() -> C + Send + 'static,
+        C: Coroutine + 'static,
+        C::Output: Send + 'static,
+    {
+        let (outcome, receiver) = mpsc::channel();
+        let at = Location::caller();
+        self.inbox.send(
+            Box::new(move || {
+                let task = spawn_at(make(), at);
+                // A second task forwards the first one's outcome (a panic too);
+                // a thread that stopped listening is no error.
+                let _forward = spawn_at(task.map(move |result| drop(outcome.send(result))), at);
+            }),
+            at,
+        )?;
+        Ok(receiver)
     }
 }
 

@@ -20,13 +20,16 @@
 //!   awaited ([`to_thread`], [`run_in_executor`]); [`LoopHandle`] for
 //!   `call_soon_threadsafe`;
 //!
-//! and, on top of them, the loop's first real I/O.
+//! and, on top of them, the loop's first real I/O:
+//! - `tcp`: [`TcpListener`] and [`TcpStream`] — `accept`, `connect` (on the
+//!   pool), `read`, `read_exact`, `read_line`, `write_all` (asyncio's streams).
 //!
 //! **Reading order.** `sys_poll` → `selector` → `inbox` → `outside` →
-//! `thread_pool` → `to_thread` → `loop_handle`.
+//! `thread_pool` → `to_thread` → `loop_handle` → `tcp`.
 //!
 //! Seed scenarios: the cats nap together through `to_thread`
-//! (`cargo run --release --example cats_executor`).
+//! (`cargo run --release --example cats_executor`); asyncio's streams echo
+//! server and its clients in one loop (`cargo run --example echo`).
 //!
 //! **The flaw this stage leaves.** Every coroutine so far is a hand-written
 //! state machine: a bounded producer/consumer takes a hundred lines of
@@ -34,7 +37,9 @@
 //! `async fn` — stage 9 teaches rondo to run them.
 
 #[cfg(not(unix))]
-compile_error!("rondo's stage 8 waits with poll(2) and a Unix socket pair: it builds on Unix (Linux, macOS) only");
+compile_error!(
+    "rondo's stage 8 waits with poll(2) and a Unix socket pair: it builds on Unix (Linux, macOS) only"
+);
 
 mod inbox;
 pub(crate) mod io_wait;
@@ -43,10 +48,12 @@ mod outside;
 pub(crate) mod selector;
 #[allow(unsafe_code)] // the one `unsafe` of the crate: declaring and calling poll(2)
 mod sys_poll;
+mod tcp;
 mod thread_pool;
 mod to_thread;
 
 pub use inbox::LoopClosed;
 pub use loop_handle::{LoopHandle, loop_handle};
+pub use tcp::{Accept, Connect, ReadExact, ReadSome, ReadUntil, TcpListener, TcpStream, WriteAll};
 pub use thread_pool::ThreadPool;
 pub use to_thread::{ToThread, run_in_executor, to_thread};

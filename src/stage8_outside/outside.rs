@@ -174,11 +174,9 @@ impl Outside {
     /// first what threads sent, then the wakers of ready descriptors.
     /// Returns `true` if anything was queued.
     fn collect(&self, core: &Core, timeout: Option<Duration>) -> bool {
-        let selected = self
-            .selector
-            .borrow_mut()
-            .select(timeout)
-            .unwrap_or_else(|e| panic!("rondo: poll(2) failed, the loop cannot wait for the outside world: {e}"));
+        let selected = self.selector.borrow_mut().select(timeout).unwrap_or_else(|e| {
+            panic!("rondo: poll(2) failed, the loop cannot wait for the outside world: {e}")
+        });
         let mut queued = false;
         if selected.self_pipe || self.inbox.has_mail() {
             drain_self_pipe(&self.self_pipe);

@@ -240,7 +240,11 @@ mod tests {
         let mut selector = Selector::new(pipe_r.as_raw_fd());
         let (_, waker) = counter();
         let token = selector.register(fd, Direction::Read, None, &waker).unwrap();
-        assert_eq!(selector.register(fd, Direction::Read, Some(token), &waker), Ok(token), "same one: updated");
+        assert_eq!(
+            selector.register(fd, Direction::Read, Some(token), &waker),
+            Ok(token),
+            "same one: updated"
+        );
         let err = selector.register(fd, Direction::Read, None, &waker).unwrap_err();
         assert_eq!(err, AlreadyWaiting { fd, direction: Direction::Read });
         let writer = selector.register(fd, Direction::Write, None, &waker).unwrap();

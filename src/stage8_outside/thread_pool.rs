@@ -233,7 +233,8 @@ mod tests {
         assert_eq!(pool.threads_started(), 3);
         *gate.0.lock().unwrap() = true;
         gate.1.notify_all();
-        let mut done: Vec<(i32, String)> = (0..10).map(|_| rx.recv_timeout(Duration::from_secs(10)).unwrap()).collect();
+        let mut done: Vec<(i32, String)> =
+            (0..10).map(|_| rx.recv_timeout(Duration::from_secs(10)).unwrap()).collect();
         done.sort();
         assert_eq!(done.iter().map(|(i, _)| *i).collect::<Vec<_>>(), (0..10).collect::<Vec<_>>());
         assert!(done.iter().all(|(_, name)| name.starts_with("rondo-pool-")));
@@ -268,7 +269,10 @@ mod tests {
         pool.submit(Box::new(move || queued_tx.send(()).unwrap())).unwrap();
         started_rx.recv().unwrap();
         drop(pool); // the queued job is dropped: its sender with it
-        assert_eq!(queued_rx.recv_timeout(Duration::from_secs(10)), Err(mpsc::RecvTimeoutError::Disconnected));
+        assert_eq!(
+            queued_rx.recv_timeout(Duration::from_secs(10)),
+            Err(mpsc::RecvTimeoutError::Disconnected)
+        );
         finish_tx.send(()).unwrap();
         assert_eq!(done_rx.recv_timeout(Duration::from_secs(10)), Ok("finished"));
     }

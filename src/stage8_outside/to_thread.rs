@@ -107,44 +107,45 @@ impl<T: Send + 'static> Coroutine for ToThread<T> {
 
     fn poll(&mut self, cx: &mut Context<'_>) -> Poll<T> {
         match &mut self.state {
-                State::Start { .. } => {
-                    let State::Start { f, pool } = std::mem::replace(&mut self.state, State::Done) else {
-                        unreachable!()
-                    };
-                    let outside = Outside::of_running_loop("to_thread()");
-                    let ticket = outside.expect(cx.waker());
-                    let slot: Slot<T> = Arc::new(Mutex::new(None));
-                    let (result, inbox, at) = (slot.clone(), outside.inbox().clone(), self.at);
-                    let job = Box::new(move || {
-                        let outcome = catch_unwind(AssertUnwindSafe(f));
-                        *result.lock().unwrap_or_else(|p| p.into_inner()) = Some(outcome);
-                        // Refused if the loop is gone: the result is dropped here.
-                        let arrived = Box::new(move || Outside::of_running_loop("a thread's answer").arrived(ticket));
-                        let _ = inbox.send(arrived, at);
-                    });
-                    let pool = pool.as_ref().unwrap_or_else(|| outside.default_pool());
-                    if let Err(error) = pool.submit(job) {
-                        outside.arrived(ticket);
-                        panic!("to_thread(): the pool could not start a thread: {error}");
-                    }
-                    self.state = State::Waiting { outside, ticket, slot };
-                    Poll::Pending
+            State::Start { .. } => {
+                let State::Start { f, pool } = std::mem::replace(&mut self.state, State::Done) else {
+                    unreachable!()
+                };
+                let outside = Outside::of_running_loop("to_thread()");
+                let ticket = outside.expect(cx.waker());
+                let slot: Slot<T> = Arc::new(Mutex::new(None));
+                let (result, inbox, at) = (slot.clone(), outside.inbox().clone(), self.at);
+                let job = Box::new(move || {
+                    let outcome = catch_unwind(AssertUnwindSafe(f));
+                    *result.lock().unwrap_or_else(|p| p.into_inner()) = Some(outcome);
+                    // Refused if the loop is gone: the result is dropped here.
+                    let arrived =
+                        Box::new(move || Outside::of_running_loop("a thread's answer").arrived(ticket));
+                    let _ = inbox.send(arrived, at);
+                });
+                let pool = pool.as_ref().unwrap_or_else(|| outside.default_pool());
+                if let Err(error) = pool.submit(job) {
+                    outside.arrived(ticket);
+                    panic!("to_thread(): the pool could not start a thread: {error}");
                 }
-                State::Waiting { outside, ticket, slot } => {
-                    // Not the slot but the ticket says "done": the answer
-                    // counts from the iteration its callback ran, as asyncio's.
-                    if outside.is_expected(*ticket) {
-                        outside.rewait(*ticket, Some(cx.waker()));
-                        return Poll::Pending;
-                    }
-                    let outcome = slot.lock().unwrap_or_else(|p| p.into_inner()).take();
-                    self.state = State::Done;
-                    match outcome.expect("the thread fills the slot before it sends its answer") {
-                        Ok(value) => Poll::Ready(value),
-                        Err(payload) => std::panic::resume_unwind(payload),
-                    }
+                self.state = State::Waiting { outside, ticket, slot };
+                Poll::Pending
+            }
+            State::Waiting { outside, ticket, slot } => {
+                // Not the slot but the ticket says "done": the answer
+                // counts from the iteration its callback ran, as asyncio's.
+                if outside.is_expected(*ticket) {
+                    outside.rewait(*ticket, Some(cx.waker()));
+                    return Poll::Pending;
                 }
-                State::Done => panic!("ToThread polled after it completed"),
+                let outcome = slot.lock().unwrap_or_else(|p| p.into_inner()).take();
+                self.state = State::Done;
+                match outcome.expect("the thread fills the slot before it sends its answer") {
+                    Ok(value) => Poll::Ready(value),
+                    Err(payload) => std::panic::resume_unwind(payload),
+                }
+            }
+            State::Done => panic!("ToThread polled after it completed"),
         }
     }
 }
