@@ -37,7 +37,11 @@ const REPORT: &str = "experiment-report";
 /// In the child: prints the report line for `wall`, reading the peak
 /// resident memory now.
 pub fn report(wall: Duration, threads: usize, note: &str) {
-    println!("{REPORT} wall_ns={} peak_kib={} threads={threads} note={note}", wall.as_nanos(), peak_resident_kib());
+    println!(
+        "{REPORT} wall_ns={} peak_kib={} threads={threads} note={note}",
+        wall.as_nanos(),
+        peak_resident_kib()
+    );
 }
 
 /// Peak resident memory of this process so far, in KiB (Linux
@@ -153,7 +157,12 @@ pub fn line_chart(title: &str, x_label: &str, y_label: &str, xs: &[f64], series:
         r#"<svg xmlns="http://www.w3.org/2000/svg" width="{W}" height="{H}" font-family="sans-serif" font-size="12">"#
     );
     let _ = writeln!(svg, r#"<rect width="{W}" height="{H}" fill="white"/>"#);
-    let _ = writeln!(svg, r#"<text x="{}" y="22" font-size="15" text-anchor="middle">{}</text>"#, W / 2.0, escape(title));
+    let _ = writeln!(
+        svg,
+        r#"<text x="{}" y="22" font-size="15" text-anchor="middle">{}</text>"#,
+        W / 2.0,
+        escape(title)
+    );
     // Axes, with five ticks on each.
     let (x0, y0, x1, y1) = (LEFT, H - BOTTOM, W - RIGHT, TOP);
     let _ = writeln!(svg, r#"<path d="M{x0},{y1} L{x0},{y0} L{x1},{y0}" stroke="black" fill="none"/>"#);
@@ -169,9 +178,21 @@ pub fn line_chart(title: &str, x_label: &str, y_label: &str, xs: &[f64], series:
         );
     }
     for &x in xs {
-        let _ = writeln!(svg, r#"<text x="{}" y="{}" text-anchor="middle">{}</text>"#, px(x), y0 + 18.0, short(x));
+        let _ = writeln!(
+            svg,
+            r#"<text x="{}" y="{}" text-anchor="middle">{}</text>"#,
+            px(x),
+            y0 + 18.0,
+            short(x)
+        );
     }
-    let _ = writeln!(svg, r#"<text x="{}" y="{}" text-anchor="middle">{}</text>"#, (x0 + x1) / 2.0, H - 12.0, escape(x_label));
+    let _ = writeln!(
+        svg,
+        r#"<text x="{}" y="{}" text-anchor="middle">{}</text>"#,
+        (x0 + x1) / 2.0,
+        H - 12.0,
+        escape(x_label)
+    );
     let _ = writeln!(
         svg,
         r#"<text x="16" y="{}" text-anchor="middle" transform="rotate(-90 16 {})">{}</text>"#,
@@ -181,8 +202,13 @@ pub fn line_chart(title: &str, x_label: &str, y_label: &str, xs: &[f64], series:
     );
     for (i, s) in series.iter().enumerate() {
         let colour = COLOURS[i % COLOURS.len()];
-        let points: Vec<String> = xs.iter().zip(&s.ys).map(|(&x, &y)| format!("{:.1},{:.1}", px(x), py(y))).collect();
-        let _ = writeln!(svg, r#"<polyline points="{}" fill="none" stroke="{colour}" stroke-width="2"/>"#, points.join(" "));
+        let points: Vec<String> =
+            xs.iter().zip(&s.ys).map(|(&x, &y)| format!("{:.1},{:.1}", px(x), py(y))).collect();
+        let _ = writeln!(
+            svg,
+            r#"<polyline points="{}" fill="none" stroke="{colour}" stroke-width="2"/>"#,
+            points.join(" ")
+        );
         for p in &points {
             let (cx, cy) = p.split_once(',').unwrap();
             let _ = writeln!(svg, r#"<circle cx="{cx}" cy="{cy}" r="3" fill="{colour}"/>"#);
@@ -204,7 +230,13 @@ pub fn line_chart(title: &str, x_label: &str, y_label: &str, xs: &[f64], series:
 
 /// A tick label: `500`, `2.5`, `0.25`.
 fn short(v: f64) -> String {
-    if v >= 100.0 || v == v.round() { format!("{v:.0}") } else if v >= 1.0 { format!("{v:.1}") } else { format!("{v:.2}") }
+    if v >= 100.0 || v == v.round() {
+        format!("{v:.0}")
+    } else if v >= 1.0 {
+        format!("{v:.1}")
+    } else {
+        format!("{v:.2}")
+    }
 }
 
 fn escape(text: &str) -> String {

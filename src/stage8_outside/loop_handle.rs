@@ -15,8 +15,8 @@ use crate::stage4_event_loop::spawn_at;
 use crate::{Coroutine, CoroutineExt, EventLoop, TaskError};
 use std::panic::Location;
 use std::sync::Arc;
-use std::sync::mpsc::{self, Receiver};
 use std::sync::atomic::Ordering;
+use std::sync::mpsc::{self, Receiver};
 
 /// A thread-safe handle to an event loop: schedules callbacks on it from any
 /// thread (asyncio: `loop.call_soon_threadsafe`).
@@ -91,7 +91,10 @@ impl LoopHandle {
     /// # Errors
     /// [`LoopClosed`] if the loop is gone.
     #[track_caller]
-    pub fn run_coroutine_threadsafe<C, F>(&self, make: F) -> Result<Receiver<Result<C::Output, TaskError>>, LoopClosed>
+    pub fn run_coroutine_threadsafe<C, F>(
+        &self,
+        make: F,
+    ) -> Result<Receiver<Result<C::Output, TaskError>>, LoopClosed>
     where
         F: FnOnce() -> C + Send + 'static,
         C: Coroutine + 'static,
