@@ -89,6 +89,7 @@ pub use stage7_coordination::{
     timeout_at,
 };
 pub use stage8_outside::{Accept, Connect, ReadExact, ReadSome, ReadUntil, TcpListener, TcpStream, WriteAll};
+pub use stage8_outside::{Communicate, Process, ProcessWait};
 pub use stage8_outside::{
     LoopClosed, LoopHandle, ThreadPool, ToThread, loop_handle, run_in_executor, to_thread,
 };

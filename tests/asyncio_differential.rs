@@ -61,6 +61,7 @@ const NOT_ASYNCIO: &[&str] = &[
     "deadlock",     // CPython hangs forever here; rondo reports who is stuck
     "dining",       // CPython hangs forever here; rondo names the cycle of locks
     "echo",         // real sockets, and connect on a pool thread: iterations differ from asyncio
+    "subprocess",   // real children: the OS decides which of the quick ones ends first
     // measures threads, tasks and processes: wall time and memory, in processes of its own
     "sleepers_4000",
 ];

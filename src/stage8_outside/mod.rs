@@ -19,13 +19,15 @@
 //! - `thread_pool` and `to_thread`: blocking work on a pool of std threads,
 //!   awaited ([`to_thread`], [`run_in_executor`]); [`LoopHandle`] for
 //!   `call_soon_threadsafe`;
+//! - `process` and `process_watch`: child processes, awaited ([`Process`]):
+//!   a watcher thread and pipe readers whose news comes through the inbox;
 //!
 //! and, on top of them, the loop's first real I/O:
 //! - `tcp`: [`TcpListener`] and [`TcpStream`] — `accept`, `connect` (on the
 //!   pool), `read`, `read_exact`, `read_line`, `write_all` (asyncio's streams).
 //!
 //! **Reading order.** `sys_poll` → `selector` → `inbox` → `outside` →
-//! `thread_pool` → `to_thread` → `loop_handle` → `tcp`.
+//! `thread_pool` → `to_thread` → `loop_handle` → `tcp` → `process` → `process_watch`.
 //!
 //! Seed scenarios: the cats nap together through `to_thread`
 //! (`cargo run --release --example cats_executor`); asyncio's streams echo
@@ -45,6 +47,8 @@ mod inbox;
 pub(crate) mod io_wait;
 mod loop_handle;
 mod outside;
+mod process;
+mod process_watch;
 pub(crate) mod selector;
 #[allow(unsafe_code)] // the one `unsafe` of the crate: declaring and calling poll(2)
 mod sys_poll;
@@ -54,6 +58,7 @@ mod to_thread;
 
 pub use inbox::LoopClosed;
 pub use loop_handle::{LoopHandle, loop_handle};
+pub use process::{Communicate, Process, ProcessWait};
 pub use tcp::{Accept, Connect, ReadExact, ReadSome, ReadUntil, TcpListener, TcpStream, WriteAll};
 pub use thread_pool::ThreadPool;
 pub use to_thread::{ToThread, run_in_executor, to_thread};
