@@ -21,7 +21,9 @@
 //! 2. **tasks** — one rondo task per sleeper on one loop, `sleep` gathered;
 //! 3. **process pool** — what `multiprocessing.Pool()` does: one worker
 //!    process per CPU (not one per job, as the seed guessed), each running
-//!    its share of the jobs *one after another*. On 2 CPUs that is
+//!    its share of the jobs *one after another*; the workers are this
+//!    program again, started as rondo `Process`es and their
+//!    `communicate()`s gathered on one loop. On 2 CPUs that is
 //!    4,000 × 3 s / 2 = 100 minutes, so only a slice is run and the rest is
 //!    extrapolated — and the output says so;
 //! 4. **to_thread** — `asyncio.to_thread(time.sleep, 3)` 4,000 times: the
@@ -239,6 +241,8 @@ struct Measured {
     pool_kib: u64,
     /// The slowest worker's time for its jobs alone (no process start).
     jobs_alone: Duration,
+    /// The pool's parent's threads: main, watchdog, and each worker's watcher and stdout reader.
+    parent_threads: u64,
     to_thread: Cost,
 }
 
@@ -252,10 +256,10 @@ fn measure_all(plan: &Plan) -> Measured {
         points.push(Point { n, threads, tasks });
     }
     let pool = measure("pool", &[plan.cpus as u128, plan.rounds as u128, real_nap]);
-    let (workers_kib, jobs_alone) = ways::pool_note(&pool.note);
+    let (workers_kib, jobs_alone, parent_threads) = ways::pool_note(&pool.note);
     let pool_kib = pool.peak_kib + workers_kib;
     let to_thread = measure("to_thread", &[(plan.rounds * plan.pool_size) as u128, real_nap]);
-    Measured { baseline, points, pool, pool_kib, jobs_alone, to_thread }
+    Measured { baseline, points, pool, pool_kib, jobs_alone, parent_threads, to_thread }
 }
 
 /// The threads' note: how long starting them took and the address space
@@ -316,7 +320,7 @@ fn rows(plan: &Plan, m: &Measured) -> Vec<Vec<String>> {
         kib(m.pool_kib),
         "-".into(),
         processes.clone(),
-        format!("{cpus} workers x {rounds} jobs in turn"),
+        format!("{cpus} workers x {rounds} jobs in turn; parent: {} threads", m.parent_threads),
     ]);
     rows.push(vec![
         "3 process pool: EXTRAPOLATED".into(),

@@ -7,7 +7,7 @@
 //! `sleepers_4000.rs`.
 
 use crate::experiment;
-use rondo::{Context, Coroutine, Gather, Poll, gather, sleep, to_thread};
+use rondo::{Context, Coroutine, Gather, Poll, Process, gather, sleep, to_thread};
 use std::process::{Command, Stdio};
 use std::thread;
 use std::time::{Duration, Instant};
@@ -72,7 +72,7 @@ pub fn tasks(n: usize, nap: Duration, virtual_clock: bool) {
     // tasks = [ahello() for _ in range(4000)], where ahello() is asyncio.sleep(3)
     let sleepers: Vec<_> = (0..n).map(|_| sleep(nap)).collect();
     let ran = crate::common::run_main(virtual_clock, GatherAll::new(sleepers));
-    experiment::report(ran.took, ran.output, "");
+    experiment::report(ran.took, ran.output.1, "");
 }
 
 /// Way 4, `asyncio.to_thread(time.sleep, 3)` 4,000 times: one task per
@@ -82,13 +82,14 @@ pub fn tasks(n: usize, nap: Duration, virtual_clock: bool) {
 pub fn to_threads(n: usize, nap: Duration) {
     let jobs: Vec<_> = (0..n).map(|_| to_thread(move || thread::sleep(nap))).collect();
     let ran = crate::common::run_main(false, GatherAll::new(jobs));
-    experiment::report(ran.took, ran.output, "");
+    experiment::report(ran.took, ran.output.1, "");
 }
 
 /// ```text
-/// async fn gather_all(coroutines) -> usize {
-///     gather(coroutines).await;      // every one at once, on this loop
-///     threads_now()                  // how many threads that took
+/// async fn gather_all(coroutines) -> (Vec<T>, usize) {
+///     let before = threads_now();                 // a child's watchers are there now
+///     let outputs = gather(coroutines).await;    // every one at once, on this loop
+///     (outputs, max(before, threads_now()))       // to_thread's pool is there now
 /// }
 /// ```
 pub struct GatherAll<T> {
@@ -96,31 +97,45 @@ pub struct GatherAll<T> {
 }
 
 enum GatherAllState<T> {
+    Start(Gather<T>),
     /// `gather` spawns its tasks when first polled: the measured run starts there.
-    Gathering(Gather<T>),
+    Gathering {
+        all: Gather<T>,
+        threads_before: usize,
+    },
     Done,
 }
 
 impl<T: 'static> GatherAll<T> {
     #[track_caller]
     pub fn new<C: Coroutine<Output = T> + 'static>(coroutines: Vec<C>) -> GatherAll<T> {
-        GatherAll { state: GatherAllState::Gathering(gather(coroutines)) }
+        GatherAll { state: GatherAllState::Start(gather(coroutines)) }
     }
 }
 
 impl<T: 'static> Coroutine for GatherAll<T> {
-    type Output = usize;
+    type Output = (Vec<T>, usize);
 
-    fn poll(&mut self, cx: &mut Context<'_>) -> Poll<usize> {
-        match &mut self.state {
-            GatherAllState::Gathering(all) => {
-                let Poll::Ready(outcome) = all.poll(cx) else { return Poll::Pending };
-                outcome.expect("a sleeper only sleeps");
-                self.state = GatherAllState::Done;
-                // The pool's threads (if any) are still there: they exit when the loop goes.
-                Poll::Ready(experiment::threads_now())
+    fn poll(&mut self, cx: &mut Context<'_>) -> Poll<Self::Output> {
+        loop {
+            match &mut self.state {
+                GatherAllState::Start(_) => {
+                    let GatherAllState::Start(all) = std::mem::replace(&mut self.state, GatherAllState::Done)
+                    else {
+                        unreachable!()
+                    };
+                    let threads_before = experiment::threads_now();
+                    self.state = GatherAllState::Gathering { all, threads_before };
+                }
+                GatherAllState::Gathering { all, threads_before } => {
+                    let Poll::Ready(outcome) = all.poll(cx) else { return Poll::Pending };
+                    let outputs = outcome.expect("no task here panics");
+                    let threads = experiment::threads_now().max(*threads_before);
+                    self.state = GatherAllState::Done;
+                    return Poll::Ready((outputs, threads));
+                }
+                GatherAllState::Done => panic!("gather_all() polled after it completed"),
             }
-            GatherAllState::Done => panic!("gather_all() polled after it completed"),
         }
     }
 }
@@ -153,48 +168,56 @@ fn parse_worker(stdout: &[u8]) -> Option<(Duration, u64)> {
 
 /// Way 3, the seed's `m_main` — `multiprocessing.Pool().map(snap, [hello] * 4000)`:
 /// `workers` processes (Pool's default is one per CPU, not one per job),
-/// each running `jobs_each` jobs one after another. The wall time counts
+/// each running `jobs_each` jobs one after another. They are rondo
+/// [`Process`]es, awaited from one loop: `gather` of their `communicate()`s
+/// (each worker's report comes back on its stdout). The wall time counts
 /// starting the workers (a few ms for a Rust program; CPython's Pool starts
 /// its workers before the seed's `start = time.time()`).
 ///
 /// The peak memory reported is this process's plus every worker's: a pool
-/// costs all of its processes.
+/// costs all of its processes. The threads reported are this process's: a
+/// rondo `Process` is watched by a watcher thread and a reader thread per
+/// captured pipe (stage 8's subprocesses say why).
 pub fn pool(workers: usize, jobs_each: usize, nap: Duration) {
     let exe = std::env::current_exe().expect("the path of this program");
     let start = Instant::now();
-    // Started with std::process; rondo's own subprocesses (stage 8) are not
-    // merged yet.
-    let mut children = Vec::with_capacity(workers);
+    let mut processes = Vec::with_capacity(workers);
     for i in 0..workers {
         let mut command = Command::new(&exe);
         command
             .args(["--worker", &jobs_each.to_string(), &nap.as_nanos().to_string()])
             .stdout(Stdio::piped());
-        match command.spawn() {
-            Ok(child) => children.push(child),
+        match Process::spawn(&mut command) {
+            Ok(process) => processes.push(process),
             Err(error) => panic!("could not start pool worker {} of {workers}: {error}", i + 1),
         }
     }
-    let mut workers_kib = 0;
-    let mut slowest = Duration::ZERO;
-    for child in children {
-        let output = child.wait_with_output().expect("wait for a pool worker");
+    // await asyncio.gather(*[worker.communicate() for worker in workers])
+    let waits: Vec<_> = processes.iter().map(Process::communicate).collect();
+    let ran = crate::common::run_main(false, GatherAll::new(waits));
+    let wall = start.elapsed();
+    let (outputs, threads) = ran.output;
+    let (mut workers_kib, mut slowest) = (0, Duration::ZERO);
+    for output in outputs {
+        let output = output.expect("a pool worker's output");
         let report = parse_worker(&output.stdout).filter(|_| output.status.success());
         let (jobs_took, worker_kib) =
             report.unwrap_or_else(|| panic!("a pool worker failed: {}", output.status));
         workers_kib += worker_kib;
         slowest = slowest.max(jobs_took);
     }
-    let wall = start.elapsed();
     // The report carries this process's own peak; the workers' goes in the
-    // note, for the parent to add (see `workers_kib`).
-    experiment::report(wall, workers, &format!("workers_kib={workers_kib} jobs_ns={}", slowest.as_nanos()));
+    // note, for the parent to add (see `pool_note`).
+    let note = format!("workers_kib={workers_kib} jobs_ns={} parent_threads={threads}", slowest.as_nanos());
+    experiment::report(wall, workers, &note);
 }
 
 /// Reads back what [`pool`] put in its note: the workers' summed peak
-/// resident memory (KiB) and the slowest worker's time for its jobs alone.
-pub fn pool_note(note: &str) -> (u64, Duration) {
-    (field(note, "workers_kib=").unwrap_or(0), Duration::from_nanos(field(note, "jobs_ns=").unwrap_or(0)))
+/// resident memory (KiB), the slowest worker's time for its jobs alone, and
+/// the threads of the pool's parent.
+pub fn pool_note(note: &str) -> (u64, Duration, u64) {
+    let jobs_alone = Duration::from_nanos(field(note, "jobs_ns=").unwrap_or(0));
+    (field(note, "workers_kib=").unwrap_or(0), jobs_alone, field(note, "parent_threads=").unwrap_or(0))
 }
 
 /// A `key=NUMBER` field of a variant's note.
