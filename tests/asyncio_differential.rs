@@ -54,16 +54,16 @@ examples!(
 
 /// Examples that are not asyncio programs, and so have no mirror.
 const NOT_ASYNCIO: &[&str] = &[
-    "generators",   // stage 1: plain generators, no event loop
-    "busy_vs_loop", // measures CPU time of two runners
-    "tour",         // runs the others
-    "bench",        // measures speed
-    "deadlock",     // CPython hangs forever here; rondo reports who is stuck
-    "dining",       // CPython hangs forever here; rondo names the cycle of locks
-    "echo",         // real sockets, and connect on a pool thread: iterations differ from asyncio
-    "subprocess",   // real children: the OS decides which of the quick ones ends first
-    // measures threads, tasks and processes: wall time and memory, in processes of its own
-    "sleepers_4000",
+    "generators",       // stage 1: plain generators, no event loop
+    "busy_vs_loop",     // measures CPU time of two runners
+    "tour",             // runs the others
+    "bench",            // measures speed
+    "deadlock",         // CPython hangs forever here; rondo reports who is stuck
+    "dining",           // CPython hangs forever here; rondo names the cycle of locks
+    "echo",             // real sockets, and connect on a pool thread: iterations differ from asyncio
+    "subprocess",       // real children: the OS decides which of the quick ones ends first
+    "threads_vs_rondo", // measures real time, threads against one loop
+    "sleepers_4000",    // measures threads, tasks and processes: wall time and memory
 ];
 
 fn python_lines(mirror: &Path) -> Option<Vec<String>> {

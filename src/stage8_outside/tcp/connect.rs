@@ -112,9 +112,12 @@ mod tests {
         use std::io::Read;
         let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
         let ev = EventLoop::new_virtual();
-        let task = ev.spawn(TcpStream::connect(listener.local_addr().unwrap()));
-        ev.run_until_complete(crate::yield_now()).unwrap(); // the connect is on a pool thread
-        assert!(task.cancel());
+        let task = std::rc::Rc::new(ev.spawn(TcpStream::connect(listener.local_addr().unwrap())));
+        // Queued behind the task's first step, in the same iteration: the
+        // connect is on a pool thread by then, and its answer cannot have
+        // reached the task yet (that takes two more iterations).
+        let t = task.clone();
+        ev.call_soon(move || assert!(t.cancel()));
         ev.run_until_complete(crate::sleep(std::time::Duration::from_secs(1))).unwrap();
         assert!(task.cancelled());
         // The thread did connect; its answer was dropped, and the socket with it.
