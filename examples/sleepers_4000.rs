@@ -400,6 +400,8 @@ fn explain(plan: &Plan, m: &Measured) -> String {
     let (t, k, n) = (&last.threads, &last.tasks, grouped(last.n as u64));
     let start = Duration::from_nanos(ways::field(&t.note, "start_ns=").unwrap_or(0));
     let vmpeak = gib(ways::field(&t.note, "vmpeak_kib=").unwrap_or(0));
+    let kernel = ways::field(&t.note, "kernel_kib=").unwrap_or(0);
+    let kernel_each = kernel as f64 / started(t) as f64;
     let base = m.baseline.peak_kib;
     let (per_thread, per_task) =
         (per_sleeper(t.peak_kib, base, started(t)), per_sleeper(k.peak_kib, base, last.n));
@@ -418,12 +420,12 @@ fn explain(plan: &Plan, m: &Measured) -> String {
     }
     text += &format!(
         "  - Starting {threads_n} threads took {} ({:.0} µs a thread): the last one began its nap that much
-    after the first, so the threads took {} to nap {nap}; the tasks took {}.
+    after the first; with joining them, the threads took {} to nap {nap}. The tasks took {}.
   - Memory above the baseline's {}: a thread {per_thread} resident, a task {per_task}. The threads
     reserved {vmpeak} of address space (VmPeak): a 2 MiB stack each (std's default), plus glibc's
     malloc arenas (64 MiB each, up to 8 per CPU). VmHWM, the resident high-water mark, counts only
     the pages a thread touched: the top of its stack, its thread-local data. The kernel's own stack
-    and task struct for each thread are in neither.
+    for each thread is in neither: the machine's KernelStack grew by {} ({kernel_each:.0} KiB a thread).
   - multiprocessing.Pool() starts {cpus} processes (one per CPU), not {all}: each runs its jobs one
     at a time, and a job that blocks in sleep holds its worker. Processes are for CPU work.
   - to_thread's pool has {pool_size} threads: a blocking sleep holds one, so {pool_size} sleep at a time.
@@ -437,6 +439,7 @@ fn explain(plan: &Plan, m: &Measured) -> String {
         secs(t.wall),
         secs(k.wall),
         kib(base),
+        kib(kernel),
         grouped(jobs_each as u64),
         long(pool_estimate),
         grouped(rounds as u64),

@@ -23,6 +23,19 @@ pub fn peak_virtual_kib() -> u64 {
         .unwrap_or(0)
 }
 
+/// What the kernel holds in the stacks of every thread on the machine, in
+/// KiB (Linux `/proc/meminfo`, `KernelStack`): a thread's kernel-side stack
+/// is in no process's resident memory. Machine-wide, so other programs add
+/// noise; 4,000 threads of ours are most of it.
+fn kernel_stack_kib() -> u64 {
+    let meminfo = std::fs::read_to_string("/proc/meminfo").unwrap_or_default();
+    meminfo
+        .lines()
+        .find_map(|line| line.strip_prefix("KernelStack:"))
+        .and_then(|rest| rest.split_whitespace().next()?.parse().ok())
+        .unwrap_or(0)
+}
+
 /// The parent's yardstick: a process of this program that sleeps nobody.
 /// Its peak resident memory is what every variant costs before it starts.
 pub fn baseline() {
@@ -38,6 +51,7 @@ pub fn baseline() {
 /// instead of std's `thread::spawn`, which would panic with "failed to
 /// spawn thread".
 pub fn threads(n: usize, nap: Duration) {
+    let kernel_stacks_before = kernel_stack_kib();
     let start = Instant::now();
     let mut sleepers = Vec::with_capacity(n);
     let mut refused = None;
@@ -51,14 +65,20 @@ pub fn threads(n: usize, nap: Duration) {
         }
     }
     let started_in = start.elapsed();
+    let kernel_stacks = kernel_stack_kib().saturating_sub(kernel_stacks_before);
     let started = sleepers.len();
     for sleeper in sleepers {
         sleeper.join().expect("a sleeper only sleeps");
     }
     let wall = start.elapsed();
     // For the parent to render: how long starting them took, the address
-    // space reserved at the peak, and why the system refused a thread, if it did.
-    let mut note = format!("start_ns={} vmpeak_kib={}", started_in.as_nanos(), peak_virtual_kib());
+    // space reserved at the peak, the kernel's stacks for them, and why the
+    // system refused a thread, if it did.
+    let mut note = format!(
+        "start_ns={} vmpeak_kib={} kernel_kib={kernel_stacks}",
+        started_in.as_nanos(),
+        peak_virtual_kib()
+    );
     if let Some(refused) = refused {
         note += &format!(" refused={refused}");
     }
