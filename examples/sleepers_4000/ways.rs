@@ -3,8 +3,8 @@
 //! `sleepers_4000` starts itself again with `--variant WAY ...` for each
 //! measurement (so each way's peak memory is its own), and, for the process
 //! pool, with `--worker JOBS NANOS` for each pool worker. What runs in those
-//! processes is here; what the parent does with the numbers is in
-//! `sleepers_4000.rs`.
+//! processes is here; the parent's plan is in `sleepers_4000.rs`, and how
+//! it shows the numbers in `report.rs`.
 
 use crate::experiment;
 use rondo::{Context, Coroutine, Gather, Poll, Process, gather, sleep, to_thread};
@@ -12,8 +12,8 @@ use std::process::{Command, Stdio};
 use std::thread;
 use std::time::{Duration, Instant};
 
-/// What the process has used and what it reserved: `VmPeak`, the most
-/// address space it ever had mapped, in KiB (Linux `/proc/self/status`).
+/// The most address space this process ever had mapped, in KiB (Linux
+/// `/proc/self/status`, `VmPeak`): reserved, not necessarily ever touched.
 pub fn peak_virtual_kib() -> u64 {
     let status = std::fs::read_to_string("/proc/self/status").unwrap_or_default();
     status
