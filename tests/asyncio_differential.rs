@@ -63,6 +63,7 @@ const NOT_ASYNCIO: &[&str] = &[
     "echo",             // real sockets, and connect on a pool thread: iterations differ from asyncio
     "subprocess",       // real children: the OS decides which of the quick ones ends first
     "threads_vs_rondo", // measures real time, threads against one loop
+    "sleepers_4000",    // measures threads, tasks and processes: wall time and memory
 ];
 
 fn python_lines(mirror: &Path) -> Option<Vec<String>> {
