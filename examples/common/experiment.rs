@@ -9,7 +9,8 @@
 //! memory (Linux's `VmHWM`: the high-water mark, so a thread's stack counts
 //! even after the thread is gone) and how many threads it started.
 //!
-//! Included by the experiment examples with `#[path = "common/experiment.rs"]`.
+//! Included by the experiment examples with `#[path = "common/experiment.rs"]`,
+//! beside `common/mod.rs` as `mod common` (it prints through `common::print_line`).
 
 #![allow(dead_code)] // each experiment uses a different part of this
 
@@ -246,5 +247,5 @@ fn escape(text: &str) -> String {
 /// `--plot out.svg`: writes `svg` there and says so.
 pub fn write_plot(path: &str, svg: &str) {
     std::fs::write(path, svg).unwrap_or_else(|e| panic!("cannot write {path}: {e}"));
-    println!("plot written to {path} (open it in a browser)");
+    crate::common::print_line(format_args!("plot written to {path} (open it in a browser)"));
 }
