@@ -45,25 +45,25 @@ pub fn report(wall: Duration, threads: usize, note: &str) {
     );
 }
 
-/// Peak resident memory of this process so far, in KiB (Linux
-/// `/proc/self/status`, `VmHWM`), or 0 where `/proc` is missing.
-pub fn peak_resident_kib() -> u64 {
-    let status = std::fs::read_to_string("/proc/self/status").unwrap_or_default();
-    status
-        .lines()
-        .find_map(|line| line.strip_prefix("VmHWM:"))
+/// A number from a `/proc` file of `Name:  value [kB]` lines (Linux's
+/// `/proc/self/status`, `/proc/meminfo`), or 0 where there is none.
+pub fn proc_field(file: &str, name: &str) -> u64 {
+    let text = std::fs::read_to_string(file).unwrap_or_default();
+    text.lines()
+        .find_map(|line| line.strip_prefix(name)?.strip_prefix(':'))
         .and_then(|rest| rest.split_whitespace().next()?.parse().ok())
         .unwrap_or(0)
 }
 
-/// Threads this process has now (Linux `/proc/self/status`, `Threads`), or 0.
+/// Peak resident memory of this process so far, in KiB (`VmHWM`: the
+/// high-water mark of its resident set), or 0 where `/proc` is missing.
+pub fn peak_resident_kib() -> u64 {
+    proc_field("/proc/self/status", "VmHWM")
+}
+
+/// Threads this process has now (`/proc/self/status`, `Threads`), or 0.
 pub fn threads_now() -> usize {
-    let status = std::fs::read_to_string("/proc/self/status").unwrap_or_default();
-    status
-        .lines()
-        .find_map(|line| line.strip_prefix("Threads:"))
-        .and_then(|rest| rest.trim().parse().ok())
-        .unwrap_or(0)
+    proc_field("/proc/self/status", "Threads") as usize
 }
 
 /// In the parent: runs this same program again with `args` (e.g.

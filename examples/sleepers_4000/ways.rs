@@ -15,12 +15,7 @@ use std::time::{Duration, Instant};
 /// The most address space this process ever had mapped, in KiB (Linux
 /// `/proc/self/status`, `VmPeak`): reserved, not necessarily ever touched.
 pub fn peak_virtual_kib() -> u64 {
-    let status = std::fs::read_to_string("/proc/self/status").unwrap_or_default();
-    status
-        .lines()
-        .find_map(|line| line.strip_prefix("VmPeak:"))
-        .and_then(|rest| rest.split_whitespace().next()?.parse().ok())
-        .unwrap_or(0)
+    experiment::proc_field("/proc/self/status", "VmPeak")
 }
 
 /// What the kernel holds in the stacks of every thread on the machine, in
@@ -28,12 +23,7 @@ pub fn peak_virtual_kib() -> u64 {
 /// is in no process's resident memory. Machine-wide, so other programs add
 /// noise; 4,000 threads of ours are most of it.
 fn kernel_stack_kib() -> u64 {
-    let meminfo = std::fs::read_to_string("/proc/meminfo").unwrap_or_default();
-    meminfo
-        .lines()
-        .find_map(|line| line.strip_prefix("KernelStack:"))
-        .and_then(|rest| rest.split_whitespace().next()?.parse().ok())
-        .unwrap_or(0)
+    experiment::proc_field("/proc/meminfo", "KernelStack")
 }
 
 /// The parent's yardstick: a process of this program that sleeps nobody.
