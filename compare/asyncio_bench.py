@@ -213,6 +213,17 @@ def lock(loop, per_task):
     return [(time.perf_counter_ns() - start) / (LOCK_TASKS * per_task)]
 
 
+def to_thread(loop, n):
+    """`await asyncio.to_thread(f)` n times in a row: ns per round trip."""
+    async def main():
+        for i in range(n):
+            await asyncio.to_thread(int, i)
+
+    start = time.perf_counter_ns()
+    loop.run_until_complete(main())
+    return [(time.perf_counter_ns() - start) / n]
+
+
 def run_one(kind, workload, n):
     if workload == "floor":
         return floor(n)
@@ -233,6 +244,8 @@ def run_one(kind, workload, n):
             return pingpong(loop, n)
         if workload == "lock":
             return lock(loop, n)
+        if workload == "to_thread":
+            return to_thread(loop, n)
         raise SystemExit(f"unknown workload {workload}")
     finally:
         loop.close()

@@ -97,4 +97,7 @@ fn main() {
     println!("| queue ping-pong {million} | {:.1} ns/round trip |", m[0]);
     let m = median_of_runs("lock", per_task, runs);
     println!("| lock {LOCK_TASKS} tasks × {per_task} | {:.1} ns/acquire |", m[0]);
+    let n = if quick { 2_000 } else { 20_000 };
+    let m = median_of_runs("to_thread", n, runs);
+    println!("| to_thread round trip × {n} | {:.0} ns/round trip |", m[0]);
 }

@@ -31,9 +31,12 @@
 //! `-- --virtual` is a quick check with 1 and 10 requests and a 10 ms
 //! server — this example measures real time, so there is no virtual clock).
 
+#[path = "common/mod.rs"]
+mod common;
 #[path = "common/experiment.rs"]
 mod experiment;
 
+use common::outln;
 use rondo::{
     Accept, Connect, Context, Coroutine, EventLoop, Poll, ReadUntil, Sleep, TcpListener, TcpStream,
     ThreadPool, WriteAll, sleep, spawn,
@@ -285,7 +288,7 @@ fn main() {
             "--virtual" => {
                 sizes = vec![1, 10];
                 delay = Duration::from_millis(10);
-                println!(
+                outln!(
                     "--virtual: a quick check (1 and 10 requests, a 10 ms server); this example measures real time"
                 );
             }
@@ -295,7 +298,7 @@ fn main() {
             }
             "--plot" => plot = Some(flags.next().expect("--plot out.svg")),
             "-h" | "--help" => {
-                println!("flags: --sizes 1,10,50,100,500  --plot out.svg  --virtual (quick check)");
+                outln!("flags: --sizes 1,10,50,100,500  --plot out.svg  --virtual (quick check)");
                 return;
             }
             other => {
@@ -305,7 +308,7 @@ fn main() {
         }
     }
     let addr = start_server(delay);
-    println!(
+    outln!(
         "{} requests to a local server that answers each after {} ms ({} cpus; pool of {} threads)\n",
         sizes.iter().map(|n| n.to_string()).collect::<Vec<_>>().join(", "),
         delay.as_millis(),
@@ -333,7 +336,7 @@ fn main() {
             ]);
         }
     }
-    print!("{}", experiment::table(&["requests", "way", "wall", "peak memory", "threads", "answers"], &rows));
+    outln!("{}", experiment::table(&["requests", "way", "wall", "peak memory", "threads", "answers"], &rows));
     if let Some(path) = plot {
         let xs: Vec<f64> = sizes.iter().map(|&n| n as f64).collect();
         let series: Vec<experiment::Series> = WAYS

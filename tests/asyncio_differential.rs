@@ -63,6 +63,7 @@ const NOT_ASYNCIO: &[&str] = &[
     "echo",             // real sockets, and connect on a pool thread: iterations differ from asyncio
     "subprocess",       // real children: the OS decides which of the quick ones ends first
     "threads_vs_rondo", // measures real time, threads against one loop
+    "sleepers_4000",    // measures threads, tasks and processes: wall time and memory
     // Pool threads print these cats' lines in the operating system's order,
     // and the loop's clock stands still while threads work: nothing to
     // compare line by line and stamp by stamp.

@@ -98,16 +98,20 @@ fn cancelling_the_awaiter_leaves_the_thread_running_and_drops_its_result() {
 
 #[test]
 fn a_result_arriving_after_the_loop_is_gone_is_dropped_without_a_crash() {
+    let (started_tx, started_rx) = mpsc::channel();
     let (go_tx, go_rx) = mpsc::channel::<()>();
     let (done_tx, done_rx) = mpsc::channel();
     {
         let ev = EventLoop::new();
         let _job = ev.spawn(to_thread(move || {
+            started_tx.send(()).unwrap();
             go_rx.recv().unwrap();
             let _ = done_tx.send(());
             vec![1u8; 1024] // dropped on this thread: the inbox refuses it
         }));
         ev.run_until_complete(sleep(MS)).unwrap();
+        // Running, not queued: a queued job would be dropped with the pool.
+        started_rx.recv_timeout(Duration::from_secs(10)).unwrap();
     } // the loop goes, with the job still running
     go_tx.send(()).unwrap();
     done_rx.recv_timeout(Duration::from_secs(10)).unwrap();

@@ -337,6 +337,37 @@ fn lock_contention(tasks: u64, per_task: u64) -> Vec<f64> {
     vec![start.elapsed().as_nanos() as f64 / (tasks * per_task) as f64]
 }
 
+/// to_thread: ns per round trip of a trivial job sent to the pool and
+/// awaited, `n` times one after another — the inbox, the self-pipe and the
+/// pool's wake-up, with nothing else to do (asyncio: `await to_thread(f)`).
+fn to_thread_round_trips(n: u64) -> Vec<f64> {
+    let ev = EventLoop::new();
+    let start = Instant::now();
+    let main = rondo::lazy(move || {
+        let left = Rc::new(Cell::new(n));
+        let mut job: Option<rondo::ToThread<u64>> = None;
+        rondo::poll_fn(move |cx: &mut Context<'_>| {
+            loop {
+                let running = job.get_or_insert_with(|| {
+                    let i = left.get();
+                    rondo::to_thread(move || i)
+                });
+                if running.poll(cx).is_pending() {
+                    return Poll::Pending;
+                }
+                job = None;
+                left.set(left.get() - 1);
+                if left.get() == 0 {
+                    return Poll::Ready(());
+                }
+            }
+        })
+    })
+    .then(|trips| trips);
+    ev.run_until_complete(main).unwrap();
+    vec![start.elapsed().as_nanos() as f64 / n as f64]
+}
+
 /// Runs one measurement; `None` where rondo has nothing to measure yet.
 pub fn run(workload: &str, n: u64) -> Option<Vec<f64>> {
     Some(match workload {
@@ -352,6 +383,7 @@ pub fn run(workload: &str, n: u64) -> Option<Vec<f64>> {
         "overshoot" => overshoot(n),
         "pingpong" => pingpong(n),
         "lock" => lock_contention(LOCK_TASKS, n),
+        "to_thread" => to_thread_round_trips(n),
         other => panic!("unknown workload {other}"),
     })
 }

@@ -9,7 +9,8 @@
 //! memory (Linux's `VmHWM`: the high-water mark, so a thread's stack counts
 //! even after the thread is gone) and how many threads it started.
 //!
-//! Included by the experiment examples with `#[path = "common/experiment.rs"]`.
+//! Included by the experiment examples with `#[path = "common/experiment.rs"]`,
+//! beside `common/mod.rs` as `mod common` (it prints through `common::print_line`).
 
 #![allow(dead_code)] // each experiment uses a different part of this
 
@@ -44,25 +45,25 @@ pub fn report(wall: Duration, threads: usize, note: &str) {
     );
 }
 
-/// Peak resident memory of this process so far, in KiB (Linux
-/// `/proc/self/status`, `VmHWM`), or 0 where `/proc` is missing.
-pub fn peak_resident_kib() -> u64 {
-    let status = std::fs::read_to_string("/proc/self/status").unwrap_or_default();
-    status
-        .lines()
-        .find_map(|line| line.strip_prefix("VmHWM:"))
+/// A number from a `/proc` file of `Name:  value [kB]` lines (Linux's
+/// `/proc/self/status`, `/proc/meminfo`), or 0 where there is none.
+pub fn proc_field(file: &str, name: &str) -> u64 {
+    let text = std::fs::read_to_string(file).unwrap_or_default();
+    text.lines()
+        .find_map(|line| line.strip_prefix(name)?.strip_prefix(':'))
         .and_then(|rest| rest.split_whitespace().next()?.parse().ok())
         .unwrap_or(0)
 }
 
-/// Threads this process has now (Linux `/proc/self/status`, `Threads`), or 0.
+/// Peak resident memory of this process so far, in KiB (`VmHWM`: the
+/// high-water mark of its resident set), or 0 where `/proc` is missing.
+pub fn peak_resident_kib() -> u64 {
+    proc_field("/proc/self/status", "VmHWM")
+}
+
+/// Threads this process has now (`/proc/self/status`, `Threads`), or 0.
 pub fn threads_now() -> usize {
-    let status = std::fs::read_to_string("/proc/self/status").unwrap_or_default();
-    status
-        .lines()
-        .find_map(|line| line.strip_prefix("Threads:"))
-        .and_then(|rest| rest.trim().parse().ok())
-        .unwrap_or(0)
+    proc_field("/proc/self/status", "Threads") as usize
 }
 
 /// In the parent: runs this same program again with `args` (e.g.
@@ -246,5 +247,5 @@ fn escape(text: &str) -> String {
 /// `--plot out.svg`: writes `svg` there and says so.
 pub fn write_plot(path: &str, svg: &str) {
     std::fs::write(path, svg).unwrap_or_else(|e| panic!("cannot write {path}: {e}"));
-    println!("plot written to {path} (open it in a browser)");
+    crate::common::print_line(format_args!("plot written to {path} (open it in a browser)"));
 }
