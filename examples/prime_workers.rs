@@ -45,7 +45,7 @@
 //! thread, from `/proc/thread-self/schedstat`) divided by the span from the
 //! first search's start to the last one's end: 1.0 means one core at a time.
 //!
-//! `--plot out.svg` runs each way with 1, 2, 5 and 10 jobs (about 40 s) and
+//! `--plot out.svg` runs each way with 1, 2, 5 and 10 jobs (about 30 s) and
 //! draws wall time against the number of jobs: (a) climbs by the CPU time
 //! of every job, (b) and (c) by that time divided among the cores.
 //!
@@ -59,7 +59,7 @@
 //! busy it was, and a CPU parallelism near 1.0 in (b) or (c) means another
 //! program had the other core. `--best-of 3` keeps each way's fastest run.
 //!
-//! Run: `cargo run --release --example prime_workers` (about 10 s),
+//! Run: `cargo run --release --example prime_workers` (about 8 s),
 //! `-- --jobs 10`, `-- --best-of 3`, `-- --plot out.svg`, `-- --virtual`.
 
 #[path = "common/mod.rs"]
