@@ -2,7 +2,7 @@
 //!
 //! Run: `cargo run --example tour -- --virtual` (virtual clock: the same
 //! lines, in well under a second) for a first look, or `cargo run --example
-//! tour` (real time: about 100 s, mostly sleeping, as the seeds do).
+//! tour` (real time: about 105 s, mostly sleeping, as the seeds do).
 //!
 //! Each stop is one example file, included here as a module; run any of them
 //! alone with `cargo run --example NAME`.
