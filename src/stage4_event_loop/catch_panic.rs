@@ -77,14 +77,15 @@ impl Core {
         }
     }
 
-    /// Wakes a fired timer's waker — the coroutine's own `Wake`, which may
+    /// Wakes a queued waker — a fired timer's, or (stage 8) a ready
+    /// descriptor's: the coroutine's own `Wake`, which may
     /// be anything — catching a panic as for a callback. (No `Callback` box
     /// here: a million sleepers fire a million of these.)
     pub(crate) fn wake_catching(&self, waker: crate::Waker) {
         if let Err(payload) = catch_unwind(AssertUnwindSafe(|| waker.wake())) {
             let failure =
                 CallbackPanic { message: panic_message(&*payload), scheduled_at: Location::caller() };
-            eprintln!("rondo: a timer's waker panicked: {}", failure.message);
+            eprintln!("rondo: a waker (of a timer or a ready descriptor) panicked: {}", failure.message);
             self.callback_panics.borrow_mut().push(failure);
         }
     }

@@ -11,6 +11,7 @@
 //! - `sys_poll`: `poll(2)` declared with `extern "C"` — the only `unsafe`
 //!   in rondo, one call, with its `// Safety:` note;
 //! - `selector`: which descriptors tasks wait on, one-shot, and `poll` over them;
+//!   `io_wait`: a coroutine's registration, withdrawn when it is dropped;
 //! - `inbox`: a mutex-guarded queue of callbacks from other threads, and
 //!   the **self-pipe** that wakes a loop asleep in `poll`;
 //! - `outside`: the per-loop state that fills stage 4's idle-wait seam:
@@ -26,12 +27,16 @@
 //! - `tcp`: [`TcpListener`] and [`TcpStream`] — `accept`, `connect` (on the
 //!   pool), `read`, `read_exact`, `read_line`, `write_all` (asyncio's streams).
 //!
-//! **Reading order.** `sys_poll` → `selector` → `inbox` → `outside` →
-//! `thread_pool` → `to_thread` → `loop_handle` → `tcp` → `process` → `process_watch`.
+//! **Reading order** (chapter 8's): `sys_poll` → `selector` → `io_wait` →
+//! `inbox` → `loop_handle` → `outside` → `thread_pool` → `to_thread` →
+//! `tcp` → `process` → `process_watch`.
 //!
 //! Seed scenarios: the cats nap together through `to_thread`
-//! (`cargo run --release --example cats_executor`); asyncio's streams echo
-//! server and its clients in one loop (`cargo run --example echo`).
+//! (`cargo run --release --example cats_executor`); seed 002's threads
+//! against one loop for 1–500 slow requests (`threads_vs_rondo`); seed
+//! 003's 4,000 sleepers (`sleepers_4000`) and CPU work on the loop, on
+//! threads and in worker processes (`prime_workers`); asyncio's streams
+//! echo server (`echo`) and subprocess example (`subprocess`).
 //!
 //! **The flaw this stage leaves.** Every coroutine so far is a hand-written
 //! state machine: a bounded producer/consumer takes a hundred lines of

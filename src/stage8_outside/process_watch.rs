@@ -30,8 +30,8 @@
 //! **Answers.** A coroutine that must wait files an [`Answer`]: its loop's
 //! inbox and the ticket from [`Outside::expect`]. Whichever thread makes it
 //! true — the watcher at the exit, the last reader at its end-of-file —
-//! sends the loop a callback that calls [`Outside::arrived`]: the awaiting
-//! task runs two iterations after the news, as after a `to_thread`.
+//! sends the loop a callback that calls [`Outside::arrived`]: the news costs
+//! two iterations — its callback, then the task — as a `to_thread`'s does.
 
 use super::inbox::Inbox;
 use super::outside::{Outside, Ticket};
