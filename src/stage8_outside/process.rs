@@ -60,6 +60,9 @@
 //!   time. A timeout around a child fires only on the real clock (tests
 //!   that need one run there, with short times).
 //! - Captured output waits in memory until `communicate` takes it.
+//!
+//! (Over 300 lines with its tests: the handle and its two coroutines are one
+//! idea; the threads they wait on are `process_watch`'s.)
 
 use super::outside::{Outside, Ticket};
 use super::process_watch::{Awaited, Watch, Watched};
