@@ -77,4 +77,13 @@ impl LocalRuntime for Futures {
         let _guard = m.lock().await;
         YieldNow::default().await;
     }
+
+    /// futures has no pool for blocking work (its `ThreadPool` runs futures).
+    const HAS_BLOCKING_POOL: bool = false;
+
+    fn to_thread<T: Send + 'static>(
+        _f: impl FnOnce() -> T + Send + 'static,
+    ) -> Option<impl Future<Output = T> + 'static> {
+        None::<std::future::Ready<T>>
+    }
 }

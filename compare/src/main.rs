@@ -104,6 +104,7 @@ fn jobs(quick: bool, rust: &[&'static str], py: &[&'static str]) -> Vec<Job> {
         job("overshoot", if quick { 200 } else { 1000 }, if quick { 200 } else { 1000 }),
         job("pingpong", million, if quick { 20_000 } else { 100_000 }),
         job("lock", if quick { 100 } else { 1000 }, if quick { 20 } else { 100 }),
+        job("to_thread", if quick { 2_000 } else { 20_000 }, if quick { 2_000 } else { 20_000 }),
     ]);
     jobs
 }

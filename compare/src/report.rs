@@ -131,6 +131,7 @@ fn rows(jobs: &[Job]) -> Vec<Row> {
             "lock" => {
                 row(format!("lock: 1,000 tasks × {n} acquire/yield/release"), 0, Kind::Ns("ns/acquire"))
             }
+            "to_thread" => row(format!("to_thread round trip × {n}"), 0, Kind::Ns("ns/trip")),
             other => panic!("no rows for {other}"),
         }
     }

@@ -72,4 +72,10 @@ impl LocalRuntime for Smol {
         let _guard = m.lock().await;
         YieldNow::default().await;
     }
+
+    fn to_thread<T: Send + 'static>(
+        f: impl FnOnce() -> T + Send + 'static,
+    ) -> Option<impl Future<Output = T> + 'static> {
+        Some(smol::unblock(f))
+    }
 }

@@ -72,4 +72,11 @@ impl LocalRuntime for Tokio {
         let _guard = m.lock().await;
         YieldNow::default().await;
     }
+
+    fn to_thread<T: Send + 'static>(
+        f: impl FnOnce() -> T + Send + 'static,
+    ) -> Option<impl Future<Output = T> + 'static> {
+        let job = tokio::task::spawn_blocking(f);
+        Some(async move { job.await.expect("a blocking job") })
+    }
 }

@@ -46,6 +46,14 @@ pub trait LocalRuntime: Sized {
     fn mutex() -> Self::Mutex;
     /// Acquires `m`, yields once ([`YieldNow`]) while holding it, releases.
     async fn locked_yield(m: &Self::Mutex);
+    /// `false` for a runtime with no pool for blocking work.
+    const HAS_BLOCKING_POOL: bool = true;
+    /// Runs `f` on the runtime's pool for blocking work and awaits it
+    /// (asyncio's `to_thread`); `None` if the runtime has no such pool.
+    /// (Call it inside `block_on`: tokio starts the job at once.)
+    fn to_thread<T: Send + 'static>(
+        f: impl FnOnce() -> T + Send + 'static,
+    ) -> Option<impl Future<Output = T> + 'static>;
 }
 
 /// Wakes itself and returns `Pending` once: a yield to the scheduler.
@@ -206,6 +214,23 @@ fn lock_contention<R: LocalRuntime>(tasks: u64, per_task: u64) -> Vec<f64> {
     vec![start.elapsed().as_nanos() as f64 / (tasks * per_task) as f64]
 }
 
+/// to_thread: ns per round trip of a trivial job sent to the blocking pool
+/// and awaited, `n` times one after another (rondo's `to_thread` workload).
+fn to_thread_round_trips<R: LocalRuntime>(n: u64) -> Option<Vec<f64>> {
+    if !R::HAS_BLOCKING_POOL {
+        return None;
+    }
+    let mut rt = R::new();
+    let start = Instant::now();
+    rt.block_on(async {
+        for i in 0..n {
+            let job = R::to_thread(move || i).expect("it has a pool");
+            assert_eq!(job.await, i);
+        }
+    });
+    Some(vec![start.elapsed().as_nanos() as f64 / n as f64])
+}
+
 /// Runs one measurement of `workload` (size `n`) on runtime `R`.
 pub fn run<R: LocalRuntime>(workload: &str, n: u64) -> Option<Vec<f64>> {
     Some(match workload {
@@ -216,6 +241,7 @@ pub fn run<R: LocalRuntime>(workload: &str, n: u64) -> Option<Vec<f64>> {
         "overshoot" => overshoot::<R>(n),
         "pingpong" => pingpong::<R>(n),
         "lock" => lock_contention::<R>(crate::LOCK_TASKS, n),
+        "to_thread" => return to_thread_round_trips::<R>(n),
         other => panic!("unknown workload {other}"),
     })
 }
