@@ -269,3 +269,41 @@ proptest! {
         prop_assert!(runs.iter().all(|r| r.load(Ordering::SeqCst) <= 1));
     }
 }
+
+#[test]
+fn a_panicking_callback_from_a_thread_is_reported_and_the_loop_goes_on() {
+    // asyncio logs "Exception in callback" for a failing call_soon_threadsafe
+    // callback and goes on; rondo reports it with where it was sent from.
+    let ev = EventLoop::new();
+    let handle = ev.handle();
+    std::thread::spawn(move || {
+        handle
+            .call_soon_threadsafe(|| panic!("a callback from a thread fails (expected in this test)"))
+            .unwrap();
+        handle.call_soon_threadsafe(rondo::stop).unwrap();
+    });
+    ev.run_forever().unwrap();
+    let panics = ev.callback_panics();
+    assert_eq!(panics.len(), 1);
+    assert_eq!(panics[0].message, "a callback from a thread fails (expected in this test)");
+    assert!(panics[0].scheduled_at.file().ends_with("stage8_threads.rs"), "{}", panics[0].scheduled_at);
+}
+
+#[test]
+fn a_handle_that_outlives_its_loop_is_told_so() {
+    let handle = EventLoop::new().handle(); // the loop is dropped at the end of this line
+    let sent =
+        std::thread::spawn(move || handle.call_soon_threadsafe(|| unreachable!("never run"))).join().unwrap();
+    assert_eq!(sent, Err(rondo::LoopClosed));
+}
+
+#[test]
+fn ten_thousand_jobs_on_a_small_pool_each_answer_once() {
+    let pool = ThreadPool::new(3);
+    let ev = EventLoop::new_virtual();
+    let jobs: Vec<_> = (0..10_000u64).map(|i| run_in_executor(&pool, move || i * 2)).collect();
+    let answers = ev.run(gather(jobs)).unwrap();
+    let expected: Vec<u64> = (0..10_000u64).map(|i| i * 2).collect();
+    assert_eq!(answers, Ok(expected), "every answer, each once, in order");
+    assert_eq!(pool.threads_started(), 3);
+}

@@ -264,4 +264,94 @@ mod tests {
         assert!(selected.self_pipe);
         writer.join().unwrap();
     }
+
+    #[derive(Clone, Debug)]
+    enum Op {
+        /// A task waits to read pair `n`'s reading end.
+        Wait(usize),
+        /// The waiting task is cancelled: its registration is withdrawn.
+        Cancel(usize),
+        /// Someone writes a byte into pair `n`.
+        Write(usize),
+        /// The waiting task reads everything pair `n` has.
+        Drain(usize),
+        /// The loop polls, without waiting.
+        Select,
+    }
+
+    fn op() -> impl proptest::strategy::Strategy<Value = Op> {
+        use proptest::prelude::*;
+        prop_oneof![
+            (0..4usize).prop_map(Op::Wait),
+            (0..4usize).prop_map(Op::Cancel),
+            (0..4usize).prop_map(Op::Write),
+            (0..4usize).prop_map(Op::Drain),
+            Just(Op::Select),
+        ]
+    }
+
+    proptest::proptest! {
+        #![proptest_config(proptest::prelude::ProptestConfig { cases: 64, failure_persistence: None, ..Default::default() })]
+
+        /// Against a model: a registration fires exactly when the loop polls
+        /// while its descriptor has unread bytes, fires once, and a withdrawn
+        /// one never fires.
+        #[test]
+        fn a_registration_fires_once_and_only_when_its_descriptor_is_ready(
+            ops in proptest::collection::vec(op(), 1..60),
+        ) {
+            use std::io::Read;
+            let (pipe_r, _pipe_w) = UnixStream::pair().unwrap();
+            let mut selector = Selector::new(pipe_r.as_raw_fd());
+            let pairs: Vec<(UnixStream, UnixStream)> = (0..4).map(|_| {
+                let (a, b) = UnixStream::pair().unwrap();
+                b.set_nonblocking(true).unwrap();
+                (a, b)
+            }).collect();
+            let counters: Vec<(Rc<Count>, Waker)> = (0..4).map(|_| counter()).collect();
+            // The model: who waits (and its token), how many bytes are unread, wakes so far.
+            let mut waiting: Vec<Option<u64>> = vec![None; 4];
+            let mut unread = [0usize; 4];
+            let mut woken = [0u32; 4];
+            for op in ops {
+                match op {
+                    Op::Wait(n) => {
+                        let fd = pairs[n].1.as_raw_fd();
+                        let token = selector.register(fd, Direction::Read, waiting[n], &counters[n].1).unwrap();
+                        proptest::prop_assert!(waiting[n].is_none_or(|t| t == token), "the same waiter keeps its token");
+                        waiting[n] = Some(token);
+                    }
+                    Op::Cancel(n) => {
+                        if let Some(token) = waiting[n].take() {
+                            selector.deregister(pairs[n].1.as_raw_fd(), Direction::Read, token);
+                        }
+                    }
+                    Op::Write(n) => {
+                        (&pairs[n].0).write_all(b"x").unwrap();
+                        unread[n] += 1;
+                    }
+                    Op::Drain(n) => {
+                        let mut buf = [0u8; 64];
+                        while unread[n] > 0 {
+                            unread[n] -= (&pairs[n].1).read(&mut buf).unwrap();
+                        }
+                    }
+                    Op::Select => {
+                        let selected = selector.select(Some(Duration::ZERO)).unwrap();
+                        selected.wakers.iter().for_each(Waker::wake);
+                        for n in 0..4 {
+                            if waiting[n].is_some() && unread[n] > 0 {
+                                waiting[n] = None; // fired: one-shot
+                                woken[n] += 1;
+                            }
+                        }
+                    }
+                }
+                for n in 0..4 {
+                    proptest::prop_assert_eq!(counters[n].0.0.get(), woken[n], "pair {}", n);
+                }
+                proptest::prop_assert_eq!(selector.len(), waiting.iter().filter(|w| w.is_some()).count());
+            }
+        }
+    }
 }
