@@ -21,6 +21,8 @@
 //!    that coordinate, in asyncio's order.
 //! 8. [`stage8_outside`] — a `poll(2)` selector with a self-pipe in the
 //!    loop's idle wait; blocking work on a thread pool; TCP; subprocesses.
+//! 9. [`stage9_async`] (begun) — `async` blocks on rondo and rondo
+//!    coroutines in `async` blocks, through a `Send + Sync` std waker.
 //!
 //! **Read it as a tutorial:** the [`guide`] holds one chapter per stage —
 //! [1](guide::ch01_generators), [2](guide::ch02_coroutine),
@@ -64,6 +66,7 @@ pub mod stage5_combinators;
 pub mod stage6_failure;
 pub mod stage7_coordination;
 pub mod stage8_outside;
+pub mod stage9_async;
 #[cfg(test)]
 mod test_support;
 mod transcript;
@@ -93,6 +96,7 @@ pub use stage8_outside::{Communicate, Process, ProcessWait};
 pub use stage8_outside::{
     LoopClosed, LoopHandle, ThreadPool, ToThread, loop_handle, run_in_executor, to_thread,
 };
+pub use stage9_async::{Awaitable, CoroutineFuture, FromFuture, from_future};
 // `transcript.rs` is a helper of the examples rather than a stage; its
 // items' examples are here, on their re-exports (rustdoc shows them first).
 /// ```

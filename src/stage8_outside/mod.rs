@@ -48,10 +48,10 @@ compile_error!(
     "rondo's stage 8 waits with poll(2) and a Unix socket pair: it builds on Unix (Linux, macOS) only"
 );
 
-mod inbox;
+pub(crate) mod inbox;
 pub(crate) mod io_wait;
 mod loop_handle;
-mod outside;
+pub(crate) mod outside;
 mod process;
 mod process_watch;
 pub(crate) mod selector;

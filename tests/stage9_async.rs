@@ -1,0 +1,165 @@
+//! Stage 9's bridge: an `async` block on rondo prints what the hand-written
+//! state machine prints — the same lines, at the same virtual times, in the
+//! same loop iterations — and a std waker reaches the loop from another
+//! thread. (Begun: issue 13 adds every seed example's `--async` variant.)
+
+#[allow(dead_code)]
+#[path = "../examples/rate_limit.rs"]
+mod rate_limit;
+
+use rondo::stage3_sleep::count;
+use rondo::{Awaitable, EventLoop, Semaphore, Transcript, from_future, gather, sleep, spawn};
+use std::future::Future;
+use std::pin::Pin;
+use std::sync::{Arc, Mutex};
+use std::task::{Context, Poll, Waker};
+use std::time::{Duration, Instant};
+
+/// Seed 004's `count()`, as an `async fn`:
+/// `print("One"); await asyncio.sleep(1); print("Two")`.
+async fn count_async(out: Transcript) {
+    out.say("One");
+    sleep(Duration::from_secs(1)).future().await;
+    out.say("Two");
+}
+
+#[test]
+fn countasync_as_async_fn_prints_what_the_hand_written_machine_prints() {
+    let hand_written = Transcript::new();
+    let ev = EventLoop::new_virtual();
+    let tasks: Vec<_> = (0..3).map(|_| ev.spawn(count(hand_written.clone()))).collect();
+    for task in tasks {
+        ev.run_until_complete(task).unwrap().unwrap();
+    }
+
+    let compiled = Transcript::new();
+    let ev = EventLoop::new_virtual();
+    let tasks: Vec<_> = (0..3).map(|_| ev.spawn(from_future(count_async(compiled.clone())))).collect();
+    for task in tasks {
+        ev.run_until_complete(task).unwrap().unwrap();
+    }
+    assert_eq!(compiled.stamped_with_iterations(), hand_written.stamped_with_iterations());
+    assert_eq!(compiled.lines(), ["One", "One", "One", "Two", "Two", "Two"]);
+}
+
+/// `rate_limit`'s fetch, as an `async fn`:
+/// `async with sem: print(f"start {i}"); await asyncio.sleep(..); print(f"done {i}")`.
+async fn fetch(sem: Semaphore, i: u32, out: Transcript) {
+    let _permit = sem.acquire().future().await;
+    out.say(format!("start {i}"));
+    sleep(Duration::from_secs_f64(0.5 + 0.137 * f64::from(i % 4))).future().await;
+    out.say(format!("done {i}"));
+}
+
+#[test]
+fn rate_limit_as_async_fn_keeps_every_line_time_and_iteration() {
+    let hand_written = Transcript::new();
+    rate_limit::run(true, &hand_written);
+
+    let compiled = Transcript::new();
+    let out = compiled.clone();
+    let main = from_future(async move {
+        let sem = Semaphore::new(3);
+        let fetches = (1..=8).map(|i| from_future(fetch(sem.clone(), i, out.clone()))).collect();
+        gather(fetches).future().await.unwrap();
+        out.say("all fetched");
+    });
+    EventLoop::new_virtual().run(main).unwrap();
+    assert_eq!(compiled.stamped_with_iterations(), hand_written.stamped_with_iterations());
+}
+
+/// A one-shot slot a std thread fills: the std waker it keeps is woken there.
+#[derive(Default)]
+struct Slot {
+    value: Option<u32>,
+    waker: Option<Waker>,
+}
+
+struct Receive(Arc<Mutex<Slot>>);
+
+impl Future for Receive {
+    type Output = u32;
+    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<u32> {
+        let mut slot = self.0.lock().unwrap();
+        match slot.value.take() {
+            Some(value) => Poll::Ready(value),
+            None => {
+                slot.waker = Some(cx.waker().clone());
+                Poll::Pending
+            }
+        }
+    }
+}
+
+#[test]
+fn a_std_waker_woken_on_another_thread_wakes_the_idle_loop_at_once() {
+    // No timer, no socket: the loop sleeps in poll(2) until the thread's
+    // wake comes through the inbox and the self-pipe. (A live handle keeps
+    // the loop waiting: a std waker alone does not yet count as something
+    // outside that may call — issue 13.)
+    let ev = EventLoop::new();
+    let _handle = ev.handle();
+    let slot = Arc::new(Mutex::new(Slot::default()));
+    let theirs = slot.clone();
+    let woken_at = Arc::new(Mutex::new(None::<Instant>));
+    let w = woken_at.clone();
+    std::thread::spawn(move || {
+        // Wait until the task has parked its waker, then fill and wake.
+        loop {
+            let mut slot = theirs.lock().unwrap();
+            if let Some(waker) = slot.waker.take() {
+                slot.value = Some(42);
+                drop(slot);
+                *w.lock().unwrap() = Some(Instant::now());
+                waker.wake();
+                return;
+            }
+            drop(slot);
+            std::thread::sleep(Duration::from_millis(1));
+        }
+    });
+    let got = ev.run_until_complete(from_future(Receive(slot))).unwrap();
+    assert_eq!(got, 42);
+    let latency = woken_at.lock().unwrap().expect("the thread woke it").elapsed();
+    assert!(latency < Duration::from_millis(500), "woke {latency:?} after the wake");
+}
+
+#[test]
+fn a_wake_after_the_loop_is_gone_does_nothing() {
+    let slot = Arc::new(Mutex::new(Slot::default()));
+    {
+        let ev = EventLoop::new_virtual();
+        let _task = ev.spawn(from_future(Receive(slot.clone())));
+        ev.run_until_complete(sleep(Duration::from_secs(1))).unwrap();
+    } // the loop and its task are gone; the waker the task left is not
+    let waker = slot.lock().unwrap().waker.take().expect("the task parked a waker");
+    std::thread::spawn(move || waker.wake()).join().unwrap(); // from another thread
+}
+
+#[test]
+fn rondo_coroutines_that_need_no_loop_run_on_a_plain_std_executor() {
+    // A minimal std executor: poll, and park the thread until woken.
+    struct Unpark(std::thread::Thread);
+    impl std::task::Wake for Unpark {
+        fn wake(self: Arc<Self>) {
+            self.0.unpark();
+        }
+    }
+    fn block_on<F: Future>(future: F) -> F::Output {
+        let mut future = std::pin::pin!(future);
+        let waker = Waker::from(Arc::new(Unpark(std::thread::current())));
+        let mut cx = Context::from_waker(&waker);
+        loop {
+            if let Poll::Ready(output) = future.as_mut().poll(&mut cx) {
+                return output;
+            }
+            std::thread::park();
+        }
+    }
+    let joined = block_on(rondo::join(rondo::ready(1), rondo::lazy(|| 2)).future());
+    assert_eq!(joined, (1, 2));
+    // A leaf that needs rondo's loop says so instead of hanging.
+    let outside = std::panic::catch_unwind(|| block_on(spawn(rondo::ready(())).future()));
+    let message = *outside.unwrap_err().downcast::<String>().unwrap();
+    assert!(message.contains("outside a running event loop"), "{message}");
+}
