@@ -79,9 +79,13 @@ fn main() {
     println!("| floor: boxed dyn FnMut via VecDeque | {:.1} ns/call |", m[0]);
     let m = median_of_runs("spawn_join", million, runs);
     println!("| spawn+join {million} | {:.1} ns/task, {:.0} bytes/task |", m[0], m[1]);
+    let m = median_of_runs("spawn_join_async", million, runs);
+    println!("| the same, each task an `async` block | {:.1} ns/task, {:.0} bytes/task |", m[0], m[1]);
     let per_task = if quick { 100 } else { 1000 };
     let m = median_of_runs("yield", per_task, runs);
     println!("| yield {YIELD_TASKS} tasks × {per_task} | {:.1} ns/yield |", m[0]);
+    let m = median_of_runs("yield_async", per_task, runs);
+    println!("| the same, each task an `async` block (stage 9's bridge) | {:.1} ns/yield |", m[0]);
     let m = median_of_runs("yield_bare", per_task, runs);
     println!("| the same, stage 4's bare loop (seams empty) | {:.1} ns/yield |", m[0]);
     for n in [100_000, million] {

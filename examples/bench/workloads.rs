@@ -46,6 +46,14 @@ pub fn floor(n: u64) -> f64 {
 
 /// spawn+join: (ns per task, bytes per task while all are alive).
 fn spawn_join(n: u64) -> Vec<f64> {
+    spawn_join_of(n, rondo::ready)
+}
+
+/// spawn+join of the tasks `make` makes (each outputs its number).
+fn spawn_join_of<C>(n: u64, make: fn(u64) -> C) -> Vec<f64>
+where
+    C: Coroutine<Output = u64> + 'static,
+{
     let ev = EventLoop::new();
     let before = resident_bytes();
     let start = Instant::now();
@@ -55,7 +63,7 @@ fn spawn_join(n: u64) -> Vec<f64> {
     let mut next = 0;
     let main = rondo::poll_fn(move |cx: &mut Context<'_>| {
         let tasks = handles.get_or_insert_with(|| {
-            let tasks: Vec<Task<u64>> = (0..n).map(|i| spawn(rondo::ready(i))).collect();
+            let tasks: Vec<Task<u64>> = (0..n).map(|i| spawn(make(i))).collect();
             peak_in.set(resident_bytes());
             tasks
         });
@@ -100,6 +108,50 @@ fn yields(ev: EventLoop, tasks: u64, per_task: u64) -> Vec<f64> {
         .then(rondo::gather_tasks);
     ev.run_until_complete(main).unwrap().unwrap();
     vec![start.elapsed().as_nanos() as f64 / (tasks * per_task) as f64]
+}
+
+/// A std future that wakes itself and returns `Pending` once: the compare
+/// crate's `YieldNow`, for the `async` rows (stage 9's bridge).
+#[derive(Default)]
+struct StdYield {
+    yielded: bool,
+}
+
+impl std::future::Future for StdYield {
+    type Output = ();
+    fn poll(mut self: std::pin::Pin<&mut Self>, cx: &mut std::task::Context<'_>) -> std::task::Poll<()> {
+        if std::mem::replace(&mut self.yielded, true) {
+            return std::task::Poll::Ready(());
+        }
+        cx.waker().wake_by_ref();
+        std::task::Poll::Pending
+    }
+}
+
+/// yield, with every task an `async` block on stage 9's bridge (its std
+/// waker's wake goes through the thread-local table to the task's waker).
+fn yields_async(tasks: u64, per_task: u64) -> Vec<f64> {
+    let ev = EventLoop::new();
+    let start = Instant::now();
+    let main = rondo::lazy(move || {
+        (0..tasks)
+            .map(|_| {
+                spawn(rondo::from_future(async move {
+                    for _ in 0..per_task {
+                        StdYield::default().await;
+                    }
+                }))
+            })
+            .collect::<Vec<_>>()
+    })
+    .then(rondo::gather_tasks);
+    ev.run_until_complete(main).unwrap().unwrap();
+    vec![start.elapsed().as_nanos() as f64 / (tasks * per_task) as f64]
+}
+
+/// spawn+join with `async` blocks on stage 9's bridge: (ns per task, bytes per task).
+fn spawn_join_async(n: u64) -> Vec<f64> {
+    spawn_join_of(n, |i| rondo::from_future(async move { i }))
 }
 
 /// sleepers: (wall s, CPU s, bytes per task) for `n` tasks sleeping 1 s.
@@ -384,6 +436,8 @@ pub fn run(workload: &str, n: u64) -> Option<Vec<f64>> {
         "pingpong" => pingpong(n),
         "lock" => lock_contention(LOCK_TASKS, n),
         "to_thread" => to_thread_round_trips(n),
+        "yield_async" => yields_async(YIELD_TASKS, n),
+        "spawn_join_async" => spawn_join_async(n),
         other => panic!("unknown workload {other}"),
     })
 }

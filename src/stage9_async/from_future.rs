@@ -45,8 +45,10 @@ pub fn from_future<F: Future + 'static>(future: F) -> FromFuture<F> {
 pub struct FromFuture<F: Future> {
     /// Pinned for its whole life; `None` once it has finished.
     future: Option<Pin<Box<F>>>,
-    /// The std waker handed to the future, and the table slot it names.
-    waker: Option<(std::task::Waker, Slot)>,
+    /// The std waker handed to the future, the table slot it names, and
+    /// the rondo waker in that slot (to see, without the table, whether it
+    /// changed: a task's never does).
+    waker: Option<(std::task::Waker, Slot, crate::Waker)>,
 }
 
 impl<F: Future> FromFuture<F> {
@@ -54,11 +56,14 @@ impl<F: Future> FromFuture<F> {
     /// and only its table entry refreshed after that. (A function of the
     /// field, not of `self`, so the future can be borrowed beside it.)
     fn std_waker<'w>(
-        made: &'w mut Option<(std::task::Waker, Slot)>,
+        made: &'w mut Option<(std::task::Waker, Slot, crate::Waker)>,
         cx: &Context<'_>,
     ) -> &'w std::task::Waker {
-        if let Some((_, slot)) = made {
-            slot.update(cx.waker());
+        if let Some((_, slot, stored)) = made {
+            if !stored.will_wake(cx.waker()) {
+                slot.update(cx.waker());
+                *stored = cx.waker().clone();
+            }
         } else {
             let slot = Slot::new(cx.waker());
             // Another thread reaches the task through the loop's inbox
@@ -68,7 +73,7 @@ impl<F: Future> FromFuture<F> {
             crate::stage4_event_loop::with_running_core(|core| {
                 inbox = Some(Arc::downgrade(Outside::of(core).inbox()));
             });
-            *made = Some((std::task::Waker::from(TaskWaker::new(slot, inbox)), slot));
+            *made = Some((std::task::Waker::from(TaskWaker::new(slot, inbox)), slot, cx.waker().clone()));
         }
         &made.as_ref().expect("just made").0
     }
@@ -96,7 +101,7 @@ impl<F: Future> Coroutine for FromFuture<F> {
 impl<F: Future> Drop for FromFuture<F> {
     fn drop(&mut self) {
         self.future = None; // first the future (its drop may still wake us)...
-        if let Some((_, slot)) = self.waker.take() {
+        if let Some((_, slot, _)) = self.waker.take() {
             slot.free(); // ...then the slot, so that a wake after this does nothing
         }
     }

@@ -47,6 +47,14 @@ struct Table {
 
 thread_local! {
     static TABLE: RefCell<Table> = RefCell::new(Table::default());
+    /// This thread's id, read once: `thread::current()` clones an `Arc`
+    /// (two atomic operations) on every call, and every wake asks.
+    static HERE: ThreadId = thread::current().id();
+}
+
+/// `true` on the thread `home` (and `false` while this thread is ending).
+fn on_thread(home: ThreadId) -> bool {
+    HERE.try_with(|here| *here == home).unwrap_or(false)
 }
 
 impl Slot {
@@ -68,13 +76,12 @@ impl Slot {
         })
     }
 
-    /// The task was polled again, perhaps with another waker.
+    /// The task was polled with another waker: the slot holds that one now.
     pub(crate) fn update(self, waker: &Waker) {
         TABLE.with(|table| {
             let mut table = table.borrow_mut();
             if let Some((generation, Some(stored))) = table.entries.get_mut(self.index)
                 && *generation == self.generation
-                && !stored.will_wake(waker)
             {
                 *stored = waker.clone();
             }
@@ -126,7 +133,7 @@ pub(crate) struct TaskWaker {
 
 impl TaskWaker {
     pub(crate) fn new(slot: Slot, inbox: Option<Weak<Inbox>>) -> Arc<TaskWaker> {
-        Arc::new(TaskWaker { slot, home: thread::current().id(), inbox })
+        Arc::new(TaskWaker { slot, home: HERE.with(|here| *here), inbox })
     }
 }
 
@@ -136,7 +143,7 @@ impl std::task::Wake for TaskWaker {
     }
 
     fn wake_by_ref(self: &Arc<Self>) {
-        if thread::current().id() == self.home {
+        if on_thread(self.home) {
             return self.slot.wake_here();
         }
         let Some(inbox) = self.inbox.as_ref().and_then(Weak::upgrade) else { return };
