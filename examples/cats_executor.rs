@@ -272,7 +272,7 @@ fn report_slow_steps(ev: &EventLoop, out: &Transcript) {
 #[allow(dead_code)] // unused when the tour includes this file as a module
 fn main() {
     // common::Args refuses flags it does not know, so this example reads its own.
-    let mut args = common::Args { virtual_clock: false, stamps: false };
+    let mut args = common::Args { virtual_clock: false, stamps: false, async_fns: false };
     let (mut threads, mut blocking) = (true, true);
     for arg in std::env::args().skip(1) {
         match arg.as_str() {

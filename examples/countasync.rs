@@ -13,13 +13,15 @@
 //! Compare with `countsync` (3 s) and `busy_vs_loop` (the CPU it costs).
 //!
 //! Run: `cargo run --example countasync` (add `-- --virtual` for a virtual
-//! clock: same output, no waiting; `-- --stamps` to see the loop time).
+//! clock: same output, no waiting; `-- --stamps` to see the loop time;
+//! `-- --async` for the same program as `async fn`s — stage 9).
 
 #[path = "common/mod.rs"]
 mod common;
 
-use rondo::Transcript;
 use rondo::stage3_sleep::count;
+use rondo::{Awaitable, Transcript, from_future, gather, sleep};
+use std::time::Duration;
 
 /// Runs the scenario, saying its lines into `out`.
 pub fn run(virtual_clock: bool, out: &Transcript) {
@@ -29,8 +31,28 @@ pub fn run(virtual_clock: bool, out: &Transcript) {
     out.say(common::elapsed_line("countasync.rs", elapsed, virtual_clock));
 }
 
+/// `count()` as an `async fn`: the compiler writes the state machine that
+/// `stage3_sleep::count` writes by hand.
+async fn count_async(out: Transcript) {
+    out.say("One");
+    sleep(Duration::from_secs(1)).future().await;
+    out.say("Two");
+}
+
+/// The scenario as `async fn`s (`--async`): the same lines, times and iterations.
+#[allow(dead_code)] // unused when the tour includes this file as a module
+pub fn run_async(virtual_clock: bool, out: &Transcript) {
+    let counts = (0..3).map(|_| from_future(count_async(out.clone()))).collect();
+    let main = from_future(async move { gather(counts).future().await.expect("every count finishes") });
+    let elapsed = common::run_main(virtual_clock, main).took;
+    out.say(common::elapsed_line("countasync.rs", elapsed, virtual_clock));
+}
+
 #[allow(dead_code)] // unused when the tour includes this file as a module
 fn main() {
     let args = common::Args::parse();
-    run(args.virtual_clock, &args.transcript());
+    match args.async_fns {
+        true => run_async(args.virtual_clock, &args.transcript()),
+        false => run(args.virtual_clock, &args.transcript()),
+    }
 }

@@ -529,7 +529,7 @@ fn main() {
         "bench" => bench(virtual_clock, clients.unwrap_or(5_000)),
         "idle" => idle(virtual_clock),
         _ => {
-            let out = common::Args { virtual_clock, stamps }.transcript();
+            let out = common::Args { virtual_clock, stamps, async_fns: false }.transcript();
             run(virtual_clock, &out, clients.unwrap_or(3));
         }
     }

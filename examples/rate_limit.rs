@@ -17,13 +17,17 @@
 //! line (it is fair). 8 finishes before 7: it started later but naps less.
 //!
 //! Run: `cargo run --example rate_limit` (`-- --virtual` for instant time,
-//! `-- --stamps` for the loop time of every line).
+//! `-- --stamps` for the loop time of every line, `-- --async` for the same
+//! program as `async fn`s — stage 9).
 
 #[path = "common/mod.rs"]
 mod common;
 
 use rondo::stage7_coordination::SemaphoreAcquire;
-use rondo::{Context, Coroutine, Gather, Permit, Poll, Semaphore, Sleep, Transcript, gather, sleep};
+use rondo::{
+    Awaitable, Context, Coroutine, Gather, Permit, Poll, Semaphore, Sleep, Transcript, from_future, gather,
+    sleep,
+};
 use std::time::Duration;
 
 /// `fetch(sem, i)`.
@@ -118,8 +122,33 @@ pub fn run(virtual_clock: bool, out: &Transcript) {
     ev.run(Main { out: out.clone(), state: MainState::Start }).expect("main completes");
 }
 
+/// `fetch(sem, i)` as an `async fn`: the `Fetch` machine above, written by
+/// the compiler. The permit lives until the end of the body: `async with`.
+async fn fetch_async(sem: Semaphore, i: u32, out: Transcript) {
+    let _permit = sem.acquire().future().await;
+    out.say(format!("start {i}"));
+    sleep(Duration::from_secs_f64(0.5 + 0.137 * f64::from(i % 4))).future().await;
+    out.say(format!("done {i}"));
+}
+
+/// The scenario as `async fn`s (`--async`): the same lines, times and iterations.
+#[allow(dead_code)] // unused when the tour includes this file as a module
+pub fn run_async(virtual_clock: bool, out: &Transcript) {
+    let out = out.clone();
+    let main = from_future(async move {
+        let sem = Semaphore::new(3);
+        let fetches = (1..=8).map(|i| from_future(fetch_async(sem.clone(), i, out.clone()))).collect();
+        gather(fetches).future().await.expect("every fetch finishes");
+        out.say("all fetched");
+    });
+    common::event_loop(virtual_clock).run(main).expect("main completes");
+}
+
 #[allow(dead_code)] // unused when the tour includes this file as a module
 fn main() {
     let args = common::Args::parse();
-    run(args.virtual_clock, &args.transcript());
+    match args.async_fns {
+        true => run_async(args.virtual_clock, &args.transcript()),
+        false => run(args.virtual_clock, &args.transcript()),
+    }
 }

@@ -71,6 +71,9 @@ const NOT_ASYNCIO: &[&str] = &[
     "prime_workers", // measures CPU work on the loop, on threads, in processes
 ];
 
+/// An example's `run` (or its `run_async`): says its lines into a transcript.
+type Run = fn(bool, &Transcript);
+
 fn python_lines(mirror: &Path) -> Option<Vec<String>> {
     let output = match Command::new("python3")
         .arg(mirror)
@@ -108,7 +111,21 @@ fn every_example_prints_what_cpython_prints_at_the_same_virtual_times() {
         );
         compared += 1;
     }
-    println!("{compared} examples print exactly what CPython prints");
+    // Stage 9: the `async fn` versions against the same mirrors.
+    let async_versions: [(&str, Run); 2] =
+        [("countasync", countasync::run_async), ("rate_limit", rate_limit::run_async)];
+    for (name, run) in async_versions {
+        let out = Transcript::new();
+        run(true, &out);
+        let expected = python_lines(&dir.join(format!("{name}.py"))).expect("python3 ran above");
+        assert_eq!(
+            out.stamped_with_iterations(),
+            expected,
+            "{name} --async: rondo (left) and CPython (right) differ"
+        );
+        compared += 1;
+    }
+    println!("{compared} examples (and async versions) print exactly what CPython prints");
 }
 
 #[test]

@@ -8,7 +8,7 @@
 mod rate_limit;
 
 use rondo::stage3_sleep::count;
-use rondo::{Awaitable, EventLoop, Semaphore, Transcript, from_future, gather, sleep, spawn};
+use rondo::{Awaitable, EventLoop, Transcript, from_future, sleep, spawn};
 use std::future::Future;
 use std::pin::Pin;
 use std::sync::{Arc, Mutex};
@@ -42,30 +42,15 @@ fn countasync_as_async_fn_prints_what_the_hand_written_machine_prints() {
     assert_eq!(compiled.lines(), ["One", "One", "One", "Two", "Two", "Two"]);
 }
 
-/// `rate_limit`'s fetch, as an `async fn`:
-/// `async with sem: print(f"start {i}"); await asyncio.sleep(..); print(f"done {i}")`.
-async fn fetch(sem: Semaphore, i: u32, out: Transcript) {
-    let _permit = sem.acquire().future().await;
-    out.say(format!("start {i}"));
-    sleep(Duration::from_secs_f64(0.5 + 0.137 * f64::from(i % 4))).future().await;
-    out.say(format!("done {i}"));
-}
-
 #[test]
 fn rate_limit_as_async_fn_keeps_every_line_time_and_iteration() {
+    // The example's hand-written machines against its `--async` version.
     let hand_written = Transcript::new();
     rate_limit::run(true, &hand_written);
-
     let compiled = Transcript::new();
-    let out = compiled.clone();
-    let main = from_future(async move {
-        let sem = Semaphore::new(3);
-        let fetches = (1..=8).map(|i| from_future(fetch(sem.clone(), i, out.clone()))).collect();
-        gather(fetches).future().await.unwrap();
-        out.say("all fetched");
-    });
-    EventLoop::new_virtual().run(main).unwrap();
+    rate_limit::run_async(true, &compiled);
     assert_eq!(compiled.stamped_with_iterations(), hand_written.stamped_with_iterations());
+    assert_eq!(compiled.lines().last().map(String::as_str), Some("all fetched"));
 }
 
 /// A one-shot slot a std thread fills: the std waker it keeps is woken there.

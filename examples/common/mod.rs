@@ -43,18 +43,23 @@ pub struct Args {
     pub virtual_clock: bool,
     /// `--stamps`: prefix every line with the loop time.
     pub stamps: bool,
+    /// `--async`: run the `async fn` version of the scenario, where there
+    /// is one (stage 9); the same lines, at the same times.
+    pub async_fns: bool,
 }
 
 impl Args {
     pub fn parse() -> Args {
-        let mut args = Args { virtual_clock: false, stamps: false };
+        let mut args = Args { virtual_clock: false, stamps: false, async_fns: false };
         for arg in std::env::args().skip(1) {
             match arg.as_str() {
                 "--virtual" => args.virtual_clock = true,
                 "--stamps" => args.stamps = true,
+                "--async" => args.async_fns = true,
                 "-h" | "--help" => {
                     print_line(format_args!(
-                        "flags: --virtual (virtual clock: no real waiting), --stamps (print loop times)"
+                        "flags: --virtual (virtual clock: no real waiting), --stamps (print loop times), \
+                         --async (the async fn version, where there is one)"
                     ));
                     std::process::exit(0);
                 }
