@@ -90,7 +90,12 @@ impl<F: Future> Coroutine for FromFuture<F> {
         let mut std_cx = std::task::Context::from_waker(waker);
         match future.as_mut().poll(&mut std_cx) {
             std::task::Poll::Ready(output) => {
+                // Done: the future goes, and so does the table's clone of the
+                // task's waker (a std waker kept somewhere now wakes nobody).
                 self.future = None;
+                if let Some((_, slot, _)) = self.waker.take() {
+                    slot.free();
+                }
                 Poll::Ready(output)
             }
             std::task::Poll::Pending => Poll::Pending,
