@@ -152,3 +152,50 @@ impl std::task::Wake for TaskWaker {
         let _ = inbox.send(Box::new(move || slot.wake_here()), Location::caller());
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::Wake;
+    use std::cell::Cell;
+    use std::rc::Rc;
+
+    struct Count(Cell<u32>);
+    impl Wake for Count {
+        fn wake(&self) {
+            self.0.set(self.0.get() + 1);
+        }
+    }
+
+    fn counter() -> (Rc<Count>, Waker) {
+        let count = Rc::new(Count(Cell::new(0)));
+        (count.clone(), Waker::new(count))
+    }
+
+    #[test]
+    fn a_stale_std_waker_does_not_wake_the_slots_next_task() {
+        let (first, first_waker) = counter();
+        let slot = Slot::new(&first_waker);
+        let stale = std::task::Waker::from(TaskWaker::new(slot, None));
+        stale.wake_by_ref();
+        assert_eq!(first.0.get(), 1, "on its thread: the task's own waker, at once");
+        slot.free();
+        let (second, second_waker) = counter();
+        let reused = Slot::new(&second_waker);
+        assert_eq!(reused.index, slot.index, "the entry is reused...");
+        stale.wake_by_ref();
+        assert_eq!((first.0.get(), second.0.get()), (1, 0), "...but the old generation wakes nobody");
+        reused.free();
+    }
+
+    #[test]
+    fn a_wake_from_another_thread_without_a_loop_does_nothing() {
+        // No inbox (made outside a loop, as under `block_on`): nothing to send to.
+        let (count, waker) = counter();
+        let slot = Slot::new(&waker);
+        let std_waker = std::task::Waker::from(TaskWaker::new(slot, None));
+        std::thread::spawn(move || std_waker.wake()).join().unwrap();
+        assert_eq!(count.0.get(), 0);
+        slot.free();
+    }
+}
