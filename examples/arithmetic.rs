@@ -21,12 +21,15 @@
 //! different order.
 //!
 //! Run: `cargo run --example arithmetic`, or
-//! `cargo run --example arithmetic -- --virtual` for instant time.
+//! `cargo run --example arithmetic -- --virtual` for instant time
+//! (`-- --async` for the same program as `async fn`s — stage 9).
 
 #[path = "common/mod.rs"]
 mod common;
 
-use rondo::{Context, Coroutine, Poll, Sleep, Task, Transcript, sleep, spawn_named};
+use rondo::{
+    Awaitable, Context, Coroutine, Poll, Sleep, Task, Transcript, from_future, sleep, spawn, spawn_named,
+};
 use std::collections::VecDeque;
 use std::time::Duration;
 
@@ -149,7 +152,7 @@ impl Coroutine for AsTasks {
                     // create_task(subtraction(10, 20), name="Subtraction") in the seed
                     let name = if matches!(op, Operation::Subtraction) { "Subtraction" } else { "" };
                     if name.is_empty() {
-                        rondo::spawn(arith(op, 10, 20, out))
+                        spawn(arith(op, 10, 20, out))
                     } else {
                         spawn_named(name, arith(op, 10, 20, out))
                     }
@@ -187,8 +190,53 @@ fn run_main<C: Coroutine<Output = ()> + 'static>(main: C, virtual_clock: bool) -
     common::run_main(virtual_clock, main).took
 }
 
+/// `async def addition(a, b)` and the other three, as one `async fn`: the
+/// `Arith` machine above, written by the compiler.
+async fn arith_async(op: Operation, a: i64, b: i64, out: Transcript) -> String {
+    sleep(op.delay()).future().await;
+    let result = op.apply(a, b);
+    out.say(format!("{} Result :  {}", op.name(), result));
+    result
+}
+
+/// The first `main` as an `async fn`: the `Sequential` machine. Each
+/// operation runs inside main's own task, to its end, before the next.
+async fn sequential_async(out: Transcript) {
+    arith_async(Operation::Division, 10, 20, out.clone()).await;
+    arith_async(Operation::Subtraction, 10, 20, out.clone()).await;
+    arith_async(Operation::Addition, 10, 20, out.clone()).await;
+    arith_async(Operation::Multiplication, 10, 20, out.clone()).await;
+}
+
+/// The second `main` as an `async fn`: the `AsTasks` machine. All four
+/// tasks are created first, then awaited in the written order.
+async fn as_tasks_async(out: Transcript) {
+    let div_task = spawn(from_future(arith_async(Operation::Division, 10, 20, out.clone())));
+    let subtract_task =
+        spawn_named("Subtraction", from_future(arith_async(Operation::Subtraction, 10, 20, out.clone())));
+    let add_task = spawn(from_future(arith_async(Operation::Addition, 10, 20, out.clone())));
+    let mul_task = spawn(from_future(arith_async(Operation::Multiplication, 10, 20, out.clone())));
+    for task in [div_task, subtract_task, add_task, mul_task] {
+        task.future().await.expect("operation finishes");
+    }
+}
+
+/// The scenario as `async fn`s (`--async`): the same lines, times and iterations.
+#[allow(dead_code)] // unused when the tour includes this file as a module
+pub fn run_async(virtual_clock: bool, out: &Transcript) {
+    out.say("--- awaited one by one");
+    let took = run_main(from_future(sequential_async(out.clone())), virtual_clock);
+    out.say(format!("Total Time Taken : {:.2} Seconds", took.as_secs_f64()));
+    out.say("--- as tasks");
+    let took = run_main(from_future(as_tasks_async(out.clone())), virtual_clock);
+    out.say(format!("Total Time Taken : {:.2} Seconds", took.as_secs_f64()));
+}
+
 #[allow(dead_code)] // unused when the tour includes this file as a module
 fn main() {
     let args = common::Args::parse();
-    run(args.virtual_clock, &args.transcript());
+    match args.async_fns {
+        true => run_async(args.virtual_clock, &args.transcript()),
+        false => run(args.virtual_clock, &args.transcript()),
+    }
 }

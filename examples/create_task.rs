@@ -22,12 +22,13 @@
 //! would have kept it alive). In 5, `main` does not wait for `foo`'s 10 s.
 //!
 //! Run: `cargo run --example create_task`, or
-//! `cargo run --example create_task -- --virtual` for instant time.
+//! `cargo run --example create_task -- --virtual` for instant time
+//! (`-- --async` for the same program as `async fn`s — stage 9).
 
 #[path = "common/mod.rs"]
 mod common;
 
-use rondo::{Context, Coroutine, Poll, Sleep, Task, Transcript, sleep, spawn};
+use rondo::{Awaitable, Context, Coroutine, Poll, Sleep, Task, Transcript, from_future, sleep, spawn};
 use std::time::Duration;
 
 /// `foo(text, nap)`: say `text`, then sleep.
@@ -156,8 +157,12 @@ impl Coroutine for Main {
 
 /// Runs one variation with `asyncio.run` semantics; returns the loop time it took.
 pub fn run_variation(variation: Variation, virtual_clock: bool, out: &Transcript) -> Duration {
-    let main = Main { variation, out: out.clone(), state: MainState::Start };
-    // asyncio.run: what is still pending when main returns is cancelled.
+    run_main(Main { variation, out: out.clone(), state: MainState::Start }, virtual_clock, out)
+}
+
+/// `asyncio.run(main())`: what is still pending when main returns is
+/// cancelled, and said; returns the loop time it took.
+fn run_main<C: Coroutine<Output = ()> + 'static>(main: C, virtual_clock: bool, out: &Transcript) -> Duration {
     let common::Ran { took, cancelled, .. } = common::run_main(virtual_clock, main);
     if cancelled > 0 {
         out.say(format!("({cancelled} task still pending was cancelled when main returned)"));
@@ -165,18 +170,62 @@ pub fn run_variation(variation: Variation, virtual_clock: bool, out: &Transcript
     took
 }
 
+/// The five variations, with the title each is announced by.
+const VARIATIONS: [(&str, Variation); 5] = [
+    ("1. await foo(...) directly", Variation::AwaitCoroutine),
+    ("2. create_task(foo(...)), no await", Variation::SpawnWithoutAwait),
+    ("3. create_task, then await the task", Variation::SpawnThenAwait),
+    ("4. create_task, then sleep(2)", Variation::SpawnThenSleep2),
+    ("5. create_task(foo sleeps 10 s), then sleep(0.5)", Variation::SpawnThenSleepHalf),
+];
+
 /// Runs the scenario, saying its lines into `out`.
 pub fn run(virtual_clock: bool, out: &Transcript) {
-    let variations = [
-        ("1. await foo(...) directly", Variation::AwaitCoroutine),
-        ("2. create_task(foo(...)), no await", Variation::SpawnWithoutAwait),
-        ("3. create_task, then await the task", Variation::SpawnThenAwait),
-        ("4. create_task, then sleep(2)", Variation::SpawnThenSleep2),
-        ("5. create_task(foo sleeps 10 s), then sleep(0.5)", Variation::SpawnThenSleepHalf),
-    ];
-    for (title, variation) in variations {
+    for (title, variation) in VARIATIONS {
         out.say(format!("--- {title}"));
         let took = run_variation(variation, virtual_clock, out);
+        out.say(common::elapsed_line("main", took, virtual_clock));
+    }
+}
+
+/// `foo(text, nap)` as an `async fn`: the `Foo` machine above, written by the compiler.
+async fn foo_async(text: &'static str, nap: Duration, out: Transcript) {
+    out.say(text);
+    sleep(nap).future().await;
+}
+
+/// `main()` as an `async fn`, in one of its variations: the `Main` machine
+/// above. Each arm is one of the five bodies in the header.
+async fn main_async(variation: Variation, out: Transcript) {
+    let two = Duration::from_secs(2);
+    out.say("I am Main");
+    match variation {
+        // await foo('I am foo'): runs it here, inside main's own task.
+        Variation::AwaitCoroutine => foo_async("I am foo", two, out.clone()).await,
+        // create_task(foo(..)) and drop the handle: the task runs on, detached.
+        Variation::SpawnWithoutAwait => drop(spawn(from_future(foo_async("I am foo", two, out.clone())))),
+        Variation::SpawnThenAwait => {
+            let task = spawn(from_future(foo_async("I am foo", two, out.clone())));
+            task.future().await.expect("foo's task finishes");
+        }
+        Variation::SpawnThenSleep2 => {
+            let _task = spawn(from_future(foo_async("I am foo", two, out.clone())));
+            sleep(two).future().await;
+        }
+        Variation::SpawnThenSleepHalf => {
+            let _task = spawn(from_future(foo_async("I am foo", Duration::from_secs(10), out.clone())));
+            sleep(Duration::from_millis(500)).future().await;
+        }
+    }
+    out.say("finished");
+}
+
+/// The scenario as `async fn`s (`--async`): the same lines, times and iterations.
+#[allow(dead_code)] // unused when the tour includes this file as a module
+pub fn run_async(virtual_clock: bool, out: &Transcript) {
+    for (title, variation) in VARIATIONS {
+        out.say(format!("--- {title}"));
+        let took = run_main(from_future(main_async(variation, out.clone())), virtual_clock, out);
         out.say(common::elapsed_line("main", took, virtual_clock));
     }
 }
@@ -184,5 +233,8 @@ pub fn run(virtual_clock: bool, out: &Transcript) {
 #[allow(dead_code)] // unused when the tour includes this file as a module
 fn main() {
     let args = common::Args::parse();
-    run(args.virtual_clock, &args.transcript());
+    match args.async_fns {
+        true => run_async(args.virtual_clock, &args.transcript()),
+        false => run(args.virtual_clock, &args.transcript()),
+    }
 }

@@ -41,14 +41,15 @@
 //! the awaited outputs and prints them at the end.
 //!
 //! Run: `cargo run --example current_task` (`-- --virtual` for instant
-//! time, `-- --stamps` to see the loop time of every line).
+//! time, `-- --stamps` to see the loop time of every line, `-- --async` for
+//! the same program as `async fn`s — stage 9).
 
 #[path = "common/mod.rs"]
 mod common;
 
 use rondo::{
-    Context, Coroutine, CoroutineExt, Poll, Task, Transcript, all_tasks, current_task, lazy, sleep,
-    spawn_named,
+    Awaitable, Context, Coroutine, CoroutineExt, Poll, Task, Transcript, all_tasks, current_task,
+    from_future, lazy, sleep, spawn_named,
 };
 use std::collections::VecDeque;
 use std::fmt;
@@ -207,13 +208,58 @@ impl Coroutine for Main {
 
 /// Runs the scenario, saying its lines into `out`.
 pub fn run(virtual_clock: bool, out: &Transcript) {
-    // asyncio.run(main()): main becomes the loop's first task, Task-1.
-    let took = common::run_main(virtual_clock, Main { out: out.clone(), state: MainState::Start }).took;
+    run_main(Main { out: out.clone(), state: MainState::Start }, virtual_clock, out);
+}
+
+/// `asyncio.run(main())`: main becomes the loop's first task, Task-1.
+fn run_main<C: Coroutine<Output = ()> + 'static>(main: C, virtual_clock: bool, out: &Transcript) {
+    let took = common::run_main(virtual_clock, main).took;
     out.say(format!("Total Time Taken : {:.2} Seconds", took.as_secs_f64()));
+}
+
+/// `division(a, b)` and the other three as one `async fn`: the `operation`
+/// chain above. No `lazy` needed: an `async fn` runs nothing until its
+/// task first polls it, so `current_task()` sees the right task.
+async fn operation_async(op: Operation, a: i64, b: i64, out: Transcript) -> Number {
+    let me = current_task().expect("an operation runs as a task");
+    out.say(format!("{} Started", me.name));
+    sleep(op.delay()).future().await;
+    op.apply(a, b)
+}
+
+/// `main()` as an `async fn`: the `Main` machine above. Awaiting a task
+/// moves its output out, so the results are kept in locals, not asked
+/// of the tasks later.
+async fn main_async(out: Transcript) {
+    let task = |op: Operation| spawn_named(op.name(), from_future(operation_async(op, 10, 20, out.clone())));
+    let div_task = task(Operation::Division);
+    let subtract_task = task(Operation::Subtraction);
+    let add_task = task(Operation::Addition);
+    let mul_task = task(Operation::Multiplication);
+    say_total_tasks(&out); // 5: main and the four, none has run yet
+    let div = div_task.future().await.expect("division finishes");
+    let subtract = subtract_task.future().await.expect("subtraction finishes");
+    let add = add_task.future().await.expect("addition finishes");
+    let mul = mul_task.future().await.expect("multiplication finishes");
+    say_total_tasks(&out); // 1: only main is left
+    // print("X Result : ", value) joins its arguments with a space: two spaces here.
+    out.say(format!("Addition Result :  {add}"));
+    out.say(format!("Multiplication Result :  {mul}"));
+    out.say(format!("Division Result :  {div}"));
+    out.say(format!("Subtraction Result :  {subtract}"));
+}
+
+/// The scenario as `async fn`s (`--async`): the same lines, times and iterations.
+#[allow(dead_code)] // unused when the tour includes this file as a module
+pub fn run_async(virtual_clock: bool, out: &Transcript) {
+    run_main(from_future(main_async(out.clone())), virtual_clock, out);
 }
 
 #[allow(dead_code)] // unused when the tour includes this file as a module
 fn main() {
     let args = common::Args::parse();
-    run(args.virtual_clock, &args.transcript());
+    match args.async_fns {
+        true => run_async(args.virtual_clock, &args.transcript()),
+        false => run(args.virtual_clock, &args.transcript()),
+    }
 }

@@ -34,13 +34,17 @@
 //! after 2 s — after `main` has returned — and is cancelled too.
 //!
 //! Run: `cargo run --example fetch_data` (`-- --virtual` for instant time,
-//! `-- --stamps` for the loop time of every line).
+//! `-- --stamps` for the loop time of every line, `-- --async` for the same
+//! program as `async fn`s — stage 9).
 
 #[path = "common/mod.rs"]
 mod common;
 
 use rondo::stage5_combinators::ticker;
-use rondo::{Context, Coroutine, CoroutineExt, Poll, StreamExt, Task, Transcript, lazy, sleep, spawn};
+use rondo::{
+    Awaitable, Context, Coroutine, CoroutineExt, Poll, StreamExt, Task, Transcript, from_future, lazy, sleep,
+    spawn,
+};
 use std::collections::BTreeMap;
 use std::time::Duration;
 
@@ -118,9 +122,12 @@ impl Coroutine for Main {
 
 /// Runs the scenario, saying its lines into `out`.
 pub fn run(virtual_clock: bool, out: &Transcript) {
-    // asyncio.run: main has returned, so whatever is still pending is cancelled.
-    let common::Ran { took, cancelled, .. } =
-        common::run_main(virtual_clock, Main { out: out.clone(), state: MainState::Start });
+    run_main(Main { out: out.clone(), state: MainState::Start }, virtual_clock, out);
+}
+
+/// `asyncio.run(main())`: main has returned, so whatever is still pending is cancelled.
+fn run_main<C: Coroutine<Output = ()> + 'static>(main: C, virtual_clock: bool, out: &Transcript) {
+    let common::Ran { took, cancelled, .. } = common::run_main(virtual_clock, main);
     if cancelled > 0 {
         out.say(format!(
             "({cancelled} task still pending was cancelled when main returned: printNumbers stops before 9)"
@@ -129,8 +136,43 @@ pub fn run(virtual_clock: bool, out: &Transcript) {
     out.say(common::elapsed_line("main", took, virtual_clock));
 }
 
+/// `fetchData()` as an `async fn`: the `fetch_data` chain above (`lazy`,
+/// `then`, `map`), three steps written as three lines.
+async fn fetch_data_async(out: Transcript) -> Dict {
+    out.say("Start fetching");
+    sleep(Duration::from_secs(2)).future().await;
+    out.say("Done fetching");
+    Dict::from([("data", 1)])
+}
+
+/// `printNumbers()` as an `async fn`: the `print_numbers` ticker above,
+/// a plain `for` loop again.
+async fn print_numbers_async(out: Transcript) {
+    for i in 0..10 {
+        out.say(i);
+        sleep(Duration::from_millis(250)).future().await;
+    }
+}
+
+/// `main()` as an `async fn`: the `Main` machine above.
+async fn main_async(out: Transcript) {
+    let task1 = spawn(from_future(fetch_data_async(out.clone())));
+    let _task2 = spawn(from_future(print_numbers_async(out.clone()))); // held, never awaited
+    let value = task1.future().await.expect("the fetch finishes");
+    out.say(python_repr(&value));
+}
+
+/// The scenario as `async fn`s (`--async`): the same lines, times and iterations.
+#[allow(dead_code)] // unused when the tour includes this file as a module
+pub fn run_async(virtual_clock: bool, out: &Transcript) {
+    run_main(from_future(main_async(out.clone())), virtual_clock, out);
+}
+
 #[allow(dead_code)] // unused when the tour includes this file as a module
 fn main() {
     let args = common::Args::parse();
-    run(args.virtual_clock, &args.transcript());
+    match args.async_fns {
+        true => run_async(args.virtual_clock, &args.transcript()),
+        false => run(args.virtual_clock, &args.transcript()),
+    }
 }

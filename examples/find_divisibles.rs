@@ -29,13 +29,16 @@
 //! takes no loop time, so it prints 0.110 ms.
 //!
 //! Run: `cargo run --example find_divisibles` (`-- --virtual` for the exact
-//! virtual time, `-- --stamps` for the loop time of every line).
+//! virtual time, `-- --stamps` for the loop time of every line, `-- --async`
+//! for the same program as `async fn`s — stage 9).
 
 #[path = "common/mod.rs"]
 mod common;
 
 use rondo::stage5_combinators::Wait;
-use rondo::{Context, Coroutine, Poll, ReturnWhen, Sleep, Transcript, sleep, spawn, wait};
+use rondo::{
+    Awaitable, Context, Coroutine, Poll, ReturnWhen, Sleep, Transcript, from_future, sleep, spawn, wait,
+};
 use std::time::Duration;
 
 /// How often a cruncher gives the loop back, in numbers examined.
@@ -150,13 +153,55 @@ impl Coroutine for Main {
 
 /// Runs the scenario, saying its lines into `out`.
 pub fn run(virtual_clock: bool, out: &Transcript) {
-    let took = common::run_main(virtual_clock, Main { out: out.clone(), state: MainState::Start }).took;
+    run_main(Main { out: out.clone(), state: MainState::Start }, virtual_clock, out);
+}
+
+/// `asyncio.run(main())`, then the time it took, in milliseconds.
+fn run_main<C: Coroutine<Output = ()> + 'static>(main: C, virtual_clock: bool, out: &Transcript) {
+    let took = common::run_main(virtual_clock, main).took;
     let clock = if virtual_clock { " (virtual clock)" } else { "" };
     out.say(format!("main exec in {:.3} ms{clock}.", took.as_secs_f64() * 1000.0));
+}
+
+/// `find_divisibles(inrange, div_by)` as an `async fn`: the `FindDivisibles`
+/// machine above, written by the compiler. The `for` loop is one loop
+/// again; the machine had to split it at every pause.
+async fn find_divisibles_async(inrange: u64, div_by: u64, out: Transcript) -> Vec<u64> {
+    out.say(format!("Finding nums in range {inrange} divisible by {div_by}"));
+    let mut located = Vec::new();
+    for i in 0..inrange {
+        if i % div_by == 0 {
+            located.push(i);
+        }
+        if i % YIELD_EVERY == 0 {
+            sleep(Duration::from_micros(10)).future().await; // hand the loop over
+        }
+    }
+    out.say(format!("Done w/ nums in range {inrange} divisible by {div_by}"));
+    located
+}
+
+/// `main()` as an `async fn`: the `Main` machine above.
+async fn main_async(out: Transcript) {
+    // create_task: each starts on the loop's next iteration, in this order.
+    let divs1 = spawn(from_future(find_divisibles_async(508_000, 34_113, out.clone())));
+    let divs2 = spawn(from_future(find_divisibles_async(100_052, 3_210, out.clone())));
+    let divs3 = spawn(from_future(find_divisibles_async(500, 3, out)));
+    let (done, pending) = wait(vec![divs1, divs2, divs3], ReturnWhen::AllCompleted).future().await;
+    assert!(pending.is_empty() && done.len() == 3, "ALL_COMPLETED waits for all three");
+}
+
+/// The scenario as `async fn`s (`--async`): the same lines, times and iterations.
+#[allow(dead_code)] // unused when the tour includes this file as a module
+pub fn run_async(virtual_clock: bool, out: &Transcript) {
+    run_main(from_future(main_async(out.clone())), virtual_clock, out);
 }
 
 #[allow(dead_code)] // unused when the tour includes this file as a module
 fn main() {
     let args = common::Args::parse();
-    run(args.virtual_clock, &args.transcript());
+    match args.async_fns {
+        true => run_async(args.virtual_clock, &args.transcript()),
+        false => run(args.virtual_clock, &args.transcript()),
+    }
 }

@@ -26,13 +26,16 @@
 //! wall-clock datetimes are left out: only the time taken is printed.
 //!
 //! Run: `cargo run --example gather_results`, or
-//! `cargo run --example gather_results -- --virtual` for instant time.
+//! `cargo run --example gather_results -- --virtual` for instant time
+//! (`-- --async` for the same program as `async fn`s — stage 9).
 
 #[path = "common/mod.rs"]
 mod common;
 
 use rondo::stage5_combinators::Gather;
-use rondo::{BoxCoroutine, Context, Coroutine, CoroutineExt, Poll, Transcript, gather, sleep};
+use rondo::{
+    Awaitable, BoxCoroutine, Context, Coroutine, CoroutineExt, Poll, Transcript, from_future, gather, sleep,
+};
 use std::time::Duration;
 
 /// What each operation returns: `("Division", 0.5)`, the value already
@@ -115,12 +118,66 @@ impl Coroutine for Main {
 
 /// Runs the scenario, saying its lines into `out`.
 pub fn run(virtual_clock: bool, out: &Transcript) {
-    let took = common::run_main(virtual_clock, Main { out: out.clone(), state: MainState::Start }).took;
+    run_main(Main { out: out.clone(), state: MainState::Start }, virtual_clock, out);
+}
+
+/// `asyncio.run(main())`, then the time it took.
+fn run_main<C: Coroutine<Output = ()> + 'static>(main: C, virtual_clock: bool, out: &Transcript) {
+    let took = common::run_main(virtual_clock, main).took;
     out.say(format!("Total Time Taken : {:.2} Seconds", took.as_secs_f64()));
+}
+
+/// `addition(a, b)` as an `async fn`: the `addition` chain above (`sleep` then `map`).
+async fn addition_async(a: i64, b: i64) -> Named {
+    sleep(Duration::from_secs(3)).future().await;
+    ("Addition", (a + b).to_string())
+}
+
+/// `multiplication(a, b)` as an `async fn`: the `multiplication` chain above.
+async fn multiplication_async(a: i64, b: i64) -> Named {
+    sleep(Duration::from_secs(1)).future().await;
+    ("Multiplication", (a * b).to_string())
+}
+
+/// `division(a, b)` as an `async fn`: the `division` chain above.
+async fn division_async(a: i64, b: i64) -> Named {
+    sleep(Duration::from_secs(5)).future().await;
+    ("Division", python_float(a as f64 / b as f64))
+}
+
+/// `subtraction(a, b)` as an `async fn`: the `subtraction` chain above.
+async fn subtraction_async(a: i64, b: i64) -> Named {
+    sleep(Duration::from_secs(7)).future().await;
+    ("Subtraction", (a - b).to_string())
+}
+
+/// `main()` as an `async fn`: the `Main` machine above. Every `async fn`
+/// is its own type, so the four are boxed into one list, as in `Main`.
+async fn main_async(out: Transcript) {
+    let corrs_result = gather(vec![
+        from_future(division_async(10, 20)).boxed(),
+        from_future(subtraction_async(10, 20)).boxed(),
+        from_future(addition_async(10, 20)).boxed(),
+        from_future(multiplication_async(10, 20)).boxed(),
+    ])
+    .future()
+    .await;
+    for (task, result) in corrs_result.expect("no operation fails") {
+        out.say(format!("{task} : {result}"));
+    }
+}
+
+/// The scenario as `async fn`s (`--async`): the same lines, times and iterations.
+#[allow(dead_code)] // unused when the tour includes this file as a module
+pub fn run_async(virtual_clock: bool, out: &Transcript) {
+    run_main(from_future(main_async(out.clone())), virtual_clock, out);
 }
 
 #[allow(dead_code)] // unused when the tour includes this file as a module
 fn main() {
     let args = common::Args::parse();
-    run(args.virtual_clock, &args.transcript());
+    match args.async_fns {
+        true => run_async(args.virtual_clock, &args.transcript()),
+        false => run(args.virtual_clock, &args.transcript()),
+    }
 }

@@ -24,12 +24,15 @@
 //! (`examples/generators.rs` builds the same thing out of plain generators.)
 //!
 //! Run: `cargo run --example hello` (`-- --virtual` for instant time,
-//! `-- --stamps` to see the loop time of every line).
+//! `-- --stamps` to see the loop time of every line, `-- --async` for the
+//! same program as `async fn`s — stage 9).
 
 #[path = "common/mod.rs"]
 mod common;
 
-use rondo::{Context, Coroutine, CoroutineExt, Poll, Sleep, Transcript, gather, sleep};
+use rondo::{
+    Awaitable, Context, Coroutine, CoroutineExt, Poll, Sleep, Transcript, from_future, gather, sleep,
+};
 use std::time::Duration;
 
 /// ```text
@@ -101,8 +104,41 @@ pub fn run(virtual_clock: bool, out: &Transcript) {
     run_main(both, virtual_clock, out);
 }
 
+/// `hello()` as an `async fn`: the `Hello` machine above, written by the compiler.
+async fn hello_async(out: Transcript) {
+    out.say("hello");
+    sleep(Duration::from_secs(1)).future().await; // the loop may run someone else now
+    out.say("goodbye");
+}
+
+/// Part 1's `main` as an `async fn`: `hello(out).then(..)` above. The
+/// second `hello` starts only once the first has finished.
+async fn one_after_the_other(out: Transcript) {
+    hello_async(out.clone()).await;
+    hello_async(out).await;
+}
+
+/// Part 2's `main` as an `async fn`: `gather(vec![hello(out), hello(out)])`
+/// above. Both become tasks at once.
+async fn together(out: Transcript) {
+    let both = vec![from_future(hello_async(out.clone())), from_future(hello_async(out))];
+    gather(both).future().await.expect("both hellos finish"); // [None, None] in Python
+}
+
+/// The scenario as `async fn`s (`--async`): the same lines, times and iterations.
+#[allow(dead_code)] // unused when the tour includes this file as a module
+pub fn run_async(virtual_clock: bool, out: &Transcript) {
+    out.say("--- await hello(); await hello()");
+    run_main(from_future(one_after_the_other(out.clone())), virtual_clock, out);
+    out.say("--- await asyncio.gather(hello(), hello())");
+    run_main(from_future(together(out.clone())), virtual_clock, out);
+}
+
 #[allow(dead_code)] // unused when the tour includes this file as a module
 fn main() {
     let args = common::Args::parse();
-    run(args.virtual_clock, &args.transcript());
+    match args.async_fns {
+        true => run_async(args.virtual_clock, &args.transcript()),
+        false => run(args.virtual_clock, &args.transcript()),
+    }
 }

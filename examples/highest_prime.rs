@@ -37,17 +37,18 @@
 //! in argument order. And "Took" is measured on the loop's clock, so under
 //! `--virtual` it is exact.
 //!
-//! Run: `cargo run --example highest_prime` (`-- --virtual` for instant time;
-//! the slow-step detector also prints its own report, with the spawn site,
-//! on stderr).
+//! Run: `cargo run --example highest_prime` (`-- --virtual` for instant time,
+//! `-- --async` for the same program as `async fn`s — stage 9; the
+//! slow-step detector also prints its own report, with the spawn site, on
+//! stderr).
 
 #[path = "common/mod.rs"]
 mod common;
 
 use rondo::stage5_combinators::Gather;
 use rondo::{
-    Context, Coroutine, EventLoop, Poll, Sleep, Task, Transcript, blocking_sleep, gather_tasks, sleep,
-    spawn_named,
+    Awaitable, Context, Coroutine, EventLoop, Poll, Sleep, Task, Transcript, blocking_sleep, from_future,
+    gather_tasks, sleep, spawn_named,
 };
 use std::time::Duration;
 
@@ -221,9 +222,8 @@ impl Coroutine for Main {
 
 /// Runs `main` with asyncio.run semantics on a fresh loop; returns the loop,
 /// so its slow-step reports can be read.
-fn run_main(nap: Nap, virtual_clock: bool, out: &Transcript) -> EventLoop {
+fn run_main<C: Coroutine<Output = ()> + 'static>(main: C, virtual_clock: bool) -> EventLoop {
     let ev = common::event_loop(virtual_clock);
-    let main = Main { nap, out: out.clone(), state: MainState::Start };
     ev.run_until_complete(main).expect("main completes");
     ev.cancel_all(); // nothing is left: all three searches were awaited
     ev
@@ -231,17 +231,26 @@ fn run_main(nap: Nap, virtual_clock: bool, out: &Transcript) -> EventLoop {
 
 /// Runs the scenario, saying its lines into `out`.
 pub fn run(virtual_clock: bool, out: &Transcript) {
+    run_parts(virtual_clock, out, |nap| Main { nap, out: out.clone(), state: MainState::Start });
+}
+
+/// The three parts; `main(nap)` makes part 2's and part 3's `main()`.
+fn run_parts<C, M>(virtual_clock: bool, out: &Transcript, main: M)
+where
+    C: Coroutine<Output = ()> + 'static,
+    M: Fn(Nap) -> C,
+{
     out.say("--- 1. a plain function, called three times (no event loop)");
     for x in XS {
         highest_prime_below_sync(x, out);
     }
 
     out.say("--- 2. async, with await asyncio.sleep(0.01): the three interleave");
-    let ev = run_main(Nap::Yielding, virtual_clock, out);
+    let ev = run_main(main(Nap::Yielding), virtual_clock);
     report_slow_steps(&ev, out); // none: every step is short
 
     out.say("--- 3. async, with time.sleep(0.01): one after the other");
-    let ev = run_main(Nap::Blocking, virtual_clock, out);
+    let ev = run_main(main(Nap::Blocking), virtual_clock);
     report_slow_steps(&ev, out);
 }
 
@@ -257,8 +266,52 @@ fn report_slow_steps(ev: &EventLoop, out: &Transcript) {
     }
 }
 
+/// `highest_prime_below(x)` as an `async fn`: the `HighestPrimeBelow`
+/// machine above, written by the compiler — the `for` loop stays a `for` loop.
+async fn highest_prime_below_async(x: u64, nap: Nap, out: Transcript) -> Option<u64> {
+    out.say(format!("▶ Highest prime below {x}"));
+    for y in (1..x).rev() {
+        if is_prime(y) {
+            out.say(format!("▷ Highest prime below {x} is {y}"));
+            return Some(y);
+        }
+        match nap {
+            // The one line that differs: suspend, or block.
+            Nap::Yielding => sleep(NAP).future().await,
+            Nap::Blocking => blocking_sleep(NAP), // no `.await`: this step goes on
+        }
+    }
+    None
+}
+
+/// `main()` as an `async fn`: the `Main` machine above. The tasks are named
+/// so the slow-step report can say which search blocked.
+async fn main_async(nap: Nap, out: Transcript) {
+    let t0 = rondo::now();
+    let tasks = XS
+        .iter()
+        .map(|&x| {
+            let name = format!("highest_prime_below({x})");
+            spawn_named(&name, from_future(highest_prime_below_async(x, nap, out.clone())))
+        })
+        .collect();
+    let primes = gather_tasks(tasks).future().await.expect("every search finishes");
+    assert_eq!(primes, [Some(99_991), Some(9_973), Some(997)]); // argument order
+    let took = rondo::now() - t0;
+    out.say(format!("Took {:.2} ms", took.as_secs_f64() * 1000.0));
+}
+
+/// The scenario as `async fn`s (`--async`): the same lines, times and iterations.
+#[allow(dead_code)] // unused when the tour includes this file as a module
+pub fn run_async(virtual_clock: bool, out: &Transcript) {
+    run_parts(virtual_clock, out, |nap| from_future(main_async(nap, out.clone())));
+}
+
 #[allow(dead_code)] // unused when the tour includes this file as a module
 fn main() {
     let args = common::Args::parse();
-    run(args.virtual_clock, &args.transcript());
+    match args.async_fns {
+        true => run_async(args.virtual_clock, &args.transcript()),
+        false => run(args.virtual_clock, &args.transcript()),
+    }
 }

@@ -32,13 +32,15 @@
 //! more, as the notebook does, and the order arrives.
 //!
 //! Run: `cargo run --example restaurant`, or
-//! `cargo run --example restaurant -- --virtual` for instant time.
+//! `cargo run --example restaurant -- --virtual` for instant time
+//! (`-- --async` for the same program as `async fn`s — stage 9).
 
 #[path = "common/mod.rs"]
 mod common;
 
 use rondo::{
-    BoxCoroutine, Context, Coroutine, CoroutineExt, EventLoop, Poll, Task, Transcript, lazy, sleep, spawn,
+    Awaitable, BoxCoroutine, Context, Coroutine, CoroutineExt, EventLoop, Poll, Task, Transcript,
+    from_future, lazy, sleep, spawn,
 };
 use std::time::{Duration, Instant};
 
@@ -145,17 +147,32 @@ impl Coroutine for Restaurant {
 
 /// Runs one scenario to the end of `restaurant()`; returns the loop (still
 /// holding whatever was left pending) and the time it took.
-fn run_restaurant(scenario: Scenario, virtual_clock: bool, out: &Transcript) -> (EventLoop, Duration) {
+fn run_restaurant<C>(restaurant: C, virtual_clock: bool) -> (EventLoop, Duration)
+where
+    C: Coroutine<Output = ()> + 'static,
+{
     let ev = common::event_loop(virtual_clock);
     let start = Instant::now();
-    ev.run_until_complete(Restaurant { scenario, out: out.clone(), state: RestaurantState::Start })
-        .expect("restaurant() completes");
+    ev.run_until_complete(restaurant).expect("restaurant() completes");
     let took = if virtual_clock { ev.now() } else { start.elapsed() };
     (ev, took)
 }
 
 /// Runs the scenarios, saying their lines into `out`.
 pub fn run(virtual_clock: bool, out: &Transcript) {
+    run_scenarios(virtual_clock, out, |scenario| Restaurant {
+        scenario,
+        out: out.clone(),
+        state: RestaurantState::Start,
+    });
+}
+
+/// Every scenario in turn; `restaurant(scenario)` makes its `restaurant()`.
+fn run_scenarios<C, R>(virtual_clock: bool, out: &Transcript, restaurant: R)
+where
+    C: Coroutine<Output = ()> + 'static,
+    R: Fn(Scenario) -> C,
+{
     let scenarios = [
         ("1. await order('Biryani')", Scenario::AwaitOrder),
         ("2. create_task(order(...)), then await the task", Scenario::AwaitTask),
@@ -163,7 +180,7 @@ pub fn run(virtual_clock: bool, out: &Transcript) {
     ];
     for (title, scenario) in scenarios {
         out.say(format!("--- {title}"));
-        let (ev, took) = run_restaurant(scenario, virtual_clock, out);
+        let (ev, took) = run_restaurant(restaurant(scenario), virtual_clock);
         // asyncio.run: whatever is still pending when restaurant() returns is cancelled.
         let cancelled = ev.cancel_all();
         if cancelled > 0 {
@@ -178,15 +195,64 @@ pub fn run(virtual_clock: bool, out: &Transcript) {
     // running" by running the same loop for 5 s more.
     out.say("--- 3b. the same, as in the notebook: the loop keeps running after restaurant() returns");
     let start = Instant::now();
-    let (ev, _) = run_restaurant(Scenario::ForgetTask, virtual_clock, out);
+    let (ev, _) = run_restaurant(restaurant(Scenario::ForgetTask), virtual_clock);
     ev.run_until_complete(sleep(COOKING)).expect("the loop runs on");
     let took = if virtual_clock { ev.now() } else { start.elapsed() };
     assert_eq!(ev.cancel_all(), 0, "the order was served: nothing is left");
     out.say(common::elapsed_line("notebook", took, virtual_clock));
 }
 
+/// Scenario 1's `order` as an `async fn`: `order_and_wait` above.
+async fn order_and_wait_async(text: &'static str, out: Transcript) {
+    out.say(format!("You ordered {text}"));
+    sleep(COOKING).future().await;
+}
+
+/// Scenarios 2 and 3's `order` as an `async fn`: `order_served` above.
+async fn order_served_async(served: String, out: Transcript) {
+    sleep(COOKING).future().await;
+    out.say(served);
+}
+
+/// `restaurant()` as an `async fn`: the `Restaurant` machine above. Each arm
+/// is one of the three bodies at the top of the file.
+async fn restaurant_async(scenario: Scenario, out: Transcript) {
+    let nan = "Nan with paneer butter masala";
+    match scenario {
+        Scenario::AwaitOrder => {
+            out.say("Waiter came...");
+            order_and_wait_async("Biryani", out.clone()).await; // runs inside our own task
+            out.say("Biryani came to the table");
+        }
+        Scenario::AwaitTask => {
+            out.say("you placed another order immediately and waiting");
+            let task = spawn(from_future(order_served_async(format!("Your order {nan}"), out.clone())));
+            out.say("you started eating biryani"); // the order has not started yet
+            task.future().await.expect("the order is served");
+            out.say("your Biryani is finished");
+        }
+        Scenario::ForgetTask => {
+            out.say("you placed another order and ordered waiter to bring after the biryani finished");
+            // The handle is dropped: the task runs on, detached, until the run ends.
+            let served = format!("Your order {nan} ready to serve");
+            drop(spawn(from_future(order_served_async(served, out.clone()))));
+            out.say("you are eating biryani");
+            out.say("your Biryani is finished");
+        }
+    }
+}
+
+/// The scenarios as `async fn`s (`--async`): the same lines, times and iterations.
+#[allow(dead_code)] // unused when the tour includes this file as a module
+pub fn run_async(virtual_clock: bool, out: &Transcript) {
+    run_scenarios(virtual_clock, out, |scenario| from_future(restaurant_async(scenario, out.clone())));
+}
+
 #[allow(dead_code)] // unused when the tour includes this file as a module
 fn main() {
     let args = common::Args::parse();
-    run(args.virtual_clock, &args.transcript());
+    match args.async_fns {
+        true => run_async(args.virtual_clock, &args.transcript()),
+        false => run(args.virtual_clock, &args.transcript()),
+    }
 }

@@ -19,12 +19,13 @@
 //! that as a deadlock instead of hanging.)
 //!
 //! Run: `cargo run --example say`, or
-//! `cargo run --example say -- --virtual` for instant time.
+//! `cargo run --example say -- --virtual` for instant time
+//! (`-- --async` for the same program as `async fn`s — stage 9).
 
 #[path = "common/mod.rs"]
 mod common;
 
-use rondo::{Context, Coroutine, Poll, Sleep, Task, Transcript, sleep};
+use rondo::{Awaitable, Context, Coroutine, Poll, Sleep, Task, Transcript, from_future, sleep};
 use std::time::{Duration, Instant};
 
 /// `say(what, when)`; with `then_stop`, it also stops the loop afterwards.
@@ -116,8 +117,52 @@ pub fn run(virtual_clock: bool, out: &Transcript) {
     out.say(format!("{results:?}"));
 }
 
+/// `say(what, when)` as an `async fn`: the `Say` machine above, written by
+/// the compiler; with `then_stop`, it also stops the loop afterwards.
+async fn say_async(what: &'static str, when_secs: f64, then_stop: bool, out: Transcript) {
+    sleep(Duration::from_secs_f64(when_secs)).future().await;
+    out.say(what);
+    if then_stop {
+        rondo::stop(); // our Ctrl+C
+    }
+}
+
+/// `gather(t1, t2)` for two tasks as an `async fn`: the `BothResults`
+/// machine — await one, then the other, and return both results.
+async fn both_results_async(t1: Task<()>, t2: Task<()>) -> Vec<()> {
+    let mut results = Vec::new();
+    for task in [t1, t2] {
+        task.future().await.expect("say finishes");
+        results.push(()); // say() returns nothing: None in Python
+    }
+    results
+}
+
+/// The scenario as `async fn`s (`--async`): the same lines, times and iterations.
+#[allow(dead_code)] // unused when the tour includes this file as a module
+pub fn run_async(virtual_clock: bool, out: &Transcript) {
+    let ev = common::event_loop(virtual_clock);
+    let start = Instant::now();
+
+    out.say("--- run_forever, stopped by the last task");
+    let _hello = ev.spawn(from_future(say_async("hello", 0.5, false, out.clone())));
+    let _world = ev.spawn(from_future(say_async("world", 1.0, true, out.clone())));
+    ev.run_forever().expect("the loop runs until stopped");
+    let took = if virtual_clock { ev.now() } else { start.elapsed() };
+    out.say(common::elapsed_line("run_forever", took, virtual_clock));
+
+    out.say("--- run_until_complete(gather(t1, t2))");
+    let t1 = ev.spawn(from_future(say_async("hello", 0.5, false, out.clone())));
+    let t2 = ev.spawn(from_future(say_async("world", 1.0, false, out.clone())));
+    let results = ev.run_until_complete(from_future(both_results_async(t1, t2))).expect("both tasks finish");
+    out.say(format!("{results:?}"));
+}
+
 #[allow(dead_code)] // unused when the tour includes this file as a module
 fn main() {
     let args = common::Args::parse();
-    run(args.virtual_clock, &args.transcript());
+    match args.async_fns {
+        true => run_async(args.virtual_clock, &args.transcript()),
+        false => run(args.virtual_clock, &args.transcript()),
+    }
 }
