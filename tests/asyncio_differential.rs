@@ -112,9 +112,21 @@ fn every_example_prints_what_cpython_prints_at_the_same_virtual_times() {
         compared += 1;
     }
     // Stage 9: the `async fn` versions against the same mirrors.
-    let async_versions: [(&str, Run); 2] =
-        [("countasync", countasync::run_async), ("rate_limit", rate_limit::run_async)];
-    for (name, run) in async_versions {
+    let async_versions: &[(&str, Run)] = &[
+        ("countasync", countasync::run_async),
+        ("rate_limit", rate_limit::run_async),
+        ("countsync", countsync::run_async),
+        ("promise", promise::run_async),
+        ("coro_seq", coro_seq::run_async),
+        ("chess", chess::run_async),
+        ("cats", cats::run_async),
+        ("taskgroup", taskgroup::run_async),
+        ("producer_consumer", producer_consumer::run_async),
+        ("bank", bank::run_async),
+        ("barrier", barrier::run_async),
+        ("event", event::run_async),
+    ];
+    for &(name, run) in async_versions {
         let out = Transcript::new();
         run(true, &out);
         let expected = python_lines(&dir.join(format!("{name}.py"))).expect("python3 ran above");
