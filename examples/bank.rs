@@ -23,13 +23,16 @@
 //! with`: dropping it releases the lock.
 //!
 //! Run: `cargo run --example bank` (`-- --virtual` for instant time,
-//! `-- --stamps` for the loop time of every line).
+//! `-- --stamps` for the loop time of every line, `-- --async` for the same
+//! program as `async fn`s — stage 9).
 
 #[path = "common/mod.rs"]
 mod common;
 
 use rondo::stage7_coordination::Acquire;
-use rondo::{Context, Coroutine, Gather, Lock, LockGuard, Poll, Transcript, gather, yield_now};
+use rondo::{
+    Awaitable, Context, Coroutine, Gather, Lock, LockGuard, Poll, Transcript, from_future, gather, yield_now,
+};
 use std::cell::Cell;
 use std::rc::Rc;
 
@@ -167,8 +170,54 @@ pub fn run(virtual_clock: bool, out: &Transcript) {
     ev.run(Main { out: out.clone(), state: MainState::Start }).expect("main completes");
 }
 
+/// `deposit(account, who, lock)` as an `async fn`: the `Deposit` machine
+/// above. `async with lock:` is a guard held to the end of the loop's body;
+/// without a lock there is no guard, and the same three lines.
+async fn deposit_async(account: Account, who: &'static str, lock: Option<Lock>, out: Transcript) {
+    for _ in 0..3 {
+        let _guard = match &lock {
+            Some(lock) => Some(lock.acquire().future().await), // async with lock:
+            None => None,
+        };
+        let balance = account.get(); // read
+        yield_now().future().await; // await asyncio.sleep(0): let the other task run
+        account.set(balance + 10); // write what we read, plus ten
+    } // each round's guard is dropped here: the end of `async with`
+    out.say(format!("{who} done"));
+}
+
+/// `main()` as an `async fn`: the `Main` machine above.
+async fn main_async(out: Transcript) {
+    let deposit = |account: &Account, who, lock: &Option<Lock>| {
+        from_future(deposit_async(account.clone(), who, lock.clone(), out.clone()))
+    };
+    let account = Account::default();
+    gather(vec![deposit(&account, "A", &None), deposit(&account, "B", &None)])
+        .future()
+        .await
+        .expect("deposits do not fail");
+    out.say(format!("without a lock: {}", account.get()));
+    let account = Account::default();
+    let lock = Some(Lock::new());
+    gather(vec![deposit(&account, "A", &lock), deposit(&account, "B", &lock)])
+        .future()
+        .await
+        .expect("deposits do not fail");
+    out.say(format!("with a lock: {}", account.get()));
+}
+
+/// The scenario as `async fn`s (`--async`): the same lines, times and iterations.
+#[allow(dead_code)] // unused when the tour includes this file as a module
+pub fn run_async(virtual_clock: bool, out: &Transcript) {
+    let ev = common::event_loop(virtual_clock);
+    ev.run(from_future(main_async(out.clone()))).expect("main completes");
+}
+
 #[allow(dead_code)] // unused when the tour includes this file as a module
 fn main() {
     let args = common::Args::parse();
-    run(args.virtual_clock, &args.transcript());
+    match args.async_fns {
+        true => run_async(args.virtual_clock, &args.transcript()),
+        false => run(args.virtual_clock, &args.transcript()),
+    }
 }

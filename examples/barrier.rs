@@ -18,13 +18,16 @@
 //! second (1), 3 third (2).
 //!
 //! Run: `cargo run --example barrier` (`-- --virtual` for instant time,
-//! `-- --stamps` for the loop time of every line).
+//! `-- --stamps` for the loop time of every line, `-- --async` for the same
+//! program as `async fn`s — stage 9).
 
 #[path = "common/mod.rs"]
 mod common;
 
 use rondo::stage7_coordination::BarrierWait;
-use rondo::{Barrier, Context, Coroutine, Gather, Poll, Sleep, Transcript, gather, sleep};
+use rondo::{
+    Awaitable, Barrier, Context, Coroutine, Gather, Poll, Sleep, Transcript, from_future, gather, sleep,
+};
 use std::time::Duration;
 
 /// `runner(barrier, i, delay)`.
@@ -113,8 +116,35 @@ pub fn run(virtual_clock: bool, out: &Transcript) {
     ev.run(Main { out: out.clone(), state: MainState::Start }).expect("main completes");
 }
 
+/// `runner(barrier, i, delay)` as an `async fn`: the `Runner` machine above.
+async fn runner_async(barrier: Barrier, i: u32, delay: f64, out: Transcript) {
+    sleep(Duration::from_secs_f64(delay)).future().await;
+    out.say(format!("runner {i} ready"));
+    let index = barrier.wait().future().await.expect("nobody breaks the barrier"); // parks until all three are here
+    out.say(format!("runner {i} go (arrived {index})"));
+}
+
+/// The scenario as `async fn`s (`--async`): the same lines, times and iterations.
+#[allow(dead_code)] // unused when the tour includes this file as a module
+pub fn run_async(virtual_clock: bool, out: &Transcript) {
+    let out = out.clone();
+    // `main()`: the `Main` machine above.
+    let main = from_future(async move {
+        let barrier = Barrier::new(3);
+        let runners = [(1, 0.31), (2, 0.17), (3, 0.53)]
+            .into_iter()
+            .map(|(i, delay)| from_future(runner_async(barrier.clone(), i, delay, out.clone())))
+            .collect();
+        gather(runners).future().await.expect("no runner fails");
+    });
+    common::event_loop(virtual_clock).run(main).expect("main completes");
+}
+
 #[allow(dead_code)] // unused when the tour includes this file as a module
 fn main() {
     let args = common::Args::parse();
-    run(args.virtual_clock, &args.transcript());
+    match args.async_fns {
+        true => run_async(args.virtual_clock, &args.transcript()),
+        false => run(args.virtual_clock, &args.transcript()),
+    }
 }

@@ -33,13 +33,15 @@
 //! stage 8 (blocking work on threads), not shown here.
 //!
 //! Run: `cargo run --example cats`, or
-//! `cargo run --example cats -- --virtual` for instant time.
+//! `cargo run --example cats -- --virtual` for instant time
+//! (`-- --async` for the same program as `async fn`s — stage 9: `AsyncCat`
+//! with `async fn` methods, as the seed writes it).
 
 #[path = "common/mod.rs"]
 mod common;
 
 use rondo::stage5_combinators::Gather; // named in a state enum below
-use rondo::{Context, Coroutine, Poll, Sleep, Transcript, gather, sleep};
+use rondo::{Awaitable, Context, Coroutine, Poll, Sleep, Transcript, from_future, gather, sleep};
 use std::time::Duration;
 
 /// `_sleep()`: say "sleeping", sleep 2 s, say "wake".
@@ -193,8 +195,61 @@ pub fn run(virtual_clock: bool, out: &Transcript) {
     out.say(common::elapsed_line("cats", took, virtual_clock));
 }
 
+/// The seed's `AsyncCat`, with `async fn` methods: the three machines above,
+/// written by the compiler. Each method borrows the cat (`&self`) across its
+/// `.await`s, which the hand-written machines avoid by each holding its own
+/// clone of `out`.
+struct AsyncCat {
+    out: Transcript,
+}
+
+impl AsyncCat {
+    /// `exists()`: the `Exists` machine.
+    async fn exists(&self) {
+        self.eat();
+        self.have_free_time().await;
+    }
+
+    /// `_eat()`: a plain method, no state of its own.
+    fn eat(&self) {
+        self.out.say("eat");
+    }
+
+    /// `_have_free_time()`: the `HaveFreeTime` machine.
+    async fn have_free_time(&self) {
+        self.out.say("have free time");
+        self.sleep().await;
+    }
+
+    /// `_sleep()`: the `CatSleep` machine.
+    async fn sleep(&self) {
+        self.out.say("sleeping");
+        sleep(Duration::from_secs(2)).future().await;
+        self.out.say("wake");
+    }
+}
+
+/// The scenario as `async fn`s (`--async`): the same lines, times and iterations.
+#[allow(dead_code)] // unused when the tour includes this file as a module
+pub fn run_async(virtual_clock: bool, out: &Transcript) {
+    let cats: Vec<AsyncCat> = (0..5).map(|_| AsyncCat { out: out.clone() }).collect();
+    // `main(cats)`: the `Main` machine. Each `exists()` borrows its cat, so
+    // the cat moves into an async block that owns it *and* holds the future
+    // borrowing it — a future that borrows from itself, which is why
+    // `from_future` pins it and never moves it again.
+    let main = from_future(async move {
+        let exists = cats.into_iter().map(|cat| from_future(async move { cat.exists().await })).collect();
+        gather(exists).future().await.expect("every cat wakes up");
+    });
+    let took = common::run_main(virtual_clock, main).took;
+    out.say(common::elapsed_line("cats", took, virtual_clock));
+}
+
 #[allow(dead_code)] // unused when the tour includes this file as a module
 fn main() {
     let args = common::Args::parse();
-    run(args.virtual_clock, &args.transcript());
+    match args.async_fns {
+        true => run_async(args.virtual_clock, &args.transcript()),
+        false => run(args.virtual_clock, &args.transcript()),
+    }
 }

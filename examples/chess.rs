@@ -43,12 +43,16 @@
 //! each step also checks that the schedule is exactly the loop's time.
 //!
 //! Run: `cargo run --example chess`, or
-//! `cargo run --example chess -- --virtual` for instant time.
+//! `cargo run --example chess -- --virtual` for instant time
+//! (`-- --async` for the same program as `async fn`s — stage 9).
 
 #[path = "common/mod.rs"]
 mod common;
 
-use rondo::{Context, Coroutine, CoroutineExt, Poll, Sleep, Transcript, blocking_sleep, gather, now, sleep};
+use rondo::{
+    Awaitable, Context, Coroutine, CoroutineExt, Poll, Sleep, Transcript, blocking_sleep, from_future,
+    gather, now, sleep,
+};
 use std::cell::Cell;
 use std::rc::Rc;
 use std::time::Duration;
@@ -278,14 +282,7 @@ fn exhibition<C: Coroutine<Output = ()> + 'static>(main: C, pace: Pace, virtual_
 /// Runs the scenario, saying its lines into `out`.
 pub fn run(virtual_clock: bool, out: &Transcript) {
     let pace = Pace::new(virtual_clock);
-    out.say(format!(
-        "{BOARDS} boards; our move takes {OUR_MOVE} s, our opponents' {THEIR_MOVE} s; {PAIRS} move pairs a game"
-    ));
-    out.say("(exhibition time: on the real clock 1 s of it lasts 0.1 ms, so 13 hours take about 5 s)");
-    out.say(
-        "(our moves block on purpose, so the slow-step detector warns only about a step over a minute \
-         of exhibition time, 6 ms on the real clock, not over its usual 100 ms)",
-    );
+    say_intro(out);
 
     out.say("--- synchronous: one board at a time, start to finish");
     let master = Rc::new(Master::default());
@@ -295,8 +292,87 @@ pub fn run(virtual_clock: bool, out: &Transcript) {
     exhibition(asynchronous(pace, out), pace, virtual_clock);
 }
 
+/// The lines before the exhibitions: the rules, the scale, the detector.
+fn say_intro(out: &Transcript) {
+    out.say(format!(
+        "{BOARDS} boards; our move takes {OUR_MOVE} s, our opponents' {THEIR_MOVE} s; {PAIRS} move pairs a game"
+    ));
+    out.say("(exhibition time: on the real clock 1 s of it lasts 0.1 ms, so 13 hours take about 5 s)");
+    out.say(
+        "(our moves block on purpose, so the slow-step detector warns only about a step over a minute \
+         of exhibition time, 6 ms on the real clock, not over its usual 100 ms)",
+    );
+}
+
+/// `game(board)` as an `async fn`: the `Game` machine above, on the same
+/// schedule — `ready_at` is a local now, kept across the `.await`s by the
+/// compiler instead of a field.
+async fn game_async(board: u32, starts_at: u64, pace: Pace, master: Rc<Master>, out: Transcript) -> u64 {
+    // When we are back at this board: once we are free *and* its opponent has replied.
+    let arrived = |ready_at: u64| {
+        let at = ready_at.max(master.free_at.get());
+        pace.check(at);
+        at
+    };
+    let mut ready_at = starts_at;
+    for _ in 0..PAIRS {
+        let end = arrived(ready_at) + OUR_MOVE;
+        master.free_at.set(end);
+        master.moving.set(master.moving.get() + OUR_MOVE);
+        pace.think_until(end); // time.sleep(5): the whole loop waits
+        ready_at = end + THEIR_MOVE;
+        pace.wait_until(ready_at).future().await; // their move: the loop may take us to another board
+    }
+    let over_at = arrived(ready_at); // we come back and see their last move
+    master.finished.set(master.finished.get() + 1);
+    let rank = match master.finished.get() {
+        1 => " (the first to finish)",
+        BOARDS => " (the last to finish)",
+        _ => "", // the 22 in between keep quiet
+    };
+    if !rank.is_empty() {
+        out.say(format!("board {board}: game over at {}{rank}", hms(over_at)));
+    }
+    over_at
+}
+
+/// `synchronous()` as an `async fn`: the `Synchronous` machine above.
+/// `game_async(..).await` polls the game inside this task, as `await game(board)` does.
+async fn synchronous_async(pace: Pace, out: Transcript) {
+    let master = Rc::new(Master::default());
+    let mut ended_at = 0;
+    for board in 1..=BOARDS {
+        ended_at = game_async(board, ended_at, pace, master.clone(), out.clone()).await;
+    }
+    say_totals("Synchronous", ended_at, &master, &out);
+}
+
+/// `asynchronous()` as an `async fn`: the `gather(..).map(..)` of [`asynchronous`].
+async fn asynchronous_async(pace: Pace, out: Transcript) {
+    let master = Rc::new(Master::default());
+    let games = (1..=BOARDS)
+        .map(|board| from_future(game_async(board, 0, pace, master.clone(), out.clone())))
+        .collect();
+    let ends = gather(games).future().await.expect("every game ends");
+    say_totals("Asynchronous", ends.into_iter().max().unwrap_or(0), &master, &out);
+}
+
+/// The scenario as `async fn`s (`--async`): the same lines, times and iterations.
+#[allow(dead_code)] // unused when the tour includes this file as a module
+pub fn run_async(virtual_clock: bool, out: &Transcript) {
+    let pace = Pace::new(virtual_clock);
+    say_intro(out);
+    out.say("--- synchronous: one board at a time, start to finish");
+    exhibition(from_future(synchronous_async(pace, out.clone())), pace, virtual_clock);
+    out.say("--- asynchronous: one move at each board in turn");
+    exhibition(from_future(asynchronous_async(pace, out.clone())), pace, virtual_clock);
+}
+
 #[allow(dead_code)] // unused when the tour includes this file as a module
 fn main() {
     let args = common::Args::parse();
-    run(args.virtual_clock, &args.transcript());
+    match args.async_fns {
+        true => run_async(args.virtual_clock, &args.transcript()),
+        false => run(args.virtual_clock, &args.transcript()),
+    }
 }

@@ -39,14 +39,16 @@
 //! neither task is among `all_tasks()` (the unfinished ones) any more.
 //!
 //! Run: `cargo run --example coro_seq`, or
-//! `cargo run --example coro_seq -- --virtual` for instant time.
+//! `cargo run --example coro_seq -- --virtual` for instant time
+//! (`-- --async` for the same program as `async fn`s — stage 9).
 
 #[path = "common/mod.rs"]
 mod common;
 
 use rondo::stage5_combinators::Gather; // named in a state enum below
 use rondo::{
-    Context, Coroutine, CoroutineExt, Poll, Task, Transcript, all_tasks, gather_tasks, now, sleep, spawn,
+    Awaitable, Context, Coroutine, CoroutineExt, Poll, Task, Transcript, all_tasks, from_future,
+    gather_tasks, now, sleep, spawn,
 };
 use std::time::Duration;
 
@@ -153,8 +155,55 @@ pub fn run(virtual_clock: bool, out: &Transcript) {
     out.say(format!("{a:?}")); // the REPL echoing `a`: Rust's {:?} of a Vec is Python's list repr
 }
 
+/// `coro(seq)` as an `async fn`: the `sleep(..).map(..)` chain of [`coro`].
+async fn coro_async(seq: Vec<u64>) -> Vec<u64> {
+    let longest = seq.iter().copied().max().unwrap_or(0);
+    sleep(Duration::from_secs(longest)).future().await;
+    seq.into_iter().rev().collect()
+}
+
+/// Part 1's `main()` as an `async fn`: the `AwaitOne` machine above. The
+/// task is awaited through `&mut t`, so the handle is still there to ask
+/// `t.done()` afterwards.
+async fn await_one_async(out: Transcript) {
+    let mut t = spawn(from_future(coro_async(vec![3, 2, 1])));
+    (&mut t).future().await.expect("coro finishes"); // the seed drops the result too
+    let done = if t.done() { "True" } else { "False" };
+    out.say(format!("t done: {done}"));
+}
+
+/// Part 2's `main()` as an `async fn`: the `GatherTwo` machine above.
+async fn gather_two_async(out: Transcript) -> Vec<Vec<u64>> {
+    let t = spawn(from_future(coro_async(vec![3, 2, 1])));
+    let t2 = spawn(from_future(coro_async(vec![10, 5, 0])));
+    out.say(format!("Start: {}", clock_time()));
+    // `gather_tasks` takes the handles: keep the ids to ask the loop later.
+    let ids = [t.id(), t2.id()];
+    let a = gather_tasks(vec![t, t2]).future().await.expect("both coros finish");
+    out.say(format!("End: {}", clock_time()));
+    let both_done = !all_tasks().iter().any(|task| ids.contains(&task.id));
+    out.say(format!("Both done: {}", if both_done { "True" } else { "False" }));
+    a
+}
+
+/// The scenario as `async fn`s (`--async`): the same lines, times and iterations.
+#[allow(dead_code)] // unused when the tour includes this file as a module
+pub fn run_async(virtual_clock: bool, out: &Transcript) {
+    out.say("--- one task, awaited");
+    let one = from_future(await_one_async(out.clone()));
+    common::event_loop(virtual_clock).run(one).expect("part 1 completes");
+
+    out.say("--- two tasks, gathered");
+    let two = from_future(gather_two_async(out.clone()));
+    let a = common::event_loop(virtual_clock).run(two).expect("part 2 completes");
+    out.say(format!("{a:?}"));
+}
+
 #[allow(dead_code)] // unused when the tour includes this file as a module
 fn main() {
     let args = common::Args::parse();
-    run(args.virtual_clock, &args.transcript());
+    match args.async_fns {
+        true => run_async(args.virtual_clock, &args.transcript()),
+        false => run(args.virtual_clock, &args.transcript()),
+    }
 }

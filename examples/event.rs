@@ -20,13 +20,17 @@
 //! a `wait()` on an event already set would not wait at all.
 //!
 //! Run: `cargo run --example event` (`-- --virtual` for instant time,
-//! `-- --stamps` for the loop time of every line).
+//! `-- --stamps` for the loop time of every line, `-- --async` for the same
+//! program as `async fn`s — stage 9).
 
 #[path = "common/mod.rs"]
 mod common;
 
 use rondo::stage7_coordination::EventWait;
-use rondo::{Context, Coroutine, Event, Gather, Poll, Sleep, Task, Transcript, gather_tasks, sleep, spawn};
+use rondo::{
+    Awaitable, Context, Coroutine, Event, Gather, Poll, Sleep, Task, Transcript, from_future, gather_tasks,
+    sleep, spawn,
+};
 use std::time::Duration;
 
 /// `waiter(event, i)`.
@@ -117,8 +121,37 @@ pub fn run(virtual_clock: bool, out: &Transcript) {
     ev.run(Main { out: out.clone(), state: MainState::Start }).expect("main completes");
 }
 
+/// `waiter(event, i)` as an `async fn`: the `Waiter` machine above.
+async fn waiter_async(event: Event, i: u32, out: Transcript) {
+    out.say(format!("waiter {i} waiting"));
+    event.wait().future().await; // parks until someone sets the event
+    out.say(format!("waiter {i} woke"));
+}
+
+/// `main()` as an `async fn`: the `Main` machine above.
+async fn main_async(out: Transcript) {
+    let event = Event::new();
+    let waiters: Vec<Task<()>> =
+        (1..=3).map(|i| spawn(from_future(waiter_async(event.clone(), i, out.clone())))).collect();
+    sleep(Duration::from_secs(1)).future().await;
+    out.say("setting");
+    event.set();
+    gather_tasks(waiters).future().await.expect("no waiter fails");
+    out.say("all woke");
+}
+
+/// The scenario as `async fn`s (`--async`): the same lines, times and iterations.
+#[allow(dead_code)] // unused when the tour includes this file as a module
+pub fn run_async(virtual_clock: bool, out: &Transcript) {
+    let ev = common::event_loop(virtual_clock);
+    ev.run(from_future(main_async(out.clone()))).expect("main completes");
+}
+
 #[allow(dead_code)] // unused when the tour includes this file as a module
 fn main() {
     let args = common::Args::parse();
-    run(args.virtual_clock, &args.transcript());
+    match args.async_fns {
+        true => run_async(args.virtual_clock, &args.transcript()),
+        false => run(args.virtual_clock, &args.transcript()),
+    }
 }

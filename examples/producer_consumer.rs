@@ -31,13 +31,17 @@
 //! ("queue drained" at 1.598). The consumers loop forever; main cancels them.
 //!
 //! Run: `cargo run --example producer_consumer` (`-- --virtual` for instant
-//! time, `-- --stamps` for the loop time of every line).
+//! time, `-- --stamps` for the loop time of every line, `-- --async` for the
+//! same program as `async fn`s — stage 9).
 
 #[path = "common/mod.rs"]
 mod common;
 
 use rondo::stage7_coordination::{QueueGet, QueueJoin, QueuePut};
-use rondo::{Context, Coroutine, Gather, Poll, Queue, Sleep, Task, Transcript, gather, sleep, spawn};
+use rondo::{
+    Awaitable, Context, Coroutine, Gather, Poll, Queue, Sleep, Task, Transcript, from_future, gather, sleep,
+    spawn,
+};
 use std::time::Duration;
 
 /// `producer(q, i)`: three items, a nap before each.
@@ -200,8 +204,54 @@ pub fn run(virtual_clock: bool, out: &Transcript) {
     ev.run(Main { out: out.clone(), state: MainState::Start }).expect("main completes");
 }
 
+/// `producer(q, i)` as an `async fn`: the `Producer` machine above (its
+/// `k` and its state are the compiler's now).
+async fn producer_async(q: Queue<String>, i: u32, out: Transcript) {
+    for k in 1..=3 {
+        sleep(Duration::from_secs_f64(0.1 * f64::from(i) + 0.013 * f64::from(k))).future().await;
+        q.put(format!("P{i}-{k}")).future().await.expect("nobody shuts the queue down"); // waits while full
+        out.say(format!("P{i} put P{i}-{k}"));
+    }
+}
+
+/// `consumer(q, j)` as an `async fn`: the `Consumer` machine above.
+/// `while True` — it ends only by being cancelled (its task dropping it).
+async fn consumer_async(q: Queue<String>, j: u32, out: Transcript) {
+    loop {
+        let item = q.get().future().await.expect("nobody shuts the queue down"); // waits while empty
+        out.say(format!("C{j} got {item}"));
+        sleep(Duration::from_secs_f64(0.29 + 0.007 * f64::from(j))).future().await;
+        q.task_done().expect("one task_done per item got");
+    }
+}
+
+/// `main()` as an `async fn`: the `Main` machine above.
+async fn main_async(out: Transcript) {
+    let q = Queue::new(2);
+    let consumers: Vec<Task<()>> =
+        (1..=2).map(|j| spawn(from_future(consumer_async(q.clone(), j, out.clone())))).collect();
+    let producers = (1..=3).map(|i| from_future(producer_async(q.clone(), i, out.clone()))).collect();
+    gather(producers).future().await.expect("producers do not fail");
+    out.say("producers done");
+    q.join().future().await; // every item taken *and* task_done
+    out.say("queue drained");
+    for c in &consumers {
+        c.cancel();
+    }
+}
+
+/// The scenario as `async fn`s (`--async`): the same lines, times and iterations.
+#[allow(dead_code)] // unused when the tour includes this file as a module
+pub fn run_async(virtual_clock: bool, out: &Transcript) {
+    let ev = common::event_loop(virtual_clock);
+    ev.run(from_future(main_async(out.clone()))).expect("main completes");
+}
+
 #[allow(dead_code)] // unused when the tour includes this file as a module
 fn main() {
     let args = common::Args::parse();
-    run(args.virtual_clock, &args.transcript());
+    match args.async_fns {
+        true => run_async(args.virtual_clock, &args.transcript()),
+        false => run(args.virtual_clock, &args.transcript()),
+    }
 }

@@ -36,13 +36,17 @@
 //! string first, then bar's `None` — whichever finished first.
 //!
 //! Run: `cargo run --example promise`, or
-//! `cargo run --example promise -- --virtual` for instant time.
+//! `cargo run --example promise -- --virtual` for instant time
+//! (`-- --async` for the same program as `async fn`s — stage 9).
 
 #[path = "common/mod.rs"]
 mod common;
 
 use rondo::stage5_combinators::{Gather, PromiseWait}; // named in the state enums below
-use rondo::{BoxCoroutine, Context, Coroutine, CoroutineExt, Poll, Promise, Transcript, gather, lazy, sleep};
+use rondo::{
+    Awaitable, BoxCoroutine, Context, Coroutine, CoroutineExt, Poll, Promise, Transcript, from_future,
+    gather, lazy, sleep,
+};
 use std::time::Duration;
 
 /// What both coroutines return, so that `gather` can hold them in one list:
@@ -160,8 +164,51 @@ pub fn run(virtual_clock: bool, out: &Transcript) {
     out.say("main exiting"); // after asyncio.run, outside the loop
 }
 
+/// `bar(future)` as an `async fn`: the `lazy(..).then(sleep).map(resolve)`
+/// chain of [`bar`], written by the compiler.
+async fn bar_async(future: Promise<String>, out: Transcript) -> Output {
+    out.say("bar will sleep for 2 seconds");
+    sleep(Duration::from_secs(2)).future().await;
+    out.say("bar resolving the future");
+    future.set_result("future is resolved".to_string()); // wakes foo
+    None // bar returns nothing
+}
+
+/// `foo(future)` as an `async fn`: the `Foo` machine above. `await future`
+/// is `.await` on the promise's `wait()`.
+async fn foo_async(future: Promise<String>, out: Transcript) -> Output {
+    out.say("foo will await the future");
+    let future_result = future.wait().future().await.expect("bar sets a result, not an error");
+    out.say(format!("Future result :  {future_result}"));
+    let done = if future.done() { "True" } else { "False" };
+    out.say(format!("Is future is done?  {done}"));
+    Some(future_result)
+}
+
+/// The scenario as `async fn`s (`--async`): the same lines, times and iterations.
+#[allow(dead_code)] // unused when the tour includes this file as a module
+pub fn run_async(virtual_clock: bool, out: &Transcript) {
+    let out_main = out.clone();
+    // `main()` as an async block: the `Main` machine above.
+    let main = from_future(async move {
+        let future = Promise::new(); // future = asyncio.Future()
+        // Two async fns are two different future types: one list needs them boxed.
+        let children: Vec<BoxCoroutine<'static, Output>> = vec![
+            from_future(foo_async(future.clone(), out_main.clone())).boxed(),
+            from_future(bar_async(future, out_main.clone())).boxed(),
+        ];
+        let results = gather(children).future().await.expect("neither foo nor bar fails");
+        out_main.say(python_list(&results));
+    });
+    common::event_loop(virtual_clock).run(main).expect("main completes");
+    out.say("main exiting"); // after asyncio.run, outside the loop
+}
+
 #[allow(dead_code)] // unused when the tour includes this file as a module
 fn main() {
     let args = common::Args::parse();
-    run(args.virtual_clock, &args.transcript());
+    match args.async_fns {
+        true => run_async(args.virtual_clock, &args.transcript()),
+        false => run(args.virtual_clock, &args.transcript()),
+    }
 }

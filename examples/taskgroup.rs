@@ -42,12 +42,16 @@
 //!
 //! Run: `cargo run --example taskgroup`, or
 //! `cargo run --example taskgroup -- --virtual --stamps` for instant time
-//! with loop times.
+//! with loop times (`-- --async` for the same program as `async fn`s —
+//! stage 9).
 
 #[path = "common/mod.rs"]
 mod common;
 
-use rondo::{Context, Coroutine, CoroutineExt, Poll, Sleep, Transcript, lazy, sleep, task_group};
+use rondo::{
+    Awaitable, Context, Coroutine, CoroutineExt, Poll, Sleep, Transcript, from_future, lazy, sleep,
+    task_group,
+};
 use std::time::Duration;
 
 /// What a child of this group returns: nothing, or why it failed.
@@ -132,8 +136,83 @@ pub fn run(virtual_clock: bool, out: &Transcript) {
     ev.run(main_coroutine(out)).expect("main completes");
 }
 
+/// `a()` as an `async fn`: the `sleep(..).map(..)` of [`a`].
+async fn a_async(out: Transcript) -> Outcome {
+    sleep(Duration::from_secs(1)).future().await;
+    out.say("A done");
+    Ok(())
+}
+
+/// `b()` as an `async fn`: the `sleep(..).map(..)` of [`b`].
+async fn b_async() -> Outcome {
+    sleep(Duration::from_millis(1500)).future().await;
+    Err("B failed".to_string())
+}
+
+/// `except asyncio.CancelledError:` in an `async fn`. A cancelled task's
+/// future is dropped where it stands, at an `.await`, and its locals with
+/// it: this one says its line when it is dropped — unless the body reached
+/// its end and called [`finished`](Cancelled::finished) first.
+struct Cancelled {
+    /// Where to say it; `None` once the body has finished.
+    out: Option<Transcript>,
+    line: &'static str,
+}
+
+impl Cancelled {
+    /// The body ended normally: nothing to say.
+    fn finished(mut self) {
+        self.out = None;
+    }
+}
+
+impl Drop for Cancelled {
+    fn drop(&mut self) {
+        if let Some(out) = self.out.take() {
+            out.say(self.line);
+        }
+    }
+}
+
+/// `c()` as an `async fn`: the `C` machine above, its `Drop` included (the guard).
+async fn c_async(out: Transcript) -> Outcome {
+    let on_cancel = Cancelled { out: Some(out.clone()), line: "C cancelled" }; // try:
+    sleep(Duration::from_secs(3)).future().await;
+    out.say("C done");
+    on_cancel.finished();
+    Ok(())
+}
+
+/// The scenario as `async fn`s (`--async`): the same lines, times and iterations.
+#[allow(dead_code)] // unused when the tour includes this file as a module
+pub fn run_async(virtual_clock: bool, out: &Transcript) {
+    let out = out.clone();
+    // `main()`: the `main_coroutine` above. The group's body is an async
+    // block; the children are async fns, spawned as tasks of the group.
+    let main = from_future(async move {
+        let body_out = out.clone();
+        let group = task_group(move |tg| {
+            from_future(async move {
+                tg.spawn(from_future(a_async(body_out.clone())));
+                tg.spawn(from_future(b_async()));
+                tg.spawn(from_future(c_async(body_out.clone())));
+                body_out.say("body done");
+                Ok(())
+            })
+        });
+        if let Err(group) = group.future().await {
+            let errors: Vec<String> = group.errors.iter().map(ToString::to_string).collect();
+            out.say(format!("group failed: {}", errors.join("; ")));
+        }
+    });
+    common::event_loop(virtual_clock).run(main).expect("main completes");
+}
+
 #[allow(dead_code)] // unused when the tour includes this file as a module
 fn main() {
     let args = common::Args::parse();
-    run(args.virtual_clock, &args.transcript());
+    match args.async_fns {
+        true => run_async(args.virtual_clock, &args.transcript()),
+        false => run(args.virtual_clock, &args.transcript()),
+    }
 }

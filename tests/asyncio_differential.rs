@@ -89,6 +89,16 @@ const ASYNC_VERSIONS: &[(&str, Run)] = &[
     ("gather_results", gather_results::run_async),
     ("current_task", current_task::run_async),
     ("rate_limit", rate_limit::run_async),
+    ("countsync", countsync::run_async),
+    ("promise", promise::run_async),
+    ("coro_seq", coro_seq::run_async),
+    ("chess", chess::run_async),
+    ("cats", cats::run_async),
+    ("taskgroup", taskgroup::run_async),
+    ("producer_consumer", producer_consumer::run_async),
+    ("bank", bank::run_async),
+    ("barrier", barrier::run_async),
+    ("event", event::run_async),
 ];
 
 fn python_lines(mirror: &Path) -> Option<Vec<String>> {
@@ -181,6 +191,10 @@ fn every_asyncio_example_has_a_mirror_and_is_compared() {
         assert!(
             MIRRORED.iter().any(|(n, _)| *n == name),
             "examples/{name}.rs is not in the examples! list of tests/asyncio_differential.rs"
+        );
+        assert!(
+            ASYNC_VERSIONS.iter().any(|(n, _)| *n == name),
+            "examples/{name}.rs has no `run_async` in ASYNC_VERSIONS (stage 9: every seed example has an `async fn` form)"
         );
     }
 }
