@@ -47,7 +47,10 @@
 //!
 //! Run: `cargo run --release --example cats_executor` (about 12 s: both
 //! parts), `-- --threads-only` or `-- --blocking` for one part, `-- --virtual`
-//! for instant time.
+//! for instant time, `-- --async` for the same program as `async fn`s — stage 9.
+//!
+//! (Over 300 lines: two parts, each by hand and as `async fn`s — the stage-9
+//! version is a dozen lines, the rest is the machines and this explanation.)
 
 #[path = "common/mod.rs"]
 mod common;
@@ -55,8 +58,8 @@ mod common;
 use common::outln;
 use rondo::stage5_combinators::Gather;
 use rondo::{
-    Context, Coroutine, EventLoop, Poll, Task, ToThread, Transcript, blocking_sleep, gather_tasks,
-    spawn_named, to_thread,
+    Awaitable, Context, Coroutine, EventLoop, Poll, Task, ToThread, Transcript, blocking_sleep, from_future,
+    gather_tasks, spawn_named, to_thread,
 };
 use std::time::{Duration, Instant};
 
@@ -197,13 +200,41 @@ impl Coroutine for Main {
     }
 }
 
-/// Runs `main` on a fresh loop; says how long it took, on the loop's clock
-/// and on the wall's; returns the loop (for its slow-step reports).
-fn run_part(place: Where, nap: Duration, virtual_clock: bool, out: &Transcript) -> EventLoop {
+/// `exists()` as an `async fn`: the [`Exists`] machine above, written by the compiler.
+async fn exists_async(nap: Duration, place: Where, out: Transcript) {
+    out.say("eat"); // self._eat()
+    match place {
+        Where::OnAThread => to_thread(move || have_free_time(nap)).future().await,
+        Where::OnTheLoop => have_free_time(nap), // holds the loop for the whole nap
+    }
+}
+
+/// `main()` as an `async fn`: the [`Main`] machine above, written by the compiler.
+async fn main_async(nap: Duration, place: Where, out: Transcript) {
+    let cats = (1..=CATS)
+        .map(|n| spawn_named(&format!("cat {n}"), from_future(exists_async(nap, place, out.clone()))))
+        .collect();
+    gather_tasks(cats).future().await.expect("every cat wakes up");
+}
+
+/// Runs `main` (the hand-written [`Main`], or [`main_async`] if `async_fns`)
+/// on a fresh loop; says how long it took, on the loop's clock and on the
+/// wall's; returns the loop (for its slow-step reports).
+fn run_part(
+    place: Where,
+    nap: Duration,
+    virtual_clock: bool,
+    async_fns: bool,
+    out: &Transcript,
+) -> EventLoop {
     let ev = common::event_loop(virtual_clock);
     let started = Instant::now();
-    ev.run_until_complete(Main { nap, place, out: out.clone(), state: MainState::Start })
-        .expect("main completes");
+    if async_fns {
+        ev.run_until_complete(from_future(main_async(nap, place, out.clone())))
+    } else {
+        ev.run_until_complete(Main { nap, place, out: out.clone(), state: MainState::Start })
+    }
+    .expect("main completes");
     let wall = started.elapsed();
     ev.cancel_all(); // nothing is left: every cat was awaited
     let what = match place {
@@ -224,6 +255,17 @@ fn run_part(place: Where, nap: Duration, virtual_clock: bool, out: &Transcript) 
 
 /// Part 1: the blocking method on pool threads — the cats nap together.
 pub fn run(virtual_clock: bool, out: &Transcript) {
+    threads_part(virtual_clock, false, out);
+}
+
+/// Part 1 as `async fn`s (`--async`): the same lines.
+#[allow(dead_code)] // unused when the tour includes this file as a module
+pub fn run_async(virtual_clock: bool, out: &Transcript) {
+    threads_part(virtual_clock, true, out);
+}
+
+/// Part 1, hand-written or as `async fn`s.
+fn threads_part(virtual_clock: bool, async_fns: bool, out: &Transcript) {
     out.say("--- 1. await to_thread(have_free_time): the blocking naps run on pool threads");
     let nap = if virtual_clock {
         out.say(format!(
@@ -234,7 +276,7 @@ pub fn run(virtual_clock: bool, out: &Transcript) {
     } else {
         NAP
     };
-    let ev = run_part(Where::OnAThread, nap, virtual_clock, out);
+    let ev = run_part(Where::OnAThread, nap, virtual_clock, async_fns, out);
     // No step holds the loop: the threads do the waiting. (Not asserted: on a
     // machine busy enough to stall the loop's thread, a step can look slow.)
     report_slow_steps(&ev, out);
@@ -242,13 +284,24 @@ pub fn run(virtual_clock: bool, out: &Transcript) {
 
 /// Part 2: the blocking method called on the loop — one cat at a time.
 pub fn run_blocking(virtual_clock: bool, out: &Transcript) {
+    blocking_part(virtual_clock, false, out);
+}
+
+/// Part 2 as `async fn`s (`--async`): the same lines, the same slow steps.
+#[allow(dead_code)] // unused when the tour includes this file as a module
+pub fn run_blocking_async(virtual_clock: bool, out: &Transcript) {
+    blocking_part(virtual_clock, true, out);
+}
+
+/// Part 2, hand-written or as `async fn`s.
+fn blocking_part(virtual_clock: bool, async_fns: bool, out: &Transcript) {
     out.say("--- 2. have_free_time() called on the loop: every nap holds the loop");
     if virtual_clock {
         out.say(
             "(--virtual: a blocking sleep on the loop moves its clock instead of waiting: full 2 s naps)",
         );
     }
-    let ev = run_part(Where::OnTheLoop, NAP, virtual_clock, out);
+    let ev = run_part(Where::OnTheLoop, NAP, virtual_clock, async_fns, out);
     // Stage 6's detector has already warned on stderr, as each step ended.
     let named: Vec<String> = ev.slow_steps().into_iter().map(|step| step.task.name).collect();
     for n in 1..=CATS {
@@ -278,10 +331,13 @@ fn main() {
         match arg.as_str() {
             "--virtual" => args.virtual_clock = true,
             "--stamps" => args.stamps = true,
+            "--async" => args.async_fns = true,
             "--threads-only" => blocking = false,
             "--blocking" => threads = false,
             "-h" | "--help" => {
-                outln!("flags: --virtual, --stamps, --threads-only (part 1 only), --blocking (part 2 only)");
+                outln!(
+                    "flags: --virtual, --stamps, --async, --threads-only (part 1 only), --blocking (part 2 only)"
+                );
                 return;
             }
             other => {
@@ -292,9 +348,9 @@ fn main() {
     }
     let out = args.transcript();
     if threads {
-        run(args.virtual_clock, &out);
+        threads_part(args.virtual_clock, args.async_fns, &out);
     }
     if blocking {
-        run_blocking(args.virtual_clock, &out);
+        blocking_part(args.virtual_clock, args.async_fns, &out);
     }
 }

@@ -38,13 +38,15 @@
 //! This program is *about* the hang, so it has no CPython mirror. It prints
 //! the report and exits with status 1, at once, on either clock.
 //!
-//! Run: `cargo run --example deadlock` (`-- --virtual`: the same report).
+//! Run: `cargo run --example deadlock` (`-- --virtual`: the same report;
+//! `-- --async` for the same program as `async fn`s — stage 9).
 
 #[path = "common/mod.rs"]
 mod common;
 
 use rondo::{
-    Context, Coroutine, CoroutineExt, LoopError, Poll, Promise, Task, Transcript, lazy, poll_fn, spawn_named,
+    Awaitable, Context, Coroutine, CoroutineExt, LoopError, Poll, Promise, Task, Transcript, from_future,
+    lazy, poll_fn, spawn_named,
 };
 use std::cell::RefCell;
 use std::rc::Rc;
@@ -124,15 +126,48 @@ impl Coroutine for Main {
     }
 }
 
-/// Runs the program, says its lines and then the loop's report, line by
-/// line; returns the loop's error (for `main`'s exit status).
-///
-/// # Errors
-/// The deadlock this program is built to have.
-pub fn run_reporting(virtual_clock: bool, out: &Transcript) -> Result<(), LoopError> {
+/// `waiter(promise)` as an `async fn`: the `lazy(..).then(..)` chain of [`waiter`].
+async fn waiter_async(promise: Promise<String>, out: Transcript) {
+    out.say("waiter: awaiting a promise nobody will set");
+    let _ = promise.wait().future().await;
+}
+
+/// `follower(task)` as an `async fn`: the chain of [`follower`].
+async fn follower_async(task: Task<()>, out: Transcript) {
+    out.say("follower: awaiting the waiter");
+    let _ = task.future().await;
+}
+
+/// `narcissus()` as an `async fn`: the `poll_fn` of [`spawn_narcissus`]. Its
+/// own handle comes through the same slot; it takes it out and awaits it.
+async fn narcissus_async(me: Rc<RefCell<Option<Task<()>>>>, out: Transcript) {
+    out.say("narcissus: awaiting myself");
+    let handle = me.borrow_mut().take().expect("the handle is stored before the first step");
+    let _ = handle.future().await; // the task holds its own handle: freed when the loop cancels it
+}
+
+/// `main()` as an `async fn`: the [`Main`] machine above, written by the compiler.
+async fn main_async(out: Transcript) {
+    let promise = Promise::new(); // its creation site goes into the report
+    let w = spawn_named("waiter", from_future(waiter_async(promise, out.clone())));
+    let f = spawn_named("follower", from_future(follower_async(w, out.clone())));
+    let slot: Rc<RefCell<Option<Task<()>>>> = Rc::default();
+    *slot.borrow_mut() =
+        Some(spawn_named("narcissus", from_future(narcissus_async(slot.clone(), out.clone()))));
+    out.say("main: awaiting the follower");
+    f.future().await.expect("the follower finishes");
+    out.say("main: the follower finished"); // never said
+}
+
+/// Runs `main` on a new loop, then says the loop's report into `out`, line by line.
+fn report(
+    virtual_clock: bool,
+    main: impl Coroutine<Output = ()> + 'static,
+    out: &Transcript,
+) -> Result<(), LoopError> {
     let ev = common::event_loop(virtual_clock);
     // `run` = asyncio.run: on the way out it cancels the stuck tasks.
-    let result = ev.run(Main { out: out.clone(), state: MainState::Start });
+    let result = ev.run(main);
     if let Err(error) = &result {
         for line in error.to_string().lines() {
             out.say(line);
@@ -141,16 +176,44 @@ pub fn run_reporting(virtual_clock: bool, out: &Transcript) -> Result<(), LoopEr
     result
 }
 
+/// Runs the program, says its lines and then the loop's report, line by
+/// line; returns the loop's error (for `main`'s exit status).
+///
+/// # Errors
+/// The deadlock this program is built to have.
+pub fn run_reporting(virtual_clock: bool, out: &Transcript) -> Result<(), LoopError> {
+    report(virtual_clock, Main { out: out.clone(), state: MainState::Start }, out)
+}
+
+/// [`run_reporting`] for the `async fn` version (`--async`).
+///
+/// # Errors
+/// The same deadlock.
+#[allow(dead_code)] // unused when the tour includes this file as a module
+pub fn run_reporting_async(virtual_clock: bool, out: &Transcript) -> Result<(), LoopError> {
+    report(virtual_clock, from_future(main_async(out.clone())), out)
+}
+
 /// Runs the scenario, saying its lines into `out`.
 pub fn run(virtual_clock: bool, out: &Transcript) {
     // The report is the point: it has been said into `out` already.
     let _ = run_reporting(virtual_clock, out);
 }
 
+/// The scenario as `async fn`s (`--async`): the same lines and the same report.
+#[allow(dead_code)] // unused when the tour includes this file as a module
+pub fn run_async(virtual_clock: bool, out: &Transcript) {
+    let _ = run_reporting_async(virtual_clock, out);
+}
+
 #[allow(dead_code)] // unused when the tour includes this file as a module
 fn main() {
     let args = common::Args::parse();
-    if run_reporting(args.virtual_clock, &args.transcript()).is_err() {
+    let reported = match args.async_fns {
+        true => run_reporting_async(args.virtual_clock, &args.transcript()),
+        false => run_reporting(args.virtual_clock, &args.transcript()),
+    };
+    if reported.is_err() {
         std::process::exit(1); // where asyncio would still be waiting
     }
 }

@@ -30,12 +30,16 @@
 //! the report and exits with status 1, after 0.1 s (at once with `--virtual`).
 //!
 //! Run: `cargo run --example dining` (`-- --virtual`: the same report,
-//! `-- --stamps` for the loop time of every line).
+//! `-- --stamps` for the loop time of every line, `-- --async` for the same
+//! program as `async fn`s — stage 9).
 
 #[path = "common/mod.rs"]
 mod common;
 
-use rondo::{Coroutine, CoroutineExt, Lock, LoopError, Transcript, gather_tasks, lazy, sleep, spawn_named};
+use rondo::{
+    Awaitable, Coroutine, CoroutineExt, Lock, LoopError, Transcript, from_future, gather_tasks, lazy, sleep,
+    spawn_named,
+};
 use std::time::Duration;
 
 /// `philosopher(name, first, second)`.
@@ -75,15 +79,42 @@ fn main_coroutine(out: &Transcript) -> impl Coroutine<Output = ()> + use<> {
     .then(|both| both)
 }
 
-/// Runs the program, says its lines and then the loop's report, line by
-/// line; returns the loop's error (for `main`'s exit status).
-///
-/// # Errors
-/// The deadlock this program is built to have.
-pub fn run_reporting(virtual_clock: bool, out: &Transcript) -> Result<(), LoopError> {
+/// `philosopher(name, first, second)` as an `async fn`: the nested `then`s
+/// of [`philosopher`], flat. Each guard lives to the end of the body: `async with`.
+async fn philosopher_async(
+    who: &'static str,
+    (first, first_name): (Lock, &'static str),
+    (second, second_name): (Lock, &'static str),
+    out: Transcript,
+) {
+    let _first_held = first.acquire().future().await;
+    out.say(format!("{who} took the {first_name}"));
+    sleep(Duration::from_millis(100)).future().await;
+    out.say(format!("{who} reaches for the {second_name}"));
+    let _second_held = second.acquire().future().await;
+    out.say(format!("{who} eats")); // never said
+}
+
+/// `main()` as an `async fn`: [`main_coroutine`]'s `lazy(..).then(..)`.
+async fn main_async(out: Transcript) {
+    let (fork, knife) = (Lock::named("fork"), Lock::named("knife"));
+    let a = philosopher_async("A", (knife.clone(), "knife"), (fork.clone(), "fork"), out.clone());
+    let a = spawn_named("A", from_future(a));
+    let b =
+        spawn_named("B", from_future(philosopher_async("B", (fork, "fork"), (knife, "knife"), out.clone())));
+    gather_tasks(vec![a, b]).future().await.expect("philosophers do not fail");
+    out.say("both ate"); // never said
+}
+
+/// Runs `main` on a new loop, then says the loop's report into `out`, line by line.
+fn report(
+    virtual_clock: bool,
+    main: impl Coroutine<Output = ()> + 'static,
+    out: &Transcript,
+) -> Result<(), LoopError> {
     let ev = common::event_loop(virtual_clock);
     // `run` = asyncio.run: on the way out it cancels the stuck tasks.
-    let result = ev.run(main_coroutine(out));
+    let result = ev.run(main);
     if let Err(error) = &result {
         for line in error.to_string().lines() {
             out.say(line);
@@ -92,16 +123,44 @@ pub fn run_reporting(virtual_clock: bool, out: &Transcript) -> Result<(), LoopEr
     result
 }
 
+/// Runs the program, says its lines and then the loop's report, line by
+/// line; returns the loop's error (for `main`'s exit status).
+///
+/// # Errors
+/// The deadlock this program is built to have.
+pub fn run_reporting(virtual_clock: bool, out: &Transcript) -> Result<(), LoopError> {
+    report(virtual_clock, main_coroutine(out), out)
+}
+
+/// [`run_reporting`] for the `async fn` version (`--async`).
+///
+/// # Errors
+/// The same deadlock.
+#[allow(dead_code)] // unused when the tour includes this file as a module
+pub fn run_reporting_async(virtual_clock: bool, out: &Transcript) -> Result<(), LoopError> {
+    report(virtual_clock, from_future(main_async(out.clone())), out)
+}
+
 /// Runs the scenario, saying its lines into `out`.
 pub fn run(virtual_clock: bool, out: &Transcript) {
     // The report is the point: it has been said into `out` already.
     let _ = run_reporting(virtual_clock, out);
 }
 
+/// The scenario as `async fn`s (`--async`): the same lines and the same report.
+#[allow(dead_code)] // unused when the tour includes this file as a module
+pub fn run_async(virtual_clock: bool, out: &Transcript) {
+    let _ = run_reporting_async(virtual_clock, out);
+}
+
 #[allow(dead_code)] // unused when the tour includes this file as a module
 fn main() {
     let args = common::Args::parse();
-    if run_reporting(args.virtual_clock, &args.transcript()).is_err() {
+    let reported = match args.async_fns {
+        true => run_reporting_async(args.virtual_clock, &args.transcript()),
+        false => run_reporting(args.virtual_clock, &args.transcript()),
+    };
+    if reported.is_err() {
         std::process::exit(1); // where asyncio would still be waiting
     }
 }

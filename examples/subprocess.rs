@@ -20,13 +20,39 @@
 //! time — the loop waits (really) for the news its watcher threads owe it
 //! before it moves the virtual clock.
 //!
-//! Run: `cargo run --example subprocess` (`-- --virtual` for the virtual clock).
+//! Run: `cargo run --example subprocess` (`-- --virtual` for the virtual clock,
+//! `-- --async` for the same program as `async fn`s — stage 9).
 
 #[path = "common/mod.rs"]
 mod common;
 
-use rondo::{Communicate, Context, Coroutine, Gather, Poll, Process, Transcript, gather};
-use std::process::{Command, Stdio};
+use rondo::{
+    Awaitable, Communicate, Context, Coroutine, Gather, Poll, Process, Transcript, from_future, gather,
+};
+use std::process::{Command, Output, Stdio};
+
+/// The four commands `main()` runs: a name and an argv each.
+const COMMANDS: [(&str, &[&str]); 4] = [
+    ("late", &["sh", "-c", "sleep 0.2; echo late"]),
+    ("echo", &["echo", "hello"]),
+    ("ls", &["ls", "-d", "/"]),
+    ("fails", &["sh", "-c", "echo oops >&2; exit 2"]),
+];
+
+/// `create_subprocess_exec(*argv, stdout=PIPE, stderr=PIPE)`. Spawning does
+/// not block: fork + exec, and the watcher threads start.
+fn start(argv: &[&str]) -> Process {
+    let mut command = Command::new(argv[0]);
+    command.args(&argv[1..]).stdout(Stdio::piped()).stderr(Stdio::piped());
+    Process::spawn(&mut command).expect("the command starts")
+}
+
+/// The line `run(name, *cmd)` prints once its child is done.
+fn finished(name: &str, output: &Output) -> String {
+    let text = |bytes: &[u8]| format!("{:?}", String::from_utf8_lossy(bytes));
+    let code = output.status.code().map_or("a signal".to_string(), |c| c.to_string());
+    format!("{name}: exit {code}, stdout {}, stderr {}", text(&output.stdout), text(&output.stderr))
+}
 
 /// `run(name, *cmd)`.
 struct Run {
@@ -49,24 +75,13 @@ impl Coroutine for Run {
         loop {
             match &mut self.state {
                 RunState::Start => {
-                    let mut command = Command::new(self.argv[0]);
-                    command.args(&self.argv[1..]).stdout(Stdio::piped()).stderr(Stdio::piped());
-                    // spawn does not block: fork + exec, and the watcher threads start
-                    let proc = Process::spawn(&mut command).expect("the command starts");
+                    let proc = start(self.argv);
                     self.out.say(format!("{}: started", self.name));
                     self.state = RunState::Communicating(proc.communicate());
                 }
                 RunState::Communicating(talk) => {
                     let Poll::Ready(output) = talk.poll(cx) else { return Poll::Pending };
-                    let output = output.expect("the pipes are read");
-                    let text = |bytes: &[u8]| format!("{:?}", String::from_utf8_lossy(bytes));
-                    let code = output.status.code().map_or("a signal".to_string(), |c| c.to_string());
-                    self.out.say(format!(
-                        "{}: exit {code}, stdout {}, stderr {}",
-                        self.name,
-                        text(&output.stdout),
-                        text(&output.stderr)
-                    ));
+                    self.out.say(finished(self.name, &output.expect("the pipes are read")));
                     self.state = RunState::Done;
                     return Poll::Ready(());
                 }
@@ -94,13 +109,7 @@ impl Coroutine for Main {
         loop {
             match &mut self.state {
                 MainState::Start => {
-                    let commands: [(&'static str, &'static [&'static str]); 4] = [
-                        ("late", &["sh", "-c", "sleep 0.2; echo late"]),
-                        ("echo", &["echo", "hello"]),
-                        ("ls", &["ls", "-d", "/"]),
-                        ("fails", &["sh", "-c", "echo oops >&2; exit 2"]),
-                    ];
-                    let runs = commands
+                    let runs = COMMANDS
                         .into_iter()
                         .map(|(name, argv)| Run { name, argv, out: self.out.clone(), state: RunState::Start })
                         .collect();
@@ -124,8 +133,29 @@ pub fn run(virtual_clock: bool, out: &Transcript) {
     out.say(common::elapsed_line("subprocess.rs", ran.took, virtual_clock));
 }
 
+/// `run(name, *cmd)` as an `async fn`: the [`Run`] machine above, written by the compiler.
+async fn run_command(name: &str, argv: &[&str], out: Transcript) {
+    let proc = start(argv);
+    out.say(format!("{name}: started"));
+    let output = proc.communicate().future().await.expect("the pipes are read");
+    out.say(finished(name, &output));
+}
+
+/// The scenario as `async fn`s (`--async`): [`Main`] written by the compiler.
+#[allow(dead_code)] // unused when the tour includes this file as a module
+pub fn run_async(virtual_clock: bool, out: &Transcript) {
+    let runs = COMMANDS.into_iter().map(|(name, argv)| from_future(run_command(name, argv, out.clone())));
+    let runs = runs.collect();
+    let main = from_future(async move { gather(runs).future().await.expect("no run fails") });
+    let ran = common::run_main(virtual_clock, main);
+    out.say(common::elapsed_line("subprocess.rs", ran.took, virtual_clock));
+}
+
 #[allow(dead_code)] // unused when the tour includes this file as a module
 fn main() {
     let args = common::Args::parse();
-    run(args.virtual_clock, &args.transcript());
+    match args.async_fns {
+        true => run_async(args.virtual_clock, &args.transcript()),
+        false => run(args.virtual_clock, &args.transcript()),
+    }
 }
