@@ -78,12 +78,11 @@ impl Future for Receive {
 
 #[test]
 fn a_std_waker_woken_on_another_thread_wakes_the_idle_loop_at_once() {
-    // No timer, no socket: the loop sleeps in poll(2) until the thread's
-    // wake comes through the inbox and the self-pipe. (A live handle keeps
-    // the loop waiting: a std waker alone does not yet count as something
-    // outside that may call — issue 13.)
+    // No timer, no socket, no handle: the loop sleeps in poll(2) until the
+    // thread's wake comes through the inbox and the self-pipe. The std
+    // waker the task left in the slot is what keeps the loop listening
+    // (rather than calling it a deadlock).
     let ev = EventLoop::new();
-    let _handle = ev.handle();
     let slot = Arc::new(Mutex::new(Slot::default()));
     let theirs = slot.clone();
     let woken_at = Arc::new(Mutex::new(None::<Instant>));
@@ -107,6 +106,72 @@ fn a_std_waker_woken_on_another_thread_wakes_the_idle_loop_at_once() {
     assert_eq!(got, 42);
     let latency = woken_at.lock().unwrap().expect("the thread woke it").elapsed();
     assert!(latency < Duration::from_millis(500), "woke {latency:?} after the wake");
+}
+
+#[test]
+fn on_a_virtual_clock_too_a_kept_std_waker_is_waited_for_not_a_deadlock() {
+    let ev = EventLoop::new_virtual();
+    let slot = Arc::new(Mutex::new(Slot::default()));
+    let theirs = slot.clone();
+    let filler = std::thread::spawn(move || {
+        loop {
+            let mut slot = theirs.lock().unwrap();
+            if let Some(waker) = slot.waker.take() {
+                slot.value = Some(7);
+                drop(slot);
+                return waker.wake();
+            }
+            drop(slot);
+            std::thread::sleep(Duration::from_millis(1));
+        }
+    });
+    assert_eq!(ev.run_until_complete(from_future(Receive(slot))).unwrap(), 7);
+    assert_eq!(ev.time(), 0.0, "a thread's wake takes no virtual time");
+    filler.join().unwrap();
+}
+
+/// Returns `Pending` once, after a thread has woken (and dropped) a clone
+/// of its waker — all before the poll returns, so the loop has not yet
+/// given the waker its inbox when the wake comes.
+#[derive(Default)]
+struct WokenDuringThePoll {
+    polled: bool,
+}
+
+impl Future for WokenDuringThePoll {
+    type Output = &'static str;
+    fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<&'static str> {
+        if std::mem::replace(&mut self.polled, true) {
+            return Poll::Ready("woken");
+        }
+        let waker = cx.waker().clone();
+        std::thread::spawn(move || waker.wake()).join().unwrap();
+        Poll::Pending
+    }
+}
+
+#[test]
+fn a_wake_from_a_thread_before_the_poll_returns_is_not_lost() {
+    for ev in [EventLoop::new_virtual(), EventLoop::new()] {
+        assert_eq!(ev.run_until_complete(from_future(WokenDuringThePoll::default())).unwrap(), "woken");
+    }
+}
+
+/// Pending for ever, keeping no waker: nobody can ever wake it.
+struct Forgotten;
+
+impl Future for Forgotten {
+    type Output = ();
+    fn poll(self: Pin<&mut Self>, _: &mut Context<'_>) -> Poll<()> {
+        Poll::Pending
+    }
+}
+
+#[test]
+fn a_future_that_keeps_no_waker_is_a_deadlock_not_a_hang() {
+    let ev = EventLoop::new();
+    let error = ev.run_until_complete(from_future(Forgotten)).unwrap_err();
+    assert!(matches!(error, rondo::LoopError::Deadlock { .. }), "{error:?}");
 }
 
 #[test]

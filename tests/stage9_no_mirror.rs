@@ -82,7 +82,6 @@ fn deadlock_as_async_fns_says_the_same_lines_and_names_the_same_stuck_tasks() {
 }
 
 #[test]
-#[ignore = "waits for the explainer fix in the bridge"]
 fn deadlock_as_async_fns_gives_the_same_report() {
     let (hand_written, compiled) = both(deadlock::run, deadlock::run_async);
     assert_eq!(stamped(&compiled), stamped(&hand_written));
@@ -99,7 +98,6 @@ fn dining_as_async_fns_says_the_same_lines_and_names_the_same_stuck_tasks() {
 }
 
 #[test]
-#[ignore = "waits for the explainer fix in the bridge"]
 fn dining_as_async_fns_gives_the_same_report_and_names_the_cycle() {
     let (hand_written, compiled) = both(dining::run, dining::run_async);
     assert_eq!(stamped(&compiled), stamped(&hand_written));

@@ -30,7 +30,9 @@
 //! call it a deadlock. Now the loop may still be woken from outside — by a
 //! job on a thread, a descriptor a task waits on, or a live `LoopHandle` —
 //! and then it waits, as asyncio does (asyncio never reports a deadlock).
-//! Only when none of the three exists is it still a deadlock.
+//! Only when none of the three exists is it still a deadlock. (A later
+//! stage may add a reason to listen through [`Outside::listen_while`]:
+//! stage 9's std wakers held beyond their tasks.)
 //!
 //! **On a virtual clock**, time jumps when nothing is ready; but a job on a
 //! thread has no virtual duration. The rule: the loop first takes what the
@@ -71,7 +73,13 @@ pub(crate) struct Outside {
     next_ticket: Cell<u64>,
     /// `to_thread`'s pool, made at its first job.
     default_pool: OnceCell<ThreadPool>,
+    /// Other things that may still wake the loop from outside, asked before
+    /// an idle loop is called deadlocked ([`Outside::listen_while`]).
+    listen_reasons: RefCell<Vec<ListenReason>>,
 }
+
+/// Why an idle loop keeps listening, and the test of whether it still should.
+type ListenReason = (&'static str, fn() -> bool);
 
 /// A callback the loop expects from a thread; see [`Outside::expect`].
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
@@ -88,6 +96,7 @@ impl Outside {
             expected: RefCell::new(HashMap::new()),
             next_ticket: Cell::new(1),
             default_pool: OnceCell::new(),
+            listen_reasons: RefCell::new(Vec::new()),
         }
     }
 
@@ -162,12 +171,24 @@ impl Outside {
         self.selector.borrow_mut().deregister(fd, direction, token);
     }
 
+    /// A later stage's reason to keep listening: while `still()` says so,
+    /// an idle loop waits for the outside world instead of reporting a
+    /// deadlock (stage 9: a std waker held beyond its task may be woken by
+    /// whoever holds it). Added once per `why`.
+    pub(crate) fn listen_while(&self, why: &'static str, still: fn() -> bool) {
+        let mut reasons = self.listen_reasons.borrow_mut();
+        if !reasons.iter().any(|(known, _)| *known == why) {
+            reasons.push((why, still));
+        }
+    }
+
     /// Can anything outside still wake this loop?
     fn can_be_woken(&self) -> bool {
         self.selector.borrow().len() > 0
             || self.expected_count() > 0
             || self.inbox.has_mail()
             || self.inbox.handles.load(std::sync::atomic::Ordering::Acquire) > 0
+            || self.listen_reasons.borrow().clone().into_iter().any(|(_, still)| still())
     }
 
     /// Waits up to `timeout` for the outside world and queues what it has:

@@ -2,19 +2,27 @@
 //! `sleep`, a `Task`, a `gather`, a `Queue::get`, a TCP read.
 //!
 //! The other direction of `from_future`. A rondo coroutine wants a rondo
-//! `Context`, whose waker is an `Rc<dyn Wake>`; the adapter makes one that
-//! calls the std waker it was given (kept, and replaced only when the std
-//! waker changes), and polls the coroutine with it. On rondo, that std waker
-//! is the task's own (`task_waker`), so a timer firing wakes the task in the
-//! same iteration as for a hand-written coroutine: the order of events does
-//! not change. On another executor (tokio, smol) the coroutine wakes that
-//! executor's task — but a leaf that needs rondo's loop (`sleep`, a socket)
-//! panics there, saying it was polled outside a running rondo loop.
+//! `Context`, whose waker is an `Rc<dyn Wake>`. Two cases:
+//!
+//! - **Inside a rondo task** (`from_future` is polling it, and the std
+//!   waker in `cx` is that task's own — `task_waker::polling` says so) the
+//!   coroutine gets the task's *rondo* waker itself: the same waker a
+//!   hand-written coroutine would get. So a timer firing wakes the task in
+//!   the same iteration, a lock's queue of waiters holds the task's waker
+//!   (and the deadlock report can say which task waits for the lock), and
+//!   no std waker is cloned — which is what lets `from_future` skip the
+//!   inbox for a task that only awaits rondo coroutines.
+//! - **Anywhere else** (tokio, smol, `futures::executor`, a std combinator
+//!   with wakers of its own) the adapter makes a rondo waker that calls the
+//!   std waker it was given (kept, and replaced only when it changes). A
+//!   leaf that needs rondo's loop (`sleep`, a socket) panics there, saying
+//!   it was polled outside a running rondo loop.
 //!
 //! Why a method (`.future()`), not `IntoFuture` on every coroutine: a
 //! blanket `impl<C: Coroutine> IntoFuture for C` is refused by Rust's
 //! orphan rule (both the trait and the type parameter are foreign to it).
 
+use super::task_waker::{self, Slot};
 use crate::{Context, Coroutine, Poll, Wake, Waker};
 use std::cell::RefCell;
 use std::future::Future;
@@ -50,8 +58,16 @@ impl<C: Coroutine> Awaitable for C {}
 #[must_use = "futures do nothing unless you `.await` or poll them"]
 pub struct CoroutineFuture<C> {
     coroutine: C,
-    /// The rondo waker handed to the coroutine: it calls the std waker.
-    waker: Option<(Rc<StdWake>, Waker)>,
+    /// The rondo waker handed to the coroutine, kept between polls.
+    waker: Option<RondoWaker>,
+}
+
+/// Which rondo waker the coroutine is polled with.
+enum RondoWaker {
+    /// The rondo task's own, found through its slot.
+    Task(Slot, Waker),
+    /// One that wakes a foreign std waker.
+    Std(Rc<StdWake>, Waker),
 }
 
 /// A rondo wake target that wakes a std waker.
@@ -65,6 +81,35 @@ impl Wake for StdWake {
     }
 }
 
+impl RondoWaker {
+    /// The rondo waker to poll with for `std_waker`, reusing `kept` when it
+    /// still fits.
+    fn for_std<'k>(kept: &'k mut Option<RondoWaker>, std_waker: &std::task::Waker) -> &'k Waker {
+        if let Some((slot, addr)) = task_waker::polling(std_waker) {
+            let fits = |kept_slot: &Slot, waker: &Waker| *kept_slot == slot && waker.target_addr() == addr;
+            if !matches!(kept, Some(RondoWaker::Task(kept_slot, waker)) if fits(kept_slot, waker)) {
+                let waker = slot.waker().expect("a task being polled has its slot");
+                *kept = Some(RondoWaker::Task(slot, waker));
+            }
+        } else {
+            match kept {
+                Some(RondoWaker::Std(target, _)) => {
+                    if !target.0.borrow().will_wake(std_waker) {
+                        *target.0.borrow_mut() = std_waker.clone();
+                    }
+                }
+                _ => {
+                    let target = Rc::new(StdWake(RefCell::new(std_waker.clone())));
+                    *kept = Some(RondoWaker::Std(target.clone(), Waker::new(target)));
+                }
+            }
+        }
+        match kept.as_ref().expect("set above") {
+            RondoWaker::Task(_, waker) | RondoWaker::Std(_, waker) => waker,
+        }
+    }
+}
+
 // A rondo coroutine is polled through `&mut`, never pinned: hand-written
 // state machines do not borrow from themselves, so moving one is fine.
 impl<C> Unpin for CoroutineFuture<C> {}
@@ -74,14 +119,7 @@ impl<C: Coroutine> Future for CoroutineFuture<C> {
 
     fn poll(self: Pin<&mut Self>, cx: &mut std::task::Context<'_>) -> std::task::Poll<C::Output> {
         let this = self.get_mut();
-        let (target, waker) = this.waker.get_or_insert_with(|| {
-            let target = Rc::new(StdWake(RefCell::new(cx.waker().clone())));
-            let waker = Waker::new(target.clone());
-            (target, waker)
-        });
-        if !target.0.borrow().will_wake(cx.waker()) {
-            *target.0.borrow_mut() = cx.waker().clone();
-        }
+        let waker = RondoWaker::for_std(&mut this.waker, cx.waker());
         match this.coroutine.poll(&mut Context::from_waker(waker)) {
             Poll::Ready(output) => std::task::Poll::Ready(output),
             Poll::Pending => std::task::Poll::Pending,
