@@ -22,7 +22,7 @@
 //! blanket `impl<C: Coroutine> IntoFuture for C` is refused by Rust's
 //! orphan rule (both the trait and the type parameter are foreign to it).
 
-use super::task_waker::{self, Slot};
+use super::task_waker;
 use crate::{Context, Coroutine, Poll, Wake, Waker};
 use std::cell::RefCell;
 use std::future::Future;
@@ -64,8 +64,8 @@ pub struct CoroutineFuture<C> {
 
 /// Which rondo waker the coroutine is polled with.
 enum RondoWaker {
-    /// The rondo task's own, found through its slot.
-    Task(Slot, Waker),
+    /// The rondo task's own (the one `from_future` is polling with).
+    Task(Waker),
     /// One that wakes a foreign std waker.
     Std(Rc<StdWake>, Waker),
 }
@@ -85,14 +85,14 @@ impl RondoWaker {
     /// The rondo waker to poll with for `std_waker`, reusing `kept` when it
     /// still fits.
     fn for_std<'k>(kept: &'k mut Option<RondoWaker>, std_waker: &std::task::Waker) -> &'k Waker {
-        if let Some((slot, addr)) = task_waker::polling(std_waker) {
-            let fits = |kept_slot: &Slot, waker: &Waker| *kept_slot == slot && waker.target_addr() == addr;
-            if !matches!(kept, Some(RondoWaker::Task(kept_slot, waker)) if fits(kept_slot, waker)) {
-                let waker = slot.waker().expect("a task being polled has its slot");
-                *kept = Some(RondoWaker::Task(slot, waker));
-            }
-        } else {
-            match kept {
+        let kept_task = match kept {
+            Some(RondoWaker::Task(waker)) => Some(&*waker),
+            _ => None,
+        };
+        match task_waker::polling_task(std_waker, kept_task) {
+            task_waker::PollingTask::Is(waker) => *kept = Some(RondoWaker::Task(waker)),
+            task_waker::PollingTask::Kept => {} // the task's waker, kept from the last poll
+            task_waker::PollingTask::No => match kept {
                 Some(RondoWaker::Std(target, _)) => {
                     if !target.0.borrow().will_wake(std_waker) {
                         *target.0.borrow_mut() = std_waker.clone();
@@ -102,10 +102,10 @@ impl RondoWaker {
                     let target = Rc::new(StdWake(RefCell::new(std_waker.clone())));
                     *kept = Some(RondoWaker::Std(target.clone(), Waker::new(target)));
                 }
-            }
+            },
         }
         match kept.as_ref().expect("set above") {
-            RondoWaker::Task(_, waker) | RondoWaker::Std(_, waker) => waker,
+            RondoWaker::Task(waker) | RondoWaker::Std(_, waker) => waker,
         }
     }
 }

@@ -19,18 +19,18 @@
 //!   before calling it, so no borrow of the table is held across the wake
 //!   (tokio #6148 and #1929 are panics of exactly that shape).
 //!
-//! **The inbox, only when needed.** Most std wakers never leave their task:
-//! an `async fn` that awaits rondo's own coroutines hands them the task's
-//! rondo waker directly (`into_future`), and a future that wakes itself at
-//! once drops its clone before returning. Only a waker that *outlives the
-//! poll* — `Arc::strong_count` says so, or an early wake from a thread did —
-//! may be woken elsewhere later; then, and only then, `from_future` installs
-//! stage 8's selector and gives this waker the inbox ([`TaskWaker::open`]).
-//! So a program that never leaves the loop keeps stage 3's precise wait and
-//! its deadlock report, and a spawn pays for no inbox. The race — a thread
-//! wakes the waker before the loop has given it the inbox — is closed by
-//! the `reach` mutex: the thread leaves a note (`woken_early`) that the
-//! loop reads when it opens the waker, and wakes the task itself.
+//! **A waker of its own, only when needed.** Most std wakers never leave
+//! their poll: an `async fn` that awaits rondo's own coroutines hands them
+//! the task's rondo waker directly (`into_future`, through [`Polling`]), and
+//! a future that wakes itself at once does not keep its clone. So a task
+//! gets no std waker of its own at its first poll: it borrows the thread's
+//! spare ([`Lent`]), and afterwards `Arc::strong_count` says whether anyone
+//! kept a clone. Only then does the task adopt it — a slot in the table,
+//! and stage 8's inbox (installing the selector) so other threads can reach
+//! it. A program that never leaves the loop keeps stage 3's precise wait and
+//! its deadlock report, and a spawn pays for no `Arc`. The race — a thread
+//! wakes the clone before the loop has adopted it — is closed by the
+//! `reach` mutex: the thread leaves a note (`woken`) that adoption reads.
 //!
 //! **Deadlock, revisited again.** A loop with nothing to do, no timer and
 //! no socket used to be deadlocked. Now a task may be waiting on a std
@@ -42,14 +42,17 @@
 //! indistinguishable, and that program waits, as it would on tokio.
 //!
 //! `std::task::Wake` on an `Arc` is std's safe way to make a `Waker` — no
-//! `RawWakerVTable`, no `unsafe`. Its cost: one `Arc` per task (made at its
-//! first poll), and a thread-id comparison per wake.
+//! `RawWakerVTable`, no `unsafe`. Its cost: an `Arc` per task that keeps its
+//! waker, a thread-id comparison per wake, and — because `Wake` has no hook
+//! on `clone` — a look at the strong count after every poll that lent one.
+//! (A `RawWakerVTable` would see each clone, at the price of `unsafe` in a
+//! stage that is not about it.)
 
 use crate::Waker;
 use crate::stage8_outside::inbox::Inbox;
 use std::cell::{Cell, RefCell};
 use std::panic::Location;
-use std::sync::atomic::{AtomicBool, Ordering, fence};
+use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering, fence};
 use std::sync::{Arc, Mutex, PoisonError, Weak};
 use std::thread::{self, ThreadId};
 
@@ -74,12 +77,15 @@ thread_local! {
     static HERE: ThreadId = thread::current().id();
     /// Std wakers given the inbox, for [`held_elsewhere`].
     static OPENED: RefCell<Vec<Weak<TaskWaker>>> = const { RefCell::new(Vec::new()) };
-    /// The task `from_future` is polling right now: its std waker's data
-    /// pointer, its slot and its rondo waker's address (see [`polling`]).
-    static POLLING: Cell<Option<(*const (), Slot, usize)>> = const { Cell::new(None) };
+    /// What `from_future`'s polls use on this thread (one thread-local for
+    /// both: each access costs a check, and a poll needs both).
+    static POLLS: Polls = const {
+        Polls { spare: Cell::new(None), lent: Cell::new(std::ptr::null()), task: Cell::new(0), task_waker: Cell::new(None) }
+    };
 }
 
 /// `true` on the thread `home` (and `false` while this thread is ending).
+#[inline]
 fn on_thread(home: ThreadId) -> bool {
     HERE.try_with(|here| *here == home).unwrap_or(false)
 }
@@ -154,46 +160,59 @@ impl Slot {
 
 /// What a std `Waker` of a rondo task holds.
 pub(crate) struct TaskWaker {
-    slot: Slot,
     /// The loop's thread: where the table is.
     home: ThreadId,
-    /// The loop's inbox, for a wake from another thread: `None` until the
-    /// loop learns this waker may be woken elsewhere ([`TaskWaker::open`]),
-    /// and for good outside a loop (`block_on`: only this thread can wake).
+    /// The slot of the task this waker names — `NOBODY` while it is only
+    /// lent (see [`Lent`]). Written under `reach`, by the loop's thread.
+    index: AtomicUsize,
+    generation: AtomicU64,
+    /// The loop's inbox, for a wake from another thread: set when the
+    /// waker is adopted by a task of a running loop (`None` outside one:
+    /// under `block_on` only this thread can wake the task).
     reach: Mutex<Option<Weak<Inbox>>>,
-    /// A thread woke this waker before it had the inbox: the loop wakes the
-    /// task when it opens the waker.
-    woken_early: AtomicBool,
+    /// Woken while it named nobody: the task that lent it wakes itself.
+    woken: AtomicBool,
 }
 
+/// `index` of a waker that names no task (yet).
+const NOBODY: usize = usize::MAX;
+
 impl TaskWaker {
-    pub(crate) fn new(slot: Slot) -> Arc<TaskWaker> {
-        let home = HERE.with(|here| *here);
-        Arc::new(TaskWaker { slot, home, reach: Mutex::new(None), woken_early: AtomicBool::new(false) })
+    fn new() -> Arc<TaskWaker> {
+        Arc::new(TaskWaker {
+            home: HERE.with(|here| *here),
+            index: AtomicUsize::new(NOBODY),
+            generation: AtomicU64::new(0),
+            reach: Mutex::new(None),
+            woken: AtomicBool::new(false),
+        })
     }
 
-    /// After a poll that returned `Pending`: may someone wake this waker
-    /// later, from anywhere? (`waker` is the one `std::task::Waker` made
-    /// from it, so two strong counts are the task's own.)
-    pub(crate) fn may_be_woken_later(waker: &Arc<TaskWaker>) -> bool {
-        // The count first: a thread that wakes early sets the flag *before*
-        // it drops its clone, so if the count already shows the drop, the
-        // fence makes the flag visible too.
-        let held = Arc::strong_count(waker) > 2;
-        fence(Ordering::Acquire);
-        held || waker.woken_early.load(Ordering::Relaxed)
+    /// The slot this waker names (read on the loop's thread, which wrote it).
+    #[inline]
+    fn slot(&self) -> Option<Slot> {
+        let index = self.index.load(Ordering::Relaxed);
+        (index != NOBODY).then(|| Slot { index, generation: self.generation.load(Ordering::Relaxed) })
     }
 
-    /// Gives this waker the loop's inbox, so that other threads can reach
-    /// the task, and wakes the task if a thread already tried.
-    pub(crate) fn open(waker: &Arc<TaskWaker>, inbox: Weak<Inbox>) {
-        *waker.reach.lock().unwrap_or_else(PoisonError::into_inner) = Some(inbox);
-        // Read under nothing: a thread that took the lock before us has set
-        // the flag already; one that takes it after us finds the inbox.
-        if waker.woken_early.swap(false, Ordering::AcqRel) {
-            waker.slot.wake_here();
+    /// Makes this waker name `slot` for good, with `inbox` to reach the loop
+    /// from other threads; delivers a wake that came while it named nobody.
+    fn adopt(waker: &Arc<TaskWaker>, slot: Slot, inbox: Option<Weak<Inbox>>) {
+        let opened = inbox.is_some();
+        {
+            let mut reach = waker.reach.lock().unwrap_or_else(PoisonError::into_inner);
+            waker.index.store(slot.index, Ordering::Relaxed);
+            waker.generation.store(slot.generation, Ordering::Relaxed);
+            *reach = inbox;
         }
-        OPENED.with_borrow_mut(|opened| opened.push(Arc::downgrade(waker)));
+        // After the lock: a thread that took it before us has set the flag;
+        // one that takes it after us finds the slot and the inbox.
+        if waker.woken.swap(false, Ordering::AcqRel) {
+            slot.wake_here();
+        }
+        if opened {
+            OPENED.with_borrow_mut(|opened| opened.push(Arc::downgrade(waker)));
+        }
     }
 }
 
@@ -204,9 +223,11 @@ pub(crate) fn held_elsewhere() -> bool {
     OPENED
         .try_with(|opened| {
             let mut opened = opened.borrow_mut();
-            // Forget wakers whose task has finished (no slot) or that nobody holds.
-            opened.retain(|weak| weak.upgrade().is_some_and(|waker| waker.slot.waker().is_some()));
-            // Two counts are the task's own (its Arc and its std Waker), one is the upgrade.
+            // Forget wakers whose task has finished (its slot freed) or that nobody holds.
+            opened.retain(|weak| {
+                weak.upgrade().is_some_and(|waker| waker.slot().and_then(Slot::waker).is_some())
+            });
+            // Two counts are the task's own (its Arc and its std Waker).
             opened.iter().any(|weak| weak.strong_count() > 2)
         })
         .unwrap_or(false)
@@ -217,51 +238,226 @@ impl std::task::Wake for TaskWaker {
         self.wake_by_ref();
     }
 
+    #[inline]
     fn wake_by_ref(self: &Arc<Self>) {
         if on_thread(self.home) {
-            return self.slot.wake_here();
+            match self.slot() {
+                Some(slot) => slot.wake_here(),
+                // Lent, so the poll that lent it is still running on this
+                // thread: it reads the flag when the future returns.
+                None => self.woken.store(true, Ordering::Relaxed),
+            }
+            return;
         }
         let reach = self.reach.lock().unwrap_or_else(PoisonError::into_inner);
-        match reach.as_ref() {
-            Some(inbox) => {
+        match (reach.as_ref(), self.slot()) {
+            (Some(inbox), Some(slot)) => {
                 let Some(inbox) = inbox.upgrade() else { return };
-                let slot = self.slot;
                 // Refused if the loop is gone: then there is nobody to wake.
                 let _ = inbox.send(Box::new(move || slot.wake_here()), Location::caller());
             }
-            // Not opened yet: the loop is still inside the poll that made
-            // this clone (or outside any loop); it reads the note.
-            None => self.woken_early.store(true, Ordering::Release),
+            // Not adopted yet: the loop reads the note when it adopts it
+            // (or, if its task finished meanwhile, nobody needs the wake).
+            _ => self.woken.store(true, Ordering::Release),
         }
     }
 }
 
-/// While `from_future` polls its future: marks which task is being polled,
-/// so that a rondo coroutine awaited inside can recognise its std waker.
-pub(crate) struct Polling {
-    outer: Option<(*const (), Slot, usize)>,
+/// What `from_future`'s polls use on this thread.
+struct Polls {
+    /// The std waker this thread lends to a task's poll (see [`Lent`]).
+    spare: Cell<Option<Lent>>,
+    /// The poll running now (see [`Polling`]): the data pointer of the std
+    /// waker it lent (null: none), the address of the task's rondo waker
+    /// (to check a kept clone without touching the waker), and the waker.
+    lent: Cell<*const ()>,
+    task: Cell<usize>,
+    task_waker: Cell<Option<Waker>>,
 }
 
-impl Polling {
-    pub(crate) fn enter(std_waker: &std::task::Waker, slot: Slot, rondo_waker: &Waker) -> Polling {
-        Polling { outer: POLLING.replace(Some((std_waker.data(), slot, rondo_waker.target_addr()))) }
+/// Polls a task's future with a std waker lent for the poll (the thread's
+/// spare), and says what became of the waker; see [`Lent`].
+#[inline]
+pub(crate) fn poll_lent<T>(
+    rondo_waker: &Waker,
+    poll: impl FnOnce(&std::task::Waker) -> std::task::Poll<T>,
+) -> (std::task::Poll<T>, AfterPoll) {
+    POLLS.with(|polls| {
+        let lent = polls.spare.take().unwrap_or_else(Lent::new);
+        let polled = {
+            let _polling = Polling::enter(polls, &lent.std_waker, rondo_waker);
+            poll(&lent.std_waker)
+        };
+        (polled, lent.after_poll(&polls.spare))
+    })
+}
+
+/// Polls a task's future with its own std waker.
+#[inline]
+pub(crate) fn poll_own<T>(
+    own: &mut Own,
+    rondo_waker: &Waker,
+    poll: impl FnOnce(&std::task::Waker) -> std::task::Poll<T>,
+) -> std::task::Poll<T> {
+    let std_waker = own.std_waker(rondo_waker);
+    POLLS.with(|polls| {
+        let _polling = Polling::enter(polls, std_waker, rondo_waker);
+        poll(std_waker)
+    })
+}
+
+/// A std waker lent to one poll of a task that has none of its own yet.
+///
+/// Most `async` tasks never keep their std waker: they await rondo
+/// coroutines (which get the task's rondo waker, see [`Polling`]) or wake
+/// it before they return. So a task does not get a waker of its own at its
+/// first poll; it borrows the thread's spare, and afterwards looks at it:
+/// - nobody kept a clone (`Arc::strong_count`): it goes back, to be lent
+///   again — and if it was woken meanwhile, the task wakes itself;
+/// - a clone was kept: the task adopts it (a slot in the table, and the
+///   loop's inbox so other threads can reach it), and the thread makes a
+///   new spare. The clone out there names the task from then on.
+pub(crate) struct Lent {
+    task_waker: Arc<TaskWaker>,
+    std_waker: std::task::Waker,
+}
+
+/// What became of a lent waker after its poll.
+pub(crate) enum AfterPoll {
+    /// Nobody kept it; `woken`: it was woken during the poll.
+    Returned { woken: bool },
+    /// A clone was kept: the task now owns it (see [`Lent::adopt`]).
+    Kept(Lent),
+}
+
+impl Lent {
+    /// A new std waker, naming nobody yet (the spare, or one for a nested poll).
+    fn new() -> Lent {
+        let task_waker = TaskWaker::new();
+        Lent { std_waker: std::task::Waker::from(task_waker.clone()), task_waker }
+    }
+
+    /// After the poll: gives the waker back if no clone is left anywhere.
+    #[inline]
+    fn after_poll(self, spare: &Cell<Option<Lent>>) -> AfterPoll {
+        // The count first: a thread that wakes it sets the flag *before* it
+        // drops its clone, so if the count already shows the drop, the fence
+        // makes the flag visible too.
+        let kept = Arc::strong_count(&self.task_waker) > 2;
+        fence(Ordering::Acquire);
+        if kept {
+            return AfterPoll::Kept(self);
+        }
+        // No clone anywhere: nobody else can touch the flag now.
+        let woken = self.task_waker.woken.load(Ordering::Relaxed);
+        if woken {
+            self.task_waker.woken.store(false, Ordering::Relaxed);
+        }
+        if let Some(other) = spare.replace(Some(self)) {
+            spare.set(Some(other)); // a nested poll gave one back first: keep that one
+        }
+        AfterPoll::Returned { woken }
+    }
+
+    /// The task keeps this waker for good: it names `rondo_waker`'s task
+    /// through a new slot, and — inside a running loop — reaches it from
+    /// other threads through the loop's `inbox`.
+    pub(crate) fn adopt(self, rondo_waker: &Waker, inbox: Option<Weak<Inbox>>) -> Own {
+        let slot = Slot::new(rondo_waker);
+        TaskWaker::adopt(&self.task_waker, slot, inbox);
+        Own { task_waker: self.task_waker, std_waker: self.std_waker, slot, rondo_waker: rondo_waker.clone() }
     }
 }
 
-impl Drop for Polling {
+/// A task's own std waker (adopted from a [`Lent`] one).
+pub(crate) struct Own {
+    /// Kept so that the `Arc` lives as long as the task.
+    #[allow(dead_code)]
+    task_waker: Arc<TaskWaker>,
+    std_waker: std::task::Waker,
+    slot: Slot,
+    /// The rondo waker in the slot, to see without the table whether it
+    /// changed (a task's never does).
+    rondo_waker: Waker,
+}
+
+impl Own {
+    /// The std waker to lend this poll: the slot follows `rondo_waker` if it changed.
+    pub(crate) fn std_waker(&mut self, rondo_waker: &Waker) -> &std::task::Waker {
+        if !self.rondo_waker.will_wake(rondo_waker) {
+            self.slot.update(rondo_waker);
+            self.rondo_waker = rondo_waker.clone();
+        }
+        &self.std_waker
+    }
+
+    /// The task's future is done or dropped: wakes through the std waker
+    /// (kept somewhere, perhaps) now do nothing.
+    pub(crate) fn finish(self) {
+        self.slot.free();
+    }
+}
+
+/// While `from_future` polls its future: which std waker it lent, and the
+/// task's rondo waker — so that a rondo coroutine `.await`ed inside can
+/// recognise the std waker and use the rondo one directly.
+struct Polling<'p> {
+    polls: &'p Polls,
+    outer: (*const (), usize, Option<Waker>),
+}
+
+impl<'p> Polling<'p> {
+    #[inline]
+    fn enter(polls: &'p Polls, std_waker: &std::task::Waker, rondo_waker: &Waker) -> Polling<'p> {
+        let outer = (
+            polls.lent.replace(std_waker.data()),
+            polls.task.replace(rondo_waker.target_addr()),
+            polls.task_waker.replace(Some(rondo_waker.clone())),
+        );
+        Polling { polls, outer }
+    }
+}
+
+impl Drop for Polling<'_> {
     /// Also on a panic: the next poll must not see a task that is not polling.
+    #[inline]
     fn drop(&mut self) {
-        POLLING.set(self.outer);
+        self.polls.lent.set(self.outer.0);
+        self.polls.task.set(self.outer.1);
+        self.polls.task_waker.set(self.outer.2.take());
     }
 }
 
-/// If `std_waker` is the std waker of the rondo task `from_future` is
-/// polling right now: that task's slot, and the address of the rondo waker
-/// in it (to check a kept clone without the table). Its rondo waker can be
-/// used directly. (Compared by data pointer while the task is polled, so
-/// its `Arc` is alive and the address is its own.)
-pub(crate) fn polling(std_waker: &std::task::Waker) -> Option<(Slot, usize)> {
-    POLLING.get().filter(|(data, ..)| *data == std_waker.data()).map(|(_, slot, addr)| (slot, addr))
+/// What [`polling_task`] found.
+pub(crate) enum PollingTask {
+    /// `std_waker` is not one `from_future` lent to the poll running now.
+    No,
+    /// It is, and the task's rondo waker is the one the caller kept.
+    Kept,
+    /// It is, and this is the task's rondo waker.
+    Is(Waker),
+}
+
+/// Is `std_waker` the one `from_future` lent to the poll running now — and
+/// if so, is the task's rondo waker `kept` (by address)? (Compared by data
+/// pointer while the poll runs, so the `Arc` is alive and the address is
+/// its own.)
+#[inline]
+pub(crate) fn polling_task(std_waker: &std::task::Waker, kept: Option<&Waker>) -> PollingTask {
+    POLLS
+        .try_with(|polls| {
+            if polls.lent.get() != std_waker.data() {
+                return PollingTask::No;
+            }
+            if kept.is_some_and(|kept| kept.target_addr() == polls.task.get()) {
+                return PollingTask::Kept;
+            }
+            let waker = polls.task_waker.take();
+            let found = waker.clone();
+            polls.task_waker.set(waker);
+            found.map_or(PollingTask::No, PollingTask::Is)
+        })
+        .unwrap_or(PollingTask::No)
 }
 
 #[cfg(test)]
@@ -282,72 +478,129 @@ mod tests {
         (count.clone(), Waker::new(count))
     }
 
+    /// A poll that lends a waker and does `f` with it (`Lent`, unwrapped).
+    fn lend(f: impl FnOnce(&std::task::Waker)) -> AfterPoll {
+        let (_count, waker) = counter();
+        poll_lent(&waker, |std_waker| {
+            f(std_waker);
+            std::task::Poll::<()>::Pending
+        })
+        .1
+    }
+
+    #[test]
+    fn a_lent_waker_nobody_kept_goes_back_and_reports_a_wake() {
+        let mut data = None;
+        // As a future that yields does: wake, return Pending.
+        let after = lend(|std_waker| {
+            data = Some(std_waker.data());
+            std_waker.wake_by_ref();
+        });
+        assert!(matches!(after, AfterPoll::Returned { woken: true }));
+        let after =
+            lend(|std_waker| assert_eq!(Some(std_waker.data()), data, "the spare is lent again: no new Arc"));
+        assert!(matches!(after, AfterPoll::Returned { woken: false }), "the note was cleared");
+    }
+
+    #[test]
+    fn a_nested_poll_gets_its_own_spare() {
+        let after = lend(|outer| {
+            let inner = lend(|inner| assert_ne!(outer.data(), inner.data()));
+            assert!(matches!(inner, AfterPoll::Returned { .. }));
+        });
+        assert!(matches!(after, AfterPoll::Returned { .. }));
+    }
+
+    /// A poll whose future keeps a clone of the lent waker: the clone and the
+    /// `Own` the task adopts (named after `waker`, reached through `inbox`).
+    fn kept(
+        waker: &Waker,
+        inbox: Option<&Arc<Inbox>>,
+        also: impl FnOnce(&std::task::Waker),
+    ) -> (std::task::Waker, Own) {
+        let mut kept = None;
+        let after = lend(|std_waker| {
+            kept = Some(std_waker.clone());
+            also(std_waker);
+        });
+        let AfterPoll::Kept(lent) = after else { panic!("a clone is kept") };
+        (kept.unwrap(), lent.adopt(waker, inbox.map(Arc::downgrade)))
+    }
+
+    #[test]
+    fn a_kept_clone_is_adopted_and_then_names_the_task() {
+        let (count, waker) = counter();
+        let (kept, own) = kept(&waker, None, |_| {});
+        kept.wake_by_ref();
+        assert_eq!(count.0.get(), 1, "on its thread: the task's own waker, at once");
+        own.finish();
+        kept.wake_by_ref();
+        assert_eq!(count.0.get(), 1, "the task is gone: the kept clone wakes nobody");
+        lend(|lent| assert_ne!(lent.data(), kept.data(), "an adopted waker is never lent again"));
+    }
+
     #[test]
     fn a_stale_std_waker_does_not_wake_the_slots_next_task() {
         let (first, first_waker) = counter();
-        let slot = Slot::new(&first_waker);
-        let stale = std::task::Waker::from(TaskWaker::new(slot));
-        stale.wake_by_ref();
-        assert_eq!(first.0.get(), 1, "on its thread: the task's own waker, at once");
-        slot.free();
+        let (stale, own) = kept(&first_waker, None, |_| {});
+        let slot = own.slot;
+        own.finish();
         let (second, second_waker) = counter();
         let reused = Slot::new(&second_waker);
         assert_eq!(reused.index, slot.index, "the entry is reused...");
         stale.wake_by_ref();
-        assert_eq!((first.0.get(), second.0.get()), (1, 0), "...but the old generation wakes nobody");
+        assert_eq!((first.0.get(), second.0.get()), (0, 0), "...but the old generation wakes nobody");
         reused.free();
     }
 
     #[test]
-    fn a_wake_from_another_thread_before_the_inbox_is_kept_for_the_loop() {
-        // Not opened (no inbox yet): the wake is noted, not lost, and the
-        // task is woken when the loop opens the waker.
+    fn a_wake_from_another_thread_before_adoption_is_delivered_by_it() {
+        // The clone went to a thread, which woke it (and dropped it) before
+        // the poll ended: the note survives, and adoption delivers it.
         let (count, waker) = counter();
-        let slot = Slot::new(&waker);
-        let task_waker = TaskWaker::new(slot);
-        let std_waker = std::task::Waker::from(task_waker.clone());
-        let elsewhere = std_waker.clone();
-        assert!(TaskWaker::may_be_woken_later(&task_waker), "a third clone: held beyond the task");
-        std::thread::spawn(move || elsewhere.wake()).join().unwrap();
-        assert_eq!(count.0.get(), 0, "nothing runs on another thread");
-        assert!(TaskWaker::may_be_woken_later(&task_waker), "the clone is gone, but the note stays");
         let (inbox, _pipe) = Inbox::new().unwrap();
         let inbox = Arc::new(inbox);
-        TaskWaker::open(&task_waker, Arc::downgrade(&inbox));
-        assert_eq!(count.0.get(), 1, "opening the waker delivers the early wake");
+        let (kept, own) = kept(&waker, Some(&inbox), |std_waker| {
+            let elsewhere = std_waker.clone();
+            std::thread::spawn(move || elsewhere.wake()).join().unwrap();
+            assert_eq!(count.0.get(), 0, "nothing runs on another thread");
+        });
+        assert_eq!(count.0.get(), 1, "adopting the waker delivers the early wake");
+        assert!(held_elsewhere(), "a clone is still held beyond the task");
+        drop(kept);
         assert!(!held_elsewhere(), "only the task holds it now");
-        drop(std_waker);
-        slot.free();
+        own.finish();
     }
 
     #[test]
-    fn an_opened_waker_held_elsewhere_keeps_the_loop_listening_until_its_task_ends() {
+    fn a_waker_held_elsewhere_keeps_the_loop_listening_only_while_its_task_lives() {
         let (_count, waker) = counter();
-        let slot = Slot::new(&waker);
-        let task_waker = TaskWaker::new(slot);
-        let std_waker = std::task::Waker::from(task_waker.clone());
         let (inbox, _pipe) = Inbox::new().unwrap();
         let inbox = Arc::new(inbox);
-        TaskWaker::open(&task_waker, Arc::downgrade(&inbox));
-        let kept = std_waker.clone();
+        let (kept, own) = kept(&waker, Some(&inbox), |_| {});
         assert!(held_elsewhere());
-        slot.free(); // the task ended: a waker kept somewhere keeps nothing open
+        own.finish(); // the task ended: a waker kept somewhere keeps nothing open
         assert!(!held_elsewhere());
-        drop((kept, std_waker));
+        drop(kept);
     }
 
     #[test]
-    fn a_waker_compares_as_polling_only_inside_its_polls_window() {
+    fn a_waker_is_recognised_only_inside_the_poll_that_lent_it() {
         let (_count, waker) = counter();
-        let slot = Slot::new(&waker);
-        let std_waker = std::task::Waker::from(TaskWaker::new(slot));
-        assert_eq!(polling(&std_waker), None);
-        {
-            let _polling = Polling::enter(&std_waker, slot, &waker);
-            assert_eq!(polling(&std_waker), Some((slot, waker.target_addr())));
-            assert_eq!(polling(std::task::Waker::noop()), None, "another waker is not the task's");
-        }
-        assert_eq!(polling(&std_waker), None, "restored when the poll ends");
-        slot.free();
+        let is_task = |std: &std::task::Waker| match polling_task(std, None) {
+            PollingTask::Is(task) => task.will_wake(&waker),
+            PollingTask::Kept | PollingTask::No => false,
+        };
+        let mut lent = None;
+        let _ = poll_lent(&waker, |std_waker| {
+            assert!(is_task(std_waker));
+            assert!(!is_task(std::task::Waker::noop()), "another waker is not the task's");
+            lent = Some(std_waker.data());
+            std::task::Poll::Ready(())
+        });
+        lend(|std_waker| {
+            assert_eq!(Some(std_waker.data()), lent, "the same spare...");
+            assert!(!is_task(std_waker), "...is not that task's once its poll ended");
+        });
     }
 }
