@@ -28,7 +28,8 @@
 //! [1](guide::ch01_generators), [2](guide::ch02_coroutine),
 //! [3](guide::ch03_sleep), [4](guide::ch04_event_loop),
 //! [5](guide::ch05_combinators), [6](guide::ch06_failure),
-//! [7](guide::ch07_coordination), [8](guide::ch08_outside) — each starting
+//! [7](guide::ch07_coordination), [8](guide::ch08_outside),
+//! [9](guide::ch09_async) — each starting
 //! from a Python program and rebuilding what it relies on. Coming from
 //! asyncio, keep [the asyncio map](guide::asyncio_map) open: every name of
 //! asyncio's task and loop API, with its rondo equivalent or the stage that
@@ -156,6 +157,7 @@ pub use transcript::Transcript;
 /// | 6 | [Failure](guide::ch06_failure) | [`stage6_failure`] |
 /// | 7 | [Coordination](guide::ch07_coordination) | [`stage7_coordination`] |
 /// | 8 | [Outside the loop](guide::ch08_outside) | [`stage8_outside`] |
+/// | 9 | [async/await](guide::ch09_async) | [`stage9_async`] |
 /// | | [asyncio → rondo, name by name](guide::asyncio_map) | |
 /// | | [Performance](guide::performance) | |
 pub mod guide {
@@ -219,15 +221,23 @@ pub mod guide {
     ///
     /// ---
     /// *Guide:* [map](overview) · previous: [7. Coordination](ch07_coordination) ·
-    /// **8. Outside the loop** · next: [the asyncio map](asyncio_map)
+    /// **8. Outside the loop** · next: [9. async/await](ch09_async)
     pub mod ch08_outside {}
+
+    #[doc = include_str!("../docs/09-async.md")]
+    ///
+    /// ---
+    /// *Guide:* [map](overview) · previous: [8. Outside the loop](ch08_outside) ·
+    /// **9. async/await** · next: [the asyncio map](asyncio_map)
+    pub mod ch09_async {}
 
     #[doc = include_str!("../docs/asyncio-map.md")]
     ///
     /// ---
     /// *Guide:* [map](overview) · [1](ch01_generators) · [2](ch02_coroutine) ·
     /// [3](ch03_sleep) · [4](ch04_event_loop) · [5](ch05_combinators) ·
-    /// [6](ch06_failure) · [7](ch07_coordination) · [8](ch08_outside) · **the asyncio map**
+    /// [6](ch06_failure) · [7](ch07_coordination) · [8](ch08_outside) · [9](ch09_async) ·
+    /// **the asyncio map**
     pub mod asyncio_map {}
 
     #[doc = include_str!("../docs/performance.md")]
