@@ -21,8 +21,8 @@
 //!    that coordinate, in asyncio's order.
 //! 8. [`stage8_outside`] — a `poll(2)` selector with a self-pipe in the
 //!    loop's idle wait; blocking work on a thread pool; TCP; subprocesses.
-//! 9. [`stage9_async`] (begun) — `async` blocks on rondo and rondo
-//!    coroutines in `async` blocks, through a `Send + Sync` std waker.
+//! 9. [`stage9_async`] — `async fn` on rondo, and rondo coroutines
+//!    awaited in `async fn`s, through a `Send + Sync` std waker.
 //!
 //! **Read it as a tutorial:** the [`guide`] holds one chapter per stage —
 //! [1](guide::ch01_generators), [2](guide::ch02_coroutine),

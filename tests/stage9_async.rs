@@ -1,7 +1,9 @@
 //! Stage 9's bridge: an `async` block on rondo prints what the hand-written
 //! state machine prints — the same lines, at the same virtual times, in the
 //! same loop iterations — and a std waker reaches the loop from another
-//! thread. (Begun: issue 13 adds every seed example's `--async` variant.)
+//! thread. (Every seed example's `--async` version is compared with CPython
+//! in `tests/asyncio_differential.rs`, and without a mirror in
+//! `tests/stage9_no_mirror.rs`.)
 
 #[allow(dead_code)]
 #[path = "../examples/rate_limit.rs"]

@@ -15,19 +15,26 @@
 //! - `into_future`: a rondo coroutine as a std `Future` ([`Awaitable::future`]):
 //!   `sleep(d).future().await` inside an `async` block.
 //!
-//! The order of events does not change: on rondo, the std waker of a task
-//! calls its rondo waker, in the same iteration.
+//! The order of events does not change: a rondo coroutine awaited in a
+//! task gets the task's own rondo waker, and a std waker's wake on the
+//! loop's thread calls it, in the same iteration.
 //!
 //! **Reading order.** `task_waker` → `from_future` → `into_future`.
 //!
-//! Seed scenarios: `cargo run --example countasync -- --async --virtual`
-//! and `rate_limit -- --async` print what CPython prints, in the same
-//! iterations (`tests/asyncio_differential.rs` runs both versions).
+//! **The flaw that remains.** Cost and reach. The bridge is paid on every
+//! poll (a lent std waker, the running poll published for `.future()`) and
+//! a pinned `Box` per task: about 1.7× the hand-written task in
+//! instructions (`docs/performance.md`, "Stage 9"). A std waker held
+//! elsewhere keeps an idle loop listening, whoever holds it: a std channel
+//! between two tasks of one loop that wait on each other hangs, as on tokio,
+//! where a hand-written deadlock is named. And `.future()` is still written:
+//! the orphan rule keeps `sleep(d).await` out of reach.
 //!
-//! **Not yet** (issue 13 goes on): the other seed examples' `--async`
-//! versions, chapter 9 (`Pin`, and the waker contract), the four-runtime
-//! comparison, a deadlock rule for std wakers, and the 1.25× cost target
-//! (`docs/performance.md`: 1.41× on yield, 2.05× on spawn+join).
+//! Seed scenarios: every seed example takes `--async` — `cargo run
+//! --example countasync -- --async --virtual` prints what CPython prints, in
+//! the same iterations (`tests/asyncio_differential.rs` runs both versions
+//! of each), and `cargo run --example dining -- --async --virtual` names
+//! the same cycle of locks as the hand-written version.
 
 mod from_future;
 mod into_future;
