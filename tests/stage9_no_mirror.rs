@@ -198,3 +198,39 @@ fn cats_executor_as_async_fns_blocks_the_loop_the_same() {
     assert!(lines.iter().any(|line| line.starts_with(elapsed)), "{lines:#?}");
     assert!(lines.contains(&"slow step: task 'cat 5' held the loop for 2.000 s at t=8.000".to_string()));
 }
+
+/// The tour's output with what `--async` is meant to change taken out: the
+/// header, "(no async form…)", the `-- --async` hint, and the source
+/// positions of spawns (an `async fn` spawns from another line) and the
+/// wall time. The cats_executor stop's lines are sorted: its pool threads
+/// print in the operating system's order.
+fn tour_lines(async_fns: bool) -> Vec<String> {
+    let mut command = Command::new(examples_dir::examples_dir().join("tour"));
+    command.arg("--virtual");
+    if async_fns {
+        command.arg("--async");
+    }
+    let output = command.output().expect("run the tour");
+    assert!(output.status.success(), "tour (async: {async_fns}) failed");
+    let text =
+        String::from_utf8_lossy(&output.stdout).into_owned() + &String::from_utf8_lossy(&output.stderr);
+    let mut lines: Vec<String> = text
+        .lines()
+        .filter(|line| !line.starts_with("rondo tour:") && !line.contains("(no async form"))
+        .filter(|line| !line.starts_with("tour finished") && !line.contains("of wall time"))
+        .map(|line| without_positions(&line.replace(" -- --async", "")))
+        .collect();
+    let threads_start =
+        lines.iter().position(|line| line.contains(". cats_executor (stage")).expect("the stop");
+    let threads_end =
+        lines.iter().position(|line| line.ends_with("--example cats_executor")).expect("its end");
+    lines[threads_start..threads_end].sort();
+    lines
+}
+
+#[test]
+fn the_tour_as_async_fns_prints_what_the_hand_written_tour_prints() {
+    let compiled = tour_lines(true);
+    assert!(compiled.len() > 400, "the whole tour ran ({} lines)", compiled.len());
+    assert_eq!(compiled, tour_lines(false));
+}
