@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # compare/traces.sh — the same program on four runtimes, line by line.
 #
-# Five seed scenarios (countasync, create_task, gather_results, rate_limit,
-# fetch_data), each written ONCE as generic `async fn`s over a small runtime
+# Six seed scenarios (countasync, create_task, gather_results, rate_limit,
+# fetch_data, bank), each written ONCE as generic `async fn`s over a small runtime
 # trait (compare/src/traces/), run on rondo (virtual clock, through stage 9's
 # bridge), tokio (current-thread runtime, clock paused: it auto-advances to
 # the next timer) and smol (no virtual clock: real time), beside CPython's

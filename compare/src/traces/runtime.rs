@@ -6,7 +6,7 @@
 //! (`compare/src/workloads.rs`) and differs from it where a trace needs
 //! more: a clock to stamp lines with, a fresh runtime whose clock starts at
 //! zero for every run, a count of the tasks still pending when `main`
-//! returned (asyncio.run cancels them), and a semaphore.
+//! returned (asyncio.run cancels them), a semaphore and a lock.
 
 use std::cell::{Cell, RefCell};
 use std::fmt::Display;
@@ -49,6 +49,29 @@ pub trait TraceRuntime: 'static {
     fn semaphore(permits: usize) -> Self::Semaphore;
     /// `async with sem: body`.
     async fn with_permit<F: Future>(sem: &Self::Semaphore, body: F) -> F::Output;
+    type Lock: 'static;
+    fn lock() -> Self::Lock;
+    /// `async with lock: body`.
+    async fn with_lock<F: Future>(lock: &Self::Lock, body: F) -> F::Output;
+}
+
+/// `await asyncio.sleep(0)`: wakes itself and returns `Pending` once — the
+/// same yield on every runtime (the benchmark's `YieldNow`), not a
+/// runtime-specific one.
+#[derive(Default)]
+pub struct YieldNow {
+    yielded: bool,
+}
+
+impl Future for YieldNow {
+    type Output = ();
+    fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<()> {
+        if std::mem::replace(&mut self.yielded, true) {
+            return Poll::Ready(());
+        }
+        cx.waker().wake_by_ref();
+        Poll::Pending
+    }
 }
 
 thread_local! {
@@ -174,6 +197,18 @@ impl TraceRuntime for Rondo {
         let _permit = sem.acquire().future().await;
         body.await
     }
+
+    type Lock = rondo::Lock;
+
+    fn lock() -> rondo::Lock {
+        rondo::Lock::new()
+    }
+
+    async fn with_lock<F: Future>(lock: &rondo::Lock, body: F) -> F::Output {
+        use rondo::Awaitable;
+        let _guard = lock.acquire().future().await;
+        body.await
+    }
 }
 
 // ---------------------------------------------------------------- tokio
@@ -243,6 +278,18 @@ impl TraceRuntime for Tokio {
 
     async fn with_permit<F: Future>(sem: &tokio::sync::Semaphore, body: F) -> F::Output {
         let _permit = sem.acquire().await.expect("the semaphore is open");
+        body.await
+    }
+
+    /// Fair: a FIFO of waiters, as asyncio's `Lock`.
+    type Lock = tokio::sync::Mutex<()>;
+
+    fn lock() -> Self::Lock {
+        tokio::sync::Mutex::new(())
+    }
+
+    async fn with_lock<F: Future>(lock: &Self::Lock, body: F) -> F::Output {
+        let _guard = lock.lock().await;
         body.await
     }
 }
@@ -331,6 +378,18 @@ impl TraceRuntime for Smol {
 
     async fn with_permit<F: Future>(sem: &smol::lock::Semaphore, body: F) -> F::Output {
         let _permit = sem.acquire().await;
+        body.await
+    }
+
+    /// async-lock's `Mutex`, which smol re-exports (not strictly fair).
+    type Lock = smol::lock::Mutex<()>;
+
+    fn lock() -> Self::Lock {
+        smol::lock::Mutex::new(())
+    }
+
+    async fn with_lock<F: Future>(lock: &Self::Lock, body: F) -> F::Output {
+        let _guard = lock.lock().await;
         body.await
     }
 }
