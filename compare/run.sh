@@ -4,10 +4,18 @@
 # side-by-side table written into docs/performance.md (between its
 # <!-- compare:begin --> / <!-- compare:end --> markers).
 #
+# rondo has two columns: `rondo` (hand-written coroutines,
+# examples/bench/workloads.rs) and `rondo-async` (the one generic `async`
+# version of every workload that tokio, smol and futures run,
+# compare/src/workloads.rs, on rondo through stage 9's bridge:
+# compare/src/rondo_async.rs). Their ratio is what the bridge costs.
+# (compare/traces.sh is the other comparison: the same scenarios' printed
+# traces on rondo, tokio, smol and CPython, line by line.)
+#
 #   compare/run.sh            # full sizes (about 5 minutes on 2 cores, build included)
 #   compare/run.sh --quick    # smaller sizes, under 2 minutes: a try, not the record
 #   compare/run.sh --runs 5   # more runs per median (default 3)
-#   compare/run.sh --no-python / --only rondo,tokio   # leave columns out
+#   compare/run.sh --no-python / --only rondo,rondo-async,tokio   # leave columns out
 #
 # Works on a fresh clone: it installs what it needs (uvloop, optional) and
 # builds the compare crate (its own workspace: rondo's build never sees it).

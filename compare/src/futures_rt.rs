@@ -34,7 +34,7 @@ impl LocalRuntime for Futures {
         self.pool.spawner()
     }
 
-    fn block_on<F: Future>(&mut self, main: F) -> F::Output {
+    fn block_on<F: Future + 'static>(&mut self, main: F) -> F::Output {
         self.pool.run_until(main)
     }
 

@@ -14,11 +14,12 @@
 //! ```text
 //! compare [--quick] [--runs N] [--script asyncio_bench.py] [--python python3]
 //!         [--no-python] [--only rondo,tokio,...] [--out ../docs/performance.md]
-//! compare --one <rondo|tokio|smol|futures|rust> <workload> <n>
+//! compare --one <rondo|rondo-async|tokio|smol|futures> <workload> <n>
 //! ```
 
 mod futures_rt;
 mod report;
+mod rondo_async;
 mod smol_rt;
 mod targets;
 mod tokio_rt;
@@ -40,8 +41,10 @@ pub use rondo_rt::LOCK_TASKS;
 /// same number as `examples/bench.rs`, whose constant it is).
 pub use rondo_rt::YIELD_TASKS;
 
-/// The Rust runtimes, in table order; `rondo` first, the one compared.
-pub const RUST_RUNTIMES: [&str; 4] = ["rondo", "tokio", "smol", "futures"];
+/// The Rust runtimes, in table order; `rondo` first, the one compared
+/// (hand-written coroutines), then `rondo-async` (the generic `async`
+/// workloads the other columns run, on rondo through stage 9's bridge).
+pub const RUST_RUNTIMES: [&str; 5] = ["rondo", "rondo-async", "tokio", "smol", "futures"];
 /// The Python event loops.
 pub const PY_RUNTIMES: [&str; 2] = ["asyncio", "uvloop"];
 
@@ -53,6 +56,7 @@ fn run_one(runtime: &str, workload: &str, n: u64) -> Option<Vec<f64>> {
     }
     match runtime {
         "rondo" => rondo_rt::run(workload, n),
+        "rondo-async" => workloads::run::<rondo_async::RondoAsync>(workload, n),
         "tokio" => workloads::run::<tokio_rt::Tokio>(workload, n),
         "smol" => workloads::run::<smol_rt::Smol>(workload, n),
         "futures" => workloads::run::<futures_rt::Futures>(workload, n),

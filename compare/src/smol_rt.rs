@@ -29,7 +29,7 @@ impl LocalRuntime for Smol {
         self.ex.clone()
     }
 
-    fn block_on<F: Future>(&mut self, main: F) -> F::Output {
+    fn block_on<F: Future + 'static>(&mut self, main: F) -> F::Output {
         smol::block_on(self.ex.run(main))
     }
 

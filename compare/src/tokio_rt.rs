@@ -29,7 +29,7 @@ impl LocalRuntime for Tokio {
 
     fn spawner(&self) {}
 
-    fn block_on<F: Future>(&mut self, main: F) -> F::Output {
+    fn block_on<F: Future + 'static>(&mut self, main: F) -> F::Output {
         self.local.block_on(&self.rt, main)
     }
 

@@ -1,8 +1,11 @@
 //! The workloads of docs/design.md ("Performance"), written once as `async` code
 //! over a small [`LocalRuntime`] trait, and run on every `std::future`
-//! runtime (tokio, smol, futures) through its adapter module. rondo, which
-//! has its own `Coroutine` trait and no `async fn` yet, has the same shapes
-//! written by hand in `examples/bench/workloads.rs` (module `rondo_rt` here).
+//! runtime (tokio, smol, futures) through its adapter module — and on rondo
+//! through stage 9's bridge (`rondo_async.rs`: `spawn(from_future(..))`,
+//! `.future()`), the `rondo-async` column. rondo's own column keeps the same
+//! shapes written by hand as coroutines, in `examples/bench/workloads.rs`
+//! (module `rondo_rt` here): the two rondo columns side by side show what the
+//! bridge costs.
 //!
 //! Every shape here mirrors rondo's: spawn all, measure memory
 //! once every task exists, then await each handle in order; sleeps take their
@@ -29,7 +32,8 @@ pub trait LocalRuntime: Sized {
     fn new() -> Self;
     fn spawner(&self) -> Self::Spawner;
     /// Runs `main` to completion on this runtime (spawned tasks run too).
-    fn block_on<F: Future>(&mut self, main: F) -> F::Output;
+    /// (`'static`: rondo's loop runs `main` as a task, like any other.)
+    fn block_on<F: Future + 'static>(&mut self, main: F) -> F::Output;
     fn spawn<F>(spawner: &Self::Spawner, task: F) -> Self::Handle<F::Output>
     where
         F: Future + 'static,
@@ -222,7 +226,7 @@ fn to_thread_round_trips<R: LocalRuntime>(n: u64) -> Option<Vec<f64>> {
     }
     let mut rt = R::new();
     let start = Instant::now();
-    rt.block_on(async {
+    rt.block_on(async move {
         for i in 0..n {
             let job = R::to_thread(move || i).expect("it has a pool");
             assert_eq!(job.await, i);

@@ -3,12 +3,13 @@
 //! `#[path = "../../examples/bench/workloads.rs"] mod rondo_rt;`) for the
 //! rondo column beside tokio, smol and futures.
 //!
-//! rondo is driven through its public API (the crate-root re-exports). It has
-//! no `async fn` yet (that is stage 9), so tasks are hand-written coroutines
-//! and combinators, in the same shapes as the generic `async` workloads of
+//! rondo is driven through its public API (the crate-root re-exports). Tasks
+//! are hand-written coroutines and combinators — the machines the chapters
+//! explain — in the same shapes as the generic `async` workloads of
 //! `compare/src/workloads.rs`: spawn all, measure memory once every task
 //! exists, then await each handle in order; a yield wakes itself and returns
-//! `Pending` once.
+//! `Pending` once. (Those generic `async` workloads also run on rondo, through
+//! stage 9's bridge: the compare crate's `rondo-async` column.)
 //!
 //! Each workload returns the numbers one measurement prints, in the order
 //! `docs/performance.md` reports them.
