@@ -36,6 +36,7 @@
 //! of each), and `cargo run --example dining -- --async --virtual` names
 //! the same cycle of locks as the hand-written version.
 
+mod await_directly;
 mod from_future;
 mod into_future;
 mod task_waker;
