@@ -51,8 +51,9 @@ pub fn from_future<F: Future + 'static>(future: F) -> FromFuture<F> {
 pub struct FromFuture<F: Future> {
     /// Pinned for its whole life; `None` once it has finished.
     future: Option<Pin<Box<F>>>,
-    /// The task's own std waker, once the future has kept one.
-    own: Option<Own>,
+    /// The task's own std waker, once the future has kept one. (Boxed: most
+    /// tasks never have one, and each word here is a word of every task.)
+    own: Option<Box<Own>>,
 }
 
 impl<F: Future> Coroutine for FromFuture<F> {
@@ -105,7 +106,7 @@ impl<F: Future> Coroutine for FromFuture<F> {
                     );
                     inbox = Some(Arc::downgrade(outside.inbox()));
                 });
-                self.own = Some(lent.adopt(cx.waker(), inbox));
+                self.own = Some(Box::new(lent.adopt(cx.waker(), inbox)));
                 Poll::Pending
             }
         }
