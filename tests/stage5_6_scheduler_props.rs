@@ -850,6 +850,42 @@ proptest! {
     }
 }
 
+/// Stage 9: `main` and every task as an `async fn` (`common::async_script`)
+/// and as the hand-written `Script`: the same trace, line by line, with
+/// each line's virtual time and loop iteration, the same final time and
+/// iteration count, and the same clean-up lines said by the tasks
+/// `cancel_all` drops at the end.
+fn both_forms(main: &[Op]) -> [(Vec<String>, u128, u64); 2] {
+    let run = |compiled: bool| {
+        let out = Transcript::new();
+        let ev = EventLoop::new_virtual();
+        let finished = if compiled {
+            ev.run_until_complete(common::async_script::async_script(&out, main.to_vec()))
+        } else {
+            ev.run_until_complete(Script::new(&out, main.to_vec()))
+        };
+        if let Err(error) = finished {
+            panic!("the program did not complete (async: {compiled}): {error}\nprogram: {}", render(main));
+        }
+        assert!(ev.take_unobserved_failures().is_empty() && ev.callback_panics().is_empty());
+        let (end, iterations) = (ev.now().as_millis(), ev.iterations());
+        ev.cancel_all();
+        (out.stamped_with_iterations(), end, iterations)
+    };
+    [run(true), run(false)]
+}
+
+proptest! {
+    #![proptest_config(config(200))]
+
+    #[test]
+    fn the_async_form_prints_what_the_hand_written_script_prints(gens in gen_main(), await_all in any::<bool>()) {
+        let main = build(&gens, await_all);
+        let [compiled, hand_written] = both_forms(&main);
+        prop_assert_eq!(compiled, hand_written, "program: {}", render(&main));
+    }
+}
+
 /// The generator reaches every case the model distinguishes: each way a
 /// cancellation lands, clean-ups, awaiters seeing a cancelled child, gathers,
 /// promise waits and wake-ups, promises set by tasks.

@@ -10,6 +10,7 @@
 
 #![allow(dead_code)] // each test file uses a different part of it
 
+pub mod async_script;
 pub mod cpython;
 pub mod python3;
 
