@@ -86,6 +86,8 @@ fn main() {
     println!("| yield {YIELD_TASKS} tasks × {per_task} | {:.1} ns/yield |", m[0]);
     let m = median_of_runs("yield_async", per_task, runs);
     println!("| the same, each task an `async` block (stage 9's bridge) | {:.1} ns/yield |", m[0]);
+    let m = median_of_runs("yield_await", per_task, runs);
+    println!("| the same, each yield `yield_now().await` in the `async` block | {:.1} ns/yield |", m[0]);
     let m = median_of_runs("yield_bare", per_task, runs);
     println!("| the same, stage 4's bare loop (seams empty) | {:.1} ns/yield |", m[0]);
     for n in [100_000, million] {

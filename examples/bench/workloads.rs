@@ -129,9 +129,12 @@ impl std::future::Future for StdYield {
     }
 }
 
-/// yield, with every task an `async` block on stage 9's bridge (its std
-/// waker's wake goes through the thread-local table to the task's waker).
-fn yields_async(tasks: u64, per_task: u64) -> Vec<f64> {
+/// yield, with every task an `async` block on stage 9's bridge. With
+/// `rondo_yield`, each yield is rondo's own `yield_now().await` (what a rondo
+/// program writes: polled with the task's own rondo waker); without, the std
+/// future `StdYield` (what the other runtimes' columns run: its std waker is
+/// lent by the bridge for the poll).
+fn yields_async(tasks: u64, per_task: u64, rondo_yield: bool) -> Vec<f64> {
     let ev = EventLoop::new();
     let start = Instant::now();
     let main = rondo::lazy(move || {
@@ -139,7 +142,11 @@ fn yields_async(tasks: u64, per_task: u64) -> Vec<f64> {
             .map(|_| {
                 spawn(rondo::from_future(async move {
                     for _ in 0..per_task {
-                        StdYield::default().await;
+                        if rondo_yield {
+                            rondo::yield_now().await;
+                        } else {
+                            StdYield::default().await;
+                        }
                     }
                 }))
             })
@@ -437,7 +444,8 @@ pub fn run(workload: &str, n: u64) -> Option<Vec<f64>> {
         "pingpong" => pingpong(n),
         "lock" => lock_contention(LOCK_TASKS, n),
         "to_thread" => to_thread_round_trips(n),
-        "yield_async" => yields_async(YIELD_TASKS, n),
+        "yield_async" => yields_async(YIELD_TASKS, n, false),
+        "yield_await" => yields_async(YIELD_TASKS, n, true),
         "spawn_join_async" => spawn_join_async(n),
         other => panic!("unknown workload {other}"),
     })
