@@ -27,9 +27,7 @@
 #[path = "common/mod.rs"]
 mod common;
 
-use rondo::{
-    Awaitable, Context, Coroutine, Poll, Sleep, Task, Transcript, from_future, sleep, spawn, spawn_named,
-};
+use rondo::{Context, Coroutine, Poll, Sleep, Task, Transcript, from_future, sleep, spawn, spawn_named};
 use std::collections::VecDeque;
 use std::time::Duration;
 
@@ -193,7 +191,7 @@ fn run_main<C: Coroutine<Output = ()> + 'static>(main: C, virtual_clock: bool) -
 /// `async def addition(a, b)` and the other three, as one `async fn`: the
 /// `Arith` machine above, written by the compiler.
 async fn arith_async(op: Operation, a: i64, b: i64, out: Transcript) -> String {
-    sleep(op.delay()).future().await;
+    sleep(op.delay()).await;
     let result = op.apply(a, b);
     out.say(format!("{} Result :  {}", op.name(), result));
     result
@@ -217,7 +215,7 @@ async fn as_tasks_async(out: Transcript) {
     let add_task = spawn(from_future(arith_async(Operation::Addition, 10, 20, out.clone())));
     let mul_task = spawn(from_future(arith_async(Operation::Multiplication, 10, 20, out.clone())));
     for task in [div_task, subtract_task, add_task, mul_task] {
-        task.future().await.expect("operation finishes");
+        task.await.expect("operation finishes");
     }
 }
 

@@ -30,9 +30,7 @@
 mod common;
 
 use rondo::stage7_coordination::Acquire;
-use rondo::{
-    Awaitable, Context, Coroutine, Gather, Lock, LockGuard, Poll, Transcript, from_future, gather, yield_now,
-};
+use rondo::{Context, Coroutine, Gather, Lock, LockGuard, Poll, Transcript, from_future, gather, yield_now};
 use std::cell::Cell;
 use std::rc::Rc;
 
@@ -176,11 +174,11 @@ pub fn run(virtual_clock: bool, out: &Transcript) {
 async fn deposit_async(account: Account, who: &'static str, lock: Option<Lock>, out: Transcript) {
     for _ in 0..3 {
         let _guard = match &lock {
-            Some(lock) => Some(lock.acquire().future().await), // async with lock:
+            Some(lock) => Some(lock.acquire().await), // async with lock:
             None => None,
         };
         let balance = account.get(); // read
-        yield_now().future().await; // await asyncio.sleep(0): let the other task run
+        yield_now().await; // await asyncio.sleep(0): let the other task run
         account.set(balance + 10); // write what we read, plus ten
     } // each round's guard is dropped here: the end of `async with`
     out.say(format!("{who} done"));
@@ -193,14 +191,12 @@ async fn main_async(out: Transcript) {
     };
     let account = Account::default();
     gather(vec![deposit(&account, "A", &None), deposit(&account, "B", &None)])
-        .future()
         .await
         .expect("deposits do not fail");
     out.say(format!("without a lock: {}", account.get()));
     let account = Account::default();
     let lock = Some(Lock::new());
     gather(vec![deposit(&account, "A", &lock), deposit(&account, "B", &lock)])
-        .future()
         .await
         .expect("deposits do not fail");
     out.say(format!("with a lock: {}", account.get()));

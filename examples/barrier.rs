@@ -25,9 +25,7 @@
 mod common;
 
 use rondo::stage7_coordination::BarrierWait;
-use rondo::{
-    Awaitable, Barrier, Context, Coroutine, Gather, Poll, Sleep, Transcript, from_future, gather, sleep,
-};
+use rondo::{Barrier, Context, Coroutine, Gather, Poll, Sleep, Transcript, from_future, gather, sleep};
 use std::time::Duration;
 
 /// `runner(barrier, i, delay)`.
@@ -118,9 +116,9 @@ pub fn run(virtual_clock: bool, out: &Transcript) {
 
 /// `runner(barrier, i, delay)` as an `async fn`: the `Runner` machine above.
 async fn runner_async(barrier: Barrier, i: u32, delay: f64, out: Transcript) {
-    sleep(Duration::from_secs_f64(delay)).future().await;
+    sleep(Duration::from_secs_f64(delay)).await;
     out.say(format!("runner {i} ready"));
-    let index = barrier.wait().future().await.expect("nobody breaks the barrier"); // parks until all three are here
+    let index = barrier.wait().await.expect("nobody breaks the barrier"); // parks until all three are here
     out.say(format!("runner {i} go (arrived {index})"));
 }
 
@@ -135,7 +133,7 @@ pub fn run_async(virtual_clock: bool, out: &Transcript) {
             .into_iter()
             .map(|(i, delay)| from_future(runner_async(barrier.clone(), i, delay, out.clone())))
             .collect();
-        gather(runners).future().await.expect("no runner fails");
+        gather(runners).await.expect("no runner fails");
     });
     common::event_loop(virtual_clock).run(main).expect("main completes");
 }

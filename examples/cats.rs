@@ -41,7 +41,7 @@
 mod common;
 
 use rondo::stage5_combinators::Gather; // named in a state enum below
-use rondo::{Awaitable, Context, Coroutine, Poll, Sleep, Transcript, from_future, gather, sleep};
+use rondo::{Context, Coroutine, Poll, Sleep, Transcript, from_future, gather, sleep};
 use std::time::Duration;
 
 /// `_sleep()`: say "sleeping", sleep 2 s, say "wake".
@@ -224,7 +224,7 @@ impl AsyncCat {
     /// `_sleep()`: the `CatSleep` machine.
     async fn sleep(&self) {
         self.out.say("sleeping");
-        sleep(Duration::from_secs(2)).future().await;
+        sleep(Duration::from_secs(2)).await;
         self.out.say("wake");
     }
 }
@@ -239,7 +239,7 @@ pub fn run_async(virtual_clock: bool, out: &Transcript) {
     // `from_future` pins it and never moves it again.
     let main = from_future(async move {
         let exists = cats.into_iter().map(|cat| from_future(async move { cat.exists().await })).collect();
-        gather(exists).future().await.expect("every cat wakes up");
+        gather(exists).await.expect("every cat wakes up");
     });
     let took = common::run_main(virtual_clock, main).took;
     out.say(common::elapsed_line("cats", took, virtual_clock));

@@ -58,7 +58,7 @@ mod common;
 use common::outln;
 use rondo::stage5_combinators::Gather;
 use rondo::{
-    Awaitable, Context, Coroutine, EventLoop, Poll, Task, ToThread, Transcript, blocking_sleep, from_future,
+    Context, Coroutine, EventLoop, Poll, Task, ToThread, Transcript, blocking_sleep, from_future,
     gather_tasks, spawn_named, to_thread,
 };
 use std::time::{Duration, Instant};
@@ -204,7 +204,7 @@ impl Coroutine for Main {
 async fn exists_async(nap: Duration, place: Where, out: Transcript) {
     out.say("eat"); // self._eat()
     match place {
-        Where::OnAThread => to_thread(move || have_free_time(nap)).future().await,
+        Where::OnAThread => to_thread(move || have_free_time(nap)).await,
         Where::OnTheLoop => have_free_time(nap), // holds the loop for the whole nap
     }
 }
@@ -214,7 +214,7 @@ async fn main_async(nap: Duration, place: Where, out: Transcript) {
     let cats = (1..=CATS)
         .map(|n| spawn_named(&format!("cat {n}"), from_future(exists_async(nap, place, out.clone()))))
         .collect();
-    gather_tasks(cats).future().await.expect("every cat wakes up");
+    gather_tasks(cats).await.expect("every cat wakes up");
 }
 
 /// Runs `main` (the hand-written [`Main`], or [`main_async`] if `async_fns`)

@@ -50,8 +50,8 @@
 mod common;
 
 use rondo::{
-    Awaitable, Context, Coroutine, CoroutineExt, Poll, Sleep, Transcript, blocking_sleep, from_future,
-    gather, now, sleep,
+    Context, Coroutine, CoroutineExt, Poll, Sleep, Transcript, blocking_sleep, from_future, gather, now,
+    sleep,
 };
 use std::cell::Cell;
 use std::rc::Rc;
@@ -321,7 +321,7 @@ async fn game_async(board: u32, starts_at: u64, pace: Pace, master: Rc<Master>, 
         master.moving.set(master.moving.get() + OUR_MOVE);
         pace.think_until(end); // time.sleep(5): the whole loop waits
         ready_at = end + THEIR_MOVE;
-        pace.wait_until(ready_at).future().await; // their move: the loop may take us to another board
+        pace.wait_until(ready_at).await; // their move: the loop may take us to another board
     }
     let over_at = arrived(ready_at); // we come back and see their last move
     master.finished.set(master.finished.get() + 1);
@@ -353,7 +353,7 @@ async fn asynchronous_async(pace: Pace, out: Transcript) {
     let games = (1..=BOARDS)
         .map(|board| from_future(game_async(board, 0, pace, master.clone(), out.clone())))
         .collect();
-    let ends = gather(games).future().await.expect("every game ends");
+    let ends = gather(games).await.expect("every game ends");
     say_totals("Asynchronous", ends.into_iter().max().unwrap_or(0), &master, &out);
 }
 

@@ -47,8 +47,8 @@ mod common;
 
 use rondo::stage5_combinators::Gather; // named in a state enum below
 use rondo::{
-    Awaitable, Context, Coroutine, CoroutineExt, Poll, Task, Transcript, all_tasks, from_future,
-    gather_tasks, now, sleep, spawn,
+    Context, Coroutine, CoroutineExt, Poll, Task, Transcript, all_tasks, from_future, gather_tasks, now,
+    sleep, spawn,
 };
 use std::time::Duration;
 
@@ -158,7 +158,7 @@ pub fn run(virtual_clock: bool, out: &Transcript) {
 /// `coro(seq)` as an `async fn`: the `sleep(..).map(..)` chain of [`coro`].
 async fn coro_async(seq: Vec<u64>) -> Vec<u64> {
     let longest = seq.iter().copied().max().unwrap_or(0);
-    sleep(Duration::from_secs(longest)).future().await;
+    sleep(Duration::from_secs(longest)).await;
     seq.into_iter().rev().collect()
 }
 
@@ -167,7 +167,7 @@ async fn coro_async(seq: Vec<u64>) -> Vec<u64> {
 /// `t.done()` afterwards.
 async fn await_one_async(out: Transcript) {
     let mut t = spawn(from_future(coro_async(vec![3, 2, 1])));
-    (&mut t).future().await.expect("coro finishes"); // the seed drops the result too
+    (&mut t).await.expect("coro finishes"); // the seed drops the result too
     let done = if t.done() { "True" } else { "False" };
     out.say(format!("t done: {done}"));
 }
@@ -179,7 +179,7 @@ async fn gather_two_async(out: Transcript) -> Vec<Vec<u64>> {
     out.say(format!("Start: {}", clock_time()));
     // `gather_tasks` takes the handles: keep the ids to ask the loop later.
     let ids = [t.id(), t2.id()];
-    let a = gather_tasks(vec![t, t2]).future().await.expect("both coros finish");
+    let a = gather_tasks(vec![t, t2]).await.expect("both coros finish");
     out.say(format!("End: {}", clock_time()));
     let both_done = !all_tasks().iter().any(|task| ids.contains(&task.id));
     out.say(format!("Both done: {}", if both_done { "True" } else { "False" }));

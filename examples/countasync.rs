@@ -20,7 +20,7 @@
 mod common;
 
 use rondo::stage3_sleep::count;
-use rondo::{Awaitable, Transcript, from_future, gather, sleep};
+use rondo::{Transcript, from_future, gather, sleep};
 use std::time::Duration;
 
 /// Runs the scenario, saying its lines into `out`.
@@ -35,7 +35,7 @@ pub fn run(virtual_clock: bool, out: &Transcript) {
 /// `stage3_sleep::count` writes by hand.
 async fn count_async(out: Transcript) {
     out.say("One");
-    sleep(Duration::from_secs(1)).future().await;
+    sleep(Duration::from_secs(1)).await;
     out.say("Two");
 }
 
@@ -43,7 +43,7 @@ async fn count_async(out: Transcript) {
 #[allow(dead_code)] // unused when the tour includes this file as a module
 pub fn run_async(virtual_clock: bool, out: &Transcript) {
     let counts = (0..3).map(|_| from_future(count_async(out.clone()))).collect();
-    let main = from_future(async move { gather(counts).future().await.expect("every count finishes") });
+    let main = from_future(async move { gather(counts).await.expect("every count finishes") });
     let elapsed = common::run_main(virtual_clock, main).took;
     out.say(common::elapsed_line("countasync.rs", elapsed, virtual_clock));
 }

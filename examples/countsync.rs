@@ -18,7 +18,7 @@
 mod common;
 
 use rondo::stage3_sleep::count_blocking;
-use rondo::{Awaitable, Transcript, blocking_sleep, from_future, gather};
+use rondo::{Transcript, blocking_sleep, from_future, gather};
 use std::time::Duration;
 
 /// Runs the scenario, saying its lines into `out`.
@@ -42,7 +42,7 @@ async fn count_blocking_async(out: Transcript) {
 #[allow(dead_code)] // unused when the tour includes this file as a module
 pub fn run_async(virtual_clock: bool, out: &Transcript) {
     let counts = (0..3).map(|_| from_future(count_blocking_async(out.clone()))).collect();
-    let main = from_future(async move { gather(counts).future().await.expect("every count finishes") });
+    let main = from_future(async move { gather(counts).await.expect("every count finishes") });
     let elapsed = common::run_main(virtual_clock, main).took;
     out.say(common::elapsed_line("countsync.rs", elapsed, virtual_clock));
 }

@@ -28,7 +28,7 @@
 #[path = "common/mod.rs"]
 mod common;
 
-use rondo::{Awaitable, Context, Coroutine, Poll, Sleep, Task, Transcript, from_future, sleep, spawn};
+use rondo::{Context, Coroutine, Poll, Sleep, Task, Transcript, from_future, sleep, spawn};
 use std::time::Duration;
 
 /// `foo(text, nap)`: say `text`, then sleep.
@@ -191,7 +191,7 @@ pub fn run(virtual_clock: bool, out: &Transcript) {
 /// `foo(text, nap)` as an `async fn`: the `Foo` machine above, written by the compiler.
 async fn foo_async(text: &'static str, nap: Duration, out: Transcript) {
     out.say(text);
-    sleep(nap).future().await;
+    sleep(nap).await;
 }
 
 /// `main()` as an `async fn`, in one of its variations: the `Main` machine
@@ -206,15 +206,15 @@ async fn main_async(variation: Variation, out: Transcript) {
         Variation::SpawnWithoutAwait => drop(spawn(from_future(foo_async("I am foo", two, out.clone())))),
         Variation::SpawnThenAwait => {
             let task = spawn(from_future(foo_async("I am foo", two, out.clone())));
-            task.future().await.expect("foo's task finishes");
+            task.await.expect("foo's task finishes");
         }
         Variation::SpawnThenSleep2 => {
             let _task = spawn(from_future(foo_async("I am foo", two, out.clone())));
-            sleep(two).future().await;
+            sleep(two).await;
         }
         Variation::SpawnThenSleepHalf => {
             let _task = spawn(from_future(foo_async("I am foo", Duration::from_secs(10), out.clone())));
-            sleep(Duration::from_millis(500)).future().await;
+            sleep(Duration::from_millis(500)).await;
         }
     }
     out.say("finished");

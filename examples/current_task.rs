@@ -48,8 +48,8 @@
 mod common;
 
 use rondo::{
-    Awaitable, Context, Coroutine, CoroutineExt, Poll, Task, Transcript, all_tasks, current_task,
-    from_future, lazy, sleep, spawn_named,
+    Context, Coroutine, CoroutineExt, Poll, Task, Transcript, all_tasks, current_task, from_future, lazy,
+    sleep, spawn_named,
 };
 use std::collections::VecDeque;
 use std::fmt;
@@ -223,7 +223,7 @@ fn run_main<C: Coroutine<Output = ()> + 'static>(main: C, virtual_clock: bool, o
 async fn operation_async(op: Operation, a: i64, b: i64, out: Transcript) -> Number {
     let me = current_task().expect("an operation runs as a task");
     out.say(format!("{} Started", me.name));
-    sleep(op.delay()).future().await;
+    sleep(op.delay()).await;
     op.apply(a, b)
 }
 
@@ -237,10 +237,10 @@ async fn main_async(out: Transcript) {
     let add_task = task(Operation::Addition);
     let mul_task = task(Operation::Multiplication);
     say_total_tasks(&out); // 5: main and the four, none has run yet
-    let div = div_task.future().await.expect("division finishes");
-    let subtract = subtract_task.future().await.expect("subtraction finishes");
-    let add = add_task.future().await.expect("addition finishes");
-    let mul = mul_task.future().await.expect("multiplication finishes");
+    let div = div_task.await.expect("division finishes");
+    let subtract = subtract_task.await.expect("subtraction finishes");
+    let add = add_task.await.expect("addition finishes");
+    let mul = mul_task.await.expect("multiplication finishes");
     say_total_tasks(&out); // 1: only main is left
     // print("X Result : ", value) joins its arguments with a space: two spaces here.
     out.say(format!("Addition Result :  {add}"));

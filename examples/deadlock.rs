@@ -45,8 +45,8 @@
 mod common;
 
 use rondo::{
-    Awaitable, Context, Coroutine, CoroutineExt, LoopError, Poll, Promise, Task, Transcript, from_future,
-    lazy, poll_fn, spawn_named,
+    Context, Coroutine, CoroutineExt, LoopError, Poll, Promise, Task, Transcript, from_future, lazy, poll_fn,
+    spawn_named,
 };
 use std::cell::RefCell;
 use std::rc::Rc;
@@ -129,13 +129,13 @@ impl Coroutine for Main {
 /// `waiter(promise)` as an `async fn`: the `lazy(..).then(..)` chain of [`waiter`].
 async fn waiter_async(promise: Promise<String>, out: Transcript) {
     out.say("waiter: awaiting a promise nobody will set");
-    let _ = promise.wait().future().await;
+    let _ = promise.wait().await;
 }
 
 /// `follower(task)` as an `async fn`: the chain of [`follower`].
 async fn follower_async(task: Task<()>, out: Transcript) {
     out.say("follower: awaiting the waiter");
-    let _ = task.future().await;
+    let _ = task.await;
 }
 
 /// `narcissus()` as an `async fn`: the `poll_fn` of [`spawn_narcissus`]. Its
@@ -143,7 +143,7 @@ async fn follower_async(task: Task<()>, out: Transcript) {
 async fn narcissus_async(me: Rc<RefCell<Option<Task<()>>>>, out: Transcript) {
     out.say("narcissus: awaiting myself");
     let handle = me.borrow_mut().take().expect("the handle is stored before the first step");
-    let _ = handle.future().await; // the task holds its own handle: freed when the loop cancels it
+    let _ = handle.await; // the task holds its own handle: freed when the loop cancels it
 }
 
 /// `main()` as an `async fn`: the [`Main`] machine above, written by the compiler.
@@ -155,7 +155,7 @@ async fn main_async(out: Transcript) {
     *slot.borrow_mut() =
         Some(spawn_named("narcissus", from_future(narcissus_async(slot.clone(), out.clone()))));
     out.say("main: awaiting the follower");
-    f.future().await.expect("the follower finishes");
+    f.await.expect("the follower finishes");
     out.say("main: the follower finished"); // never said
 }
 

@@ -37,8 +37,7 @@
 mod common;
 
 use rondo::{
-    Awaitable, Coroutine, CoroutineExt, Lock, LoopError, Transcript, from_future, gather_tasks, lazy, sleep,
-    spawn_named,
+    Coroutine, CoroutineExt, Lock, LoopError, Transcript, from_future, gather_tasks, lazy, sleep, spawn_named,
 };
 use std::time::Duration;
 
@@ -87,11 +86,11 @@ async fn philosopher_async(
     (second, second_name): (Lock, &'static str),
     out: Transcript,
 ) {
-    let _first_held = first.acquire().future().await;
+    let _first_held = first.acquire().await;
     out.say(format!("{who} took the {first_name}"));
-    sleep(Duration::from_millis(100)).future().await;
+    sleep(Duration::from_millis(100)).await;
     out.say(format!("{who} reaches for the {second_name}"));
-    let _second_held = second.acquire().future().await;
+    let _second_held = second.acquire().await;
     out.say(format!("{who} eats")); // never said
 }
 
@@ -102,7 +101,7 @@ async fn main_async(out: Transcript) {
     let a = spawn_named("A", from_future(a));
     let b =
         spawn_named("B", from_future(philosopher_async("B", (fork, "fork"), (knife, "knife"), out.clone())));
-    gather_tasks(vec![a, b]).future().await.expect("philosophers do not fail");
+    gather_tasks(vec![a, b]).await.expect("philosophers do not fail");
     out.say("both ate"); // never said
 }
 

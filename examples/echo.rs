@@ -64,8 +64,8 @@ use common::outln;
 use rondo::stage3_sleep::process_cpu_time;
 use rondo::stage7_coordination::{BarrierWait, SemaphoreAcquire};
 use rondo::{
-    Accept, Awaitable, Barrier, Connect, Context, Coroutine, Gather, Permit, Poll, ReadUntil, Semaphore,
-    Sleep, TcpListener, TcpStream, Transcript, WriteAll, from_future, gather, sleep, spawn,
+    Accept, Barrier, Connect, Context, Coroutine, Gather, Permit, Poll, ReadUntil, Semaphore, Sleep,
+    TcpListener, TcpStream, Transcript, WriteAll, from_future, gather, sleep, spawn,
 };
 use std::cell::Cell;
 use std::io;
@@ -389,19 +389,19 @@ async fn handle_echo(stream: TcpStream, served: Rc<Served>) {
 /// `handle_echo`'s loop: read a line, write it back, until the end of the stream.
 async fn echo_lines(stream: &TcpStream, served: &Served) -> io::Result<()> {
     loop {
-        let line = stream.read_line().future().await?;
+        let line = stream.read_line().await?;
         if line.is_empty() {
             return Ok(()); // end of stream: the client closed
         }
         served.lines.set(served.lines.get() + 1);
-        stream.write_all(line).future().await?;
+        stream.write_all(line).await?;
     }
 }
 
 /// `start_server(handle_echo)`'s accept loop as an `async fn`: the [`Server`] machine above.
 async fn serve(listener: TcpListener, served: Rc<Served>) {
     loop {
-        match listener.accept().future().await {
+        match listener.accept().await {
             Ok((stream, _peer)) => {
                 served.connections.set(served.connections.get() + 1);
                 drop(spawn(from_future(handle_echo(stream, served.clone())))); // asyncio keeps no handle either
@@ -409,7 +409,7 @@ async fn serve(listener: TcpListener, served: Rc<Served>) {
             Err(error) => {
                 eprintln!("echo server: accept failed: {error}");
                 served.errors.set(served.errors.get() + 1);
-                sleep(Duration::from_millis(100)).future().await; // back off: see `ServerState::Backoff`
+                sleep(Duration::from_millis(100)).await; // back off: see `ServerState::Backoff`
             }
         }
     }
@@ -417,13 +417,13 @@ async fn serve(listener: TcpListener, served: Rc<Served>) {
 
 /// One line there and back: `writer.write(line); await writer.drain(); await reader.readline()`.
 async fn round_trip(stream: &TcpStream, line: Vec<u8>) -> io::Result<Vec<u8>> {
-    stream.write_all(line).future().await?;
-    stream.read_line().future().await
+    stream.write_all(line).await?;
+    stream.read_line().await
 }
 
 /// `client(n, port)` as an `async fn`: the [`Client`] machine above.
 async fn client(addr: SocketAddr, lines: Vec<Vec<u8>>) -> io::Result<Vec<Vec<u8>>> {
-    let stream = TcpStream::connect(addr).future().await?;
+    let stream = TcpStream::connect(addr).await?;
     let mut echoed = Vec::new();
     for line in lines {
         echoed.push(round_trip(&stream, line).await?);
@@ -440,7 +440,7 @@ where
     let listener = TcpListener::bind("127.0.0.1:0").expect("bind a free port on 127.0.0.1");
     let addr = listener.local_addr().expect("its address");
     drop(spawn(from_future(serve(listener, served))));
-    gather(clients(addr)).future().await.expect("no client panics") // the server is cancelled by `run`
+    gather(clients(addr)).await.expect("no client panics") // the server is cancelled by `run`
 }
 
 /// The bench's client as an `async fn`: the [`BenchClient`] machine above
@@ -451,15 +451,15 @@ async fn bench_client(
     ramp: Semaphore,
     everyone: Barrier,
 ) -> io::Result<Vec<Vec<u8>>> {
-    let permit = ramp.acquire().future().await;
-    let stream = TcpStream::connect(addr).future().await?;
+    let permit = ramp.acquire().await;
+    let stream = TcpStream::connect(addr).await?;
     let mut lines = lines.into_iter();
     let mut echoed = Vec::new();
     if let Some(line) = lines.next() {
         echoed.push(round_trip(&stream, line).await?); // back: the server has accepted us
     }
     drop(permit);
-    everyone.wait().future().await.expect("the barrier is never broken");
+    everyone.wait().await.expect("the barrier is never broken");
     for line in lines {
         echoed.push(round_trip(&stream, line).await?);
     }

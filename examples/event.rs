@@ -28,8 +28,7 @@ mod common;
 
 use rondo::stage7_coordination::EventWait;
 use rondo::{
-    Awaitable, Context, Coroutine, Event, Gather, Poll, Sleep, Task, Transcript, from_future, gather_tasks,
-    sleep, spawn,
+    Context, Coroutine, Event, Gather, Poll, Sleep, Task, Transcript, from_future, gather_tasks, sleep, spawn,
 };
 use std::time::Duration;
 
@@ -124,7 +123,7 @@ pub fn run(virtual_clock: bool, out: &Transcript) {
 /// `waiter(event, i)` as an `async fn`: the `Waiter` machine above.
 async fn waiter_async(event: Event, i: u32, out: Transcript) {
     out.say(format!("waiter {i} waiting"));
-    event.wait().future().await; // parks until someone sets the event
+    event.wait().await; // parks until someone sets the event
     out.say(format!("waiter {i} woke"));
 }
 
@@ -133,10 +132,10 @@ async fn main_async(out: Transcript) {
     let event = Event::new();
     let waiters: Vec<Task<()>> =
         (1..=3).map(|i| spawn(from_future(waiter_async(event.clone(), i, out.clone())))).collect();
-    sleep(Duration::from_secs(1)).future().await;
+    sleep(Duration::from_secs(1)).await;
     out.say("setting");
     event.set();
-    gather_tasks(waiters).future().await.expect("no waiter fails");
+    gather_tasks(waiters).await.expect("no waiter fails");
     out.say("all woke");
 }
 

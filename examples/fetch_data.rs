@@ -42,8 +42,7 @@ mod common;
 
 use rondo::stage5_combinators::ticker;
 use rondo::{
-    Awaitable, Context, Coroutine, CoroutineExt, Poll, StreamExt, Task, Transcript, from_future, lazy, sleep,
-    spawn,
+    Context, Coroutine, CoroutineExt, Poll, StreamExt, Task, Transcript, from_future, lazy, sleep, spawn,
 };
 use std::collections::BTreeMap;
 use std::time::Duration;
@@ -140,7 +139,7 @@ fn run_main<C: Coroutine<Output = ()> + 'static>(main: C, virtual_clock: bool, o
 /// `then`, `map`), three steps written as three lines.
 async fn fetch_data_async(out: Transcript) -> Dict {
     out.say("Start fetching");
-    sleep(Duration::from_secs(2)).future().await;
+    sleep(Duration::from_secs(2)).await;
     out.say("Done fetching");
     Dict::from([("data", 1)])
 }
@@ -150,7 +149,7 @@ async fn fetch_data_async(out: Transcript) -> Dict {
 async fn print_numbers_async(out: Transcript) {
     for i in 0..10 {
         out.say(i);
-        sleep(Duration::from_millis(250)).future().await;
+        sleep(Duration::from_millis(250)).await;
     }
 }
 
@@ -158,7 +157,7 @@ async fn print_numbers_async(out: Transcript) {
 async fn main_async(out: Transcript) {
     let task1 = spawn(from_future(fetch_data_async(out.clone())));
     let _task2 = spawn(from_future(print_numbers_async(out.clone()))); // held, never awaited
-    let value = task1.future().await.expect("the fetch finishes");
+    let value = task1.await.expect("the fetch finishes");
     out.say(python_repr(&value));
 }
 

@@ -36,9 +36,7 @@
 mod common;
 
 use rondo::stage5_combinators::Wait;
-use rondo::{
-    Awaitable, Context, Coroutine, Poll, ReturnWhen, Sleep, Transcript, from_future, sleep, spawn, wait,
-};
+use rondo::{Context, Coroutine, Poll, ReturnWhen, Sleep, Transcript, from_future, sleep, spawn, wait};
 use std::time::Duration;
 
 /// How often a cruncher gives the loop back, in numbers examined.
@@ -174,7 +172,7 @@ async fn find_divisibles_async(inrange: u64, div_by: u64, out: Transcript) -> Ve
             located.push(i);
         }
         if i % YIELD_EVERY == 0 {
-            sleep(Duration::from_micros(10)).future().await; // hand the loop over
+            sleep(Duration::from_micros(10)).await; // hand the loop over
         }
     }
     out.say(format!("Done w/ nums in range {inrange} divisible by {div_by}"));
@@ -187,7 +185,7 @@ async fn main_async(out: Transcript) {
     let divs1 = spawn(from_future(find_divisibles_async(508_000, 34_113, out.clone())));
     let divs2 = spawn(from_future(find_divisibles_async(100_052, 3_210, out.clone())));
     let divs3 = spawn(from_future(find_divisibles_async(500, 3, out)));
-    let (done, pending) = wait(vec![divs1, divs2, divs3], ReturnWhen::AllCompleted).future().await;
+    let (done, pending) = wait(vec![divs1, divs2, divs3], ReturnWhen::AllCompleted).await;
     assert!(pending.is_empty() && done.len() == 3, "ALL_COMPLETED waits for all three");
 }
 

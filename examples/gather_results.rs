@@ -33,9 +33,7 @@
 mod common;
 
 use rondo::stage5_combinators::Gather;
-use rondo::{
-    Awaitable, BoxCoroutine, Context, Coroutine, CoroutineExt, Poll, Transcript, from_future, gather, sleep,
-};
+use rondo::{BoxCoroutine, Context, Coroutine, CoroutineExt, Poll, Transcript, from_future, gather, sleep};
 use std::time::Duration;
 
 /// What each operation returns: `("Division", 0.5)`, the value already
@@ -129,25 +127,25 @@ fn run_main<C: Coroutine<Output = ()> + 'static>(main: C, virtual_clock: bool, o
 
 /// `addition(a, b)` as an `async fn`: the `addition` chain above (`sleep` then `map`).
 async fn addition_async(a: i64, b: i64) -> Named {
-    sleep(Duration::from_secs(3)).future().await;
+    sleep(Duration::from_secs(3)).await;
     ("Addition", (a + b).to_string())
 }
 
 /// `multiplication(a, b)` as an `async fn`: the `multiplication` chain above.
 async fn multiplication_async(a: i64, b: i64) -> Named {
-    sleep(Duration::from_secs(1)).future().await;
+    sleep(Duration::from_secs(1)).await;
     ("Multiplication", (a * b).to_string())
 }
 
 /// `division(a, b)` as an `async fn`: the `division` chain above.
 async fn division_async(a: i64, b: i64) -> Named {
-    sleep(Duration::from_secs(5)).future().await;
+    sleep(Duration::from_secs(5)).await;
     ("Division", python_float(a as f64 / b as f64))
 }
 
 /// `subtraction(a, b)` as an `async fn`: the `subtraction` chain above.
 async fn subtraction_async(a: i64, b: i64) -> Named {
-    sleep(Duration::from_secs(7)).future().await;
+    sleep(Duration::from_secs(7)).await;
     ("Subtraction", (a - b).to_string())
 }
 
@@ -160,7 +158,6 @@ async fn main_async(out: Transcript) {
         from_future(addition_async(10, 20)).boxed(),
         from_future(multiplication_async(10, 20)).boxed(),
     ])
-    .future()
     .await;
     for (task, result) in corrs_result.expect("no operation fails") {
         out.say(format!("{task} : {result}"));

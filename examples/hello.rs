@@ -30,9 +30,7 @@
 #[path = "common/mod.rs"]
 mod common;
 
-use rondo::{
-    Awaitable, Context, Coroutine, CoroutineExt, Poll, Sleep, Transcript, from_future, gather, sleep,
-};
+use rondo::{Context, Coroutine, CoroutineExt, Poll, Sleep, Transcript, from_future, gather, sleep};
 use std::time::Duration;
 
 /// ```text
@@ -107,7 +105,7 @@ pub fn run(virtual_clock: bool, out: &Transcript) {
 /// `hello()` as an `async fn`: the `Hello` machine above, written by the compiler.
 async fn hello_async(out: Transcript) {
     out.say("hello");
-    sleep(Duration::from_secs(1)).future().await; // the loop may run someone else now
+    sleep(Duration::from_secs(1)).await; // the loop may run someone else now
     out.say("goodbye");
 }
 
@@ -122,7 +120,7 @@ async fn one_after_the_other(out: Transcript) {
 /// above. Both become tasks at once.
 async fn together(out: Transcript) {
     let both = vec![from_future(hello_async(out.clone())), from_future(hello_async(out))];
-    gather(both).future().await.expect("both hellos finish"); // [None, None] in Python
+    gather(both).await.expect("both hellos finish"); // [None, None] in Python
 }
 
 /// The scenario as `async fn`s (`--async`): the same lines, times and iterations.

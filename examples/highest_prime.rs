@@ -47,8 +47,8 @@ mod common;
 
 use rondo::stage5_combinators::Gather;
 use rondo::{
-    Awaitable, Context, Coroutine, EventLoop, Poll, Sleep, Task, Transcript, blocking_sleep, from_future,
-    gather_tasks, sleep, spawn_named,
+    Context, Coroutine, EventLoop, Poll, Sleep, Task, Transcript, blocking_sleep, from_future, gather_tasks,
+    sleep, spawn_named,
 };
 use std::time::Duration;
 
@@ -277,7 +277,7 @@ async fn highest_prime_below_async(x: u64, nap: Nap, out: Transcript) -> Option<
         }
         match nap {
             // The one line that differs: suspend, or block.
-            Nap::Yielding => sleep(NAP).future().await,
+            Nap::Yielding => sleep(NAP).await,
             Nap::Blocking => blocking_sleep(NAP), // no `.await`: this step goes on
         }
     }
@@ -295,7 +295,7 @@ async fn main_async(nap: Nap, out: Transcript) {
             spawn_named(&name, from_future(highest_prime_below_async(x, nap, out.clone())))
         })
         .collect();
-    let primes = gather_tasks(tasks).future().await.expect("every search finishes");
+    let primes = gather_tasks(tasks).await.expect("every search finishes");
     assert_eq!(primes, [Some(99_991), Some(9_973), Some(997)]); // argument order
     let took = rondo::now() - t0;
     out.say(format!("Took {:.2} ms", took.as_secs_f64() * 1000.0));

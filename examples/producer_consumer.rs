@@ -39,8 +39,7 @@ mod common;
 
 use rondo::stage7_coordination::{QueueGet, QueueJoin, QueuePut};
 use rondo::{
-    Awaitable, Context, Coroutine, Gather, Poll, Queue, Sleep, Task, Transcript, from_future, gather, sleep,
-    spawn,
+    Context, Coroutine, Gather, Poll, Queue, Sleep, Task, Transcript, from_future, gather, sleep, spawn,
 };
 use std::time::Duration;
 
@@ -208,8 +207,8 @@ pub fn run(virtual_clock: bool, out: &Transcript) {
 /// `k` and its state are the compiler's now).
 async fn producer_async(q: Queue<String>, i: u32, out: Transcript) {
     for k in 1..=3 {
-        sleep(Duration::from_secs_f64(0.1 * f64::from(i) + 0.013 * f64::from(k))).future().await;
-        q.put(format!("P{i}-{k}")).future().await.expect("nobody shuts the queue down"); // waits while full
+        sleep(Duration::from_secs_f64(0.1 * f64::from(i) + 0.013 * f64::from(k))).await;
+        q.put(format!("P{i}-{k}")).await.expect("nobody shuts the queue down"); // waits while full
         out.say(format!("P{i} put P{i}-{k}"));
     }
 }
@@ -218,9 +217,9 @@ async fn producer_async(q: Queue<String>, i: u32, out: Transcript) {
 /// `while True` — it ends only by being cancelled (its task dropping it).
 async fn consumer_async(q: Queue<String>, j: u32, out: Transcript) {
     loop {
-        let item = q.get().future().await.expect("nobody shuts the queue down"); // waits while empty
+        let item = q.get().await.expect("nobody shuts the queue down"); // waits while empty
         out.say(format!("C{j} got {item}"));
-        sleep(Duration::from_secs_f64(0.29 + 0.007 * f64::from(j))).future().await;
+        sleep(Duration::from_secs_f64(0.29 + 0.007 * f64::from(j))).await;
         q.task_done().expect("one task_done per item got");
     }
 }
@@ -231,9 +230,9 @@ async fn main_async(out: Transcript) {
     let consumers: Vec<Task<()>> =
         (1..=2).map(|j| spawn(from_future(consumer_async(q.clone(), j, out.clone())))).collect();
     let producers = (1..=3).map(|i| from_future(producer_async(q.clone(), i, out.clone()))).collect();
-    gather(producers).future().await.expect("producers do not fail");
+    gather(producers).await.expect("producers do not fail");
     out.say("producers done");
-    q.join().future().await; // every item taken *and* task_done
+    q.join().await; // every item taken *and* task_done
     out.say("queue drained");
     for c in &consumers {
         c.cancel();

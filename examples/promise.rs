@@ -44,8 +44,8 @@ mod common;
 
 use rondo::stage5_combinators::{Gather, PromiseWait}; // named in the state enums below
 use rondo::{
-    Awaitable, BoxCoroutine, Context, Coroutine, CoroutineExt, Poll, Promise, Transcript, from_future,
-    gather, lazy, sleep,
+    BoxCoroutine, Context, Coroutine, CoroutineExt, Poll, Promise, Transcript, from_future, gather, lazy,
+    sleep,
 };
 use std::time::Duration;
 
@@ -168,7 +168,7 @@ pub fn run(virtual_clock: bool, out: &Transcript) {
 /// chain of [`bar`], written by the compiler.
 async fn bar_async(future: Promise<String>, out: Transcript) -> Output {
     out.say("bar will sleep for 2 seconds");
-    sleep(Duration::from_secs(2)).future().await;
+    sleep(Duration::from_secs(2)).await;
     out.say("bar resolving the future");
     future.set_result("future is resolved".to_string()); // wakes foo
     None // bar returns nothing
@@ -178,7 +178,7 @@ async fn bar_async(future: Promise<String>, out: Transcript) -> Output {
 /// is `.await` on the promise's `wait()`.
 async fn foo_async(future: Promise<String>, out: Transcript) -> Output {
     out.say("foo will await the future");
-    let future_result = future.wait().future().await.expect("bar sets a result, not an error");
+    let future_result = future.wait().await.expect("bar sets a result, not an error");
     out.say(format!("Future result :  {future_result}"));
     let done = if future.done() { "True" } else { "False" };
     out.say(format!("Is future is done?  {done}"));
@@ -197,7 +197,7 @@ pub fn run_async(virtual_clock: bool, out: &Transcript) {
             from_future(foo_async(future.clone(), out_main.clone())).boxed(),
             from_future(bar_async(future, out_main.clone())).boxed(),
         ];
-        let results = gather(children).future().await.expect("neither foo nor bar fails");
+        let results = gather(children).await.expect("neither foo nor bar fails");
         out_main.say(python_list(&results));
     });
     common::event_loop(virtual_clock).run(main).expect("main completes");

@@ -25,8 +25,7 @@ mod common;
 
 use rondo::stage7_coordination::SemaphoreAcquire;
 use rondo::{
-    Awaitable, Context, Coroutine, Gather, Permit, Poll, Semaphore, Sleep, Transcript, from_future, gather,
-    sleep,
+    Context, Coroutine, Gather, Permit, Poll, Semaphore, Sleep, Transcript, from_future, gather, sleep,
 };
 use std::time::Duration;
 
@@ -125,9 +124,9 @@ pub fn run(virtual_clock: bool, out: &Transcript) {
 /// `fetch(sem, i)` as an `async fn`: the `Fetch` machine above, written by
 /// the compiler. The permit lives until the end of the body: `async with`.
 async fn fetch_async(sem: Semaphore, i: u32, out: Transcript) {
-    let _permit = sem.acquire().future().await;
+    let _permit = sem.acquire().await;
     out.say(format!("start {i}"));
-    sleep(Duration::from_secs_f64(0.5 + 0.137 * f64::from(i % 4))).future().await;
+    sleep(Duration::from_secs_f64(0.5 + 0.137 * f64::from(i % 4))).await;
     out.say(format!("done {i}"));
 }
 
@@ -138,7 +137,7 @@ pub fn run_async(virtual_clock: bool, out: &Transcript) {
     let main = from_future(async move {
         let sem = Semaphore::new(3);
         let fetches = (1..=8).map(|i| from_future(fetch_async(sem.clone(), i, out.clone()))).collect();
-        gather(fetches).future().await.expect("every fetch finishes");
+        gather(fetches).await.expect("every fetch finishes");
         out.say("all fetched");
     });
     common::event_loop(virtual_clock).run(main).expect("main completes");

@@ -39,8 +39,8 @@
 mod common;
 
 use rondo::{
-    Awaitable, BoxCoroutine, Context, Coroutine, CoroutineExt, EventLoop, Poll, Task, Transcript,
-    from_future, lazy, sleep, spawn,
+    BoxCoroutine, Context, Coroutine, CoroutineExt, EventLoop, Poll, Task, Transcript, from_future, lazy,
+    sleep, spawn,
 };
 use std::time::{Duration, Instant};
 
@@ -205,12 +205,12 @@ where
 /// Scenario 1's `order` as an `async fn`: `order_and_wait` above.
 async fn order_and_wait_async(text: &'static str, out: Transcript) {
     out.say(format!("You ordered {text}"));
-    sleep(COOKING).future().await;
+    sleep(COOKING).await;
 }
 
 /// Scenarios 2 and 3's `order` as an `async fn`: `order_served` above.
 async fn order_served_async(served: String, out: Transcript) {
-    sleep(COOKING).future().await;
+    sleep(COOKING).await;
     out.say(served);
 }
 
@@ -228,7 +228,7 @@ async fn restaurant_async(scenario: Scenario, out: Transcript) {
             out.say("you placed another order immediately and waiting");
             let task = spawn(from_future(order_served_async(format!("Your order {nan}"), out.clone())));
             out.say("you started eating biryani"); // the order has not started yet
-            task.future().await.expect("the order is served");
+            task.await.expect("the order is served");
             out.say("your Biryani is finished");
         }
         Scenario::ForgetTask => {

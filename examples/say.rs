@@ -25,7 +25,7 @@
 #[path = "common/mod.rs"]
 mod common;
 
-use rondo::{Awaitable, Context, Coroutine, Poll, Sleep, Task, Transcript, from_future, sleep};
+use rondo::{Context, Coroutine, Poll, Sleep, Task, Transcript, from_future, sleep};
 use std::time::{Duration, Instant};
 
 /// `say(what, when)`; with `then_stop`, it also stops the loop afterwards.
@@ -120,7 +120,7 @@ pub fn run(virtual_clock: bool, out: &Transcript) {
 /// `say(what, when)` as an `async fn`: the `Say` machine above, written by
 /// the compiler; with `then_stop`, it also stops the loop afterwards.
 async fn say_async(what: &'static str, when_secs: f64, then_stop: bool, out: Transcript) {
-    sleep(Duration::from_secs_f64(when_secs)).future().await;
+    sleep(Duration::from_secs_f64(when_secs)).await;
     out.say(what);
     if then_stop {
         rondo::stop(); // our Ctrl+C
@@ -132,7 +132,7 @@ async fn say_async(what: &'static str, when_secs: f64, then_stop: bool, out: Tra
 async fn both_results_async(t1: Task<()>, t2: Task<()>) -> Vec<()> {
     let mut results = Vec::new();
     for task in [t1, t2] {
-        task.future().await.expect("say finishes");
+        task.await.expect("say finishes");
         results.push(()); // say() returns nothing: None in Python
     }
     results

@@ -26,9 +26,7 @@
 #[path = "common/mod.rs"]
 mod common;
 
-use rondo::{
-    Awaitable, Communicate, Context, Coroutine, Gather, Poll, Process, Transcript, from_future, gather,
-};
+use rondo::{Communicate, Context, Coroutine, Gather, Poll, Process, Transcript, from_future, gather};
 use std::process::{Command, Output, Stdio};
 
 /// The four commands `main()` runs: a name and an argv each.
@@ -137,7 +135,7 @@ pub fn run(virtual_clock: bool, out: &Transcript) {
 async fn run_command(name: &str, argv: &[&str], out: Transcript) {
     let proc = start(argv);
     out.say(format!("{name}: started"));
-    let output = proc.communicate().future().await.expect("the pipes are read");
+    let output = proc.communicate().await.expect("the pipes are read");
     out.say(finished(name, &output));
 }
 
@@ -146,7 +144,7 @@ async fn run_command(name: &str, argv: &[&str], out: Transcript) {
 pub fn run_async(virtual_clock: bool, out: &Transcript) {
     let runs = COMMANDS.into_iter().map(|(name, argv)| from_future(run_command(name, argv, out.clone())));
     let runs = runs.collect();
-    let main = from_future(async move { gather(runs).future().await.expect("no run fails") });
+    let main = from_future(async move { gather(runs).await.expect("no run fails") });
     let ran = common::run_main(virtual_clock, main);
     out.say(common::elapsed_line("subprocess.rs", ran.took, virtual_clock));
 }

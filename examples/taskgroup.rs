@@ -49,8 +49,7 @@
 mod common;
 
 use rondo::{
-    Awaitable, Context, Coroutine, CoroutineExt, Poll, Sleep, Transcript, from_future, lazy, sleep,
-    task_group,
+    Context, Coroutine, CoroutineExt, Poll, Sleep, Transcript, from_future, lazy, sleep, task_group,
 };
 use std::time::Duration;
 
@@ -138,14 +137,14 @@ pub fn run(virtual_clock: bool, out: &Transcript) {
 
 /// `a()` as an `async fn`: the `sleep(..).map(..)` of [`a`].
 async fn a_async(out: Transcript) -> Outcome {
-    sleep(Duration::from_secs(1)).future().await;
+    sleep(Duration::from_secs(1)).await;
     out.say("A done");
     Ok(())
 }
 
 /// `b()` as an `async fn`: the `sleep(..).map(..)` of [`b`].
 async fn b_async() -> Outcome {
-    sleep(Duration::from_millis(1500)).future().await;
+    sleep(Duration::from_millis(1500)).await;
     Err("B failed".to_string())
 }
 
@@ -177,7 +176,7 @@ impl Drop for Cancelled {
 /// `c()` as an `async fn`: the `C` machine above, its `Drop` included (the guard).
 async fn c_async(out: Transcript) -> Outcome {
     let on_cancel = Cancelled { out: Some(out.clone()), line: "C cancelled" }; // try:
-    sleep(Duration::from_secs(3)).future().await;
+    sleep(Duration::from_secs(3)).await;
     out.say("C done");
     on_cancel.finished();
     Ok(())
@@ -200,7 +199,7 @@ pub fn run_async(virtual_clock: bool, out: &Transcript) {
                 Ok(())
             })
         });
-        if let Err(group) = group.future().await {
+        if let Err(group) = group.await {
             let errors: Vec<String> = group.errors.iter().map(ToString::to_string).collect();
             out.say(format!("group failed: {}", errors.join("; ")));
         }

@@ -21,7 +21,7 @@ use std::time::{Duration, Instant};
 /// `print("One"); await asyncio.sleep(1); print("Two")`.
 async fn count_async(out: Transcript) {
     out.say("One");
-    sleep(Duration::from_secs(1)).future().await;
+    sleep(Duration::from_secs(1)).await;
     out.say("Two");
 }
 

@@ -6,7 +6,7 @@
 //! compiled ones share a loop, and when driven by hand, one poll at a time.
 
 use rondo::stage2_coroutine::state_machine::{foo, main_sequential};
-use rondo::{Awaitable, EventLoop, Transcript, block_on, from_future, yield_now};
+use rondo::{EventLoop, Transcript, block_on, from_future, yield_now};
 use std::future::Future;
 use std::task::{Context, Waker};
 
@@ -14,7 +14,7 @@ use std::task::{Context, Waker};
 /// `async fn` its doc comment shows: print, then pause once.
 async fn foo_async(text: &'static str, out: Transcript) {
     out.say(text);
-    yield_now().future().await;
+    yield_now().await;
 }
 
 /// `stage2_coroutine::state_machine::main_sequential` (the machine `Main`),

@@ -1,16 +1,17 @@
 //! rondo through stage 9's bridge: the same generic `async` workloads the
 //! tokio, smol and futures columns run, on rondo's loop. Every spawned future
 //! becomes a task with `spawn(from_future(..))`; every rondo primitive is
-//! awaited with `.future()`. The hand-written column (`rondo`, module
-//! `rondo_rt`) stays beside it: the difference between the two columns is
-//! what the bridge costs (a std `Waker` per task, a `CoroutineFuture` around
+//! awaited as it is (`.await`: rondo's coroutines are `IntoFuture`), or
+//! handed over as `.into_future()` where the trait wants a `Future`. The
+//! hand-written column (`rondo`, module `rondo_rt`) stays beside it: the
+//! difference between the two columns is what the bridge costs (a std `Waker` per task, a `CoroutineFuture` around
 //! each awaited coroutine).
 //!
 //! Timers: rondo's `sleep` (its own heap; deadline at first poll). Channel:
 //! a `Queue` of maxsize 1. Lock: `Lock` (fair, FIFO). Pool: `to_thread`.
 
 use crate::workloads::{LocalRuntime, YieldNow};
-use rondo::{Awaitable, EventLoop, Lock, Queue, Task, from_future, sleep, spawn, to_thread};
+use rondo::{EventLoop, Lock, Queue, Task, from_future, sleep, spawn, to_thread};
 use std::future::Future;
 use std::time::Duration;
 
@@ -55,12 +56,12 @@ impl LocalRuntime for RondoAsync {
     }
 
     async fn join<T: 'static>(handle: Task<T>) -> T {
-        handle.future().await.expect("a rondo task")
+        handle.await.expect("a rondo task")
     }
 
     fn sleep(duration: Duration) -> impl Future<Output = ()> + 'static {
         // `sleep` takes its deadline at its first poll: no `async` needed.
-        sleep(duration).future()
+        sleep(duration).into_future()
     }
 
     fn channel() -> (Self::Sender, Self::Receiver) {
@@ -69,11 +70,11 @@ impl LocalRuntime for RondoAsync {
     }
 
     async fn send(tx: &mut Self::Sender, value: u64) {
-        tx.0.put(value).future().await.expect("the queue is open")
+        tx.0.put(value).await.expect("the queue is open")
     }
 
     async fn recv(rx: &mut Self::Receiver) -> Option<u64> {
-        rx.get().future().await.ok()
+        rx.get().await.ok()
     }
 
     type Mutex = Lock;
@@ -83,13 +84,13 @@ impl LocalRuntime for RondoAsync {
     }
 
     async fn locked_yield(m: &Lock) {
-        let _guard = m.acquire().future().await;
+        let _guard = m.acquire().await;
         YieldNow::default().await;
     }
 
     fn to_thread<T: Send + 'static>(
         f: impl FnOnce() -> T + Send + 'static,
     ) -> Option<impl Future<Output = T> + 'static> {
-        Some(to_thread(f).future())
+        Some(to_thread(f).into_future())
     }
 }

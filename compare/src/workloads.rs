@@ -2,7 +2,7 @@
 //! over a small [`LocalRuntime`] trait, and run on every `std::future`
 //! runtime (tokio, smol, futures) through its adapter module — and on rondo
 //! through stage 9's bridge (`rondo_async.rs`: `spawn(from_future(..))`,
-//! `.future()`), the `rondo-async` column. rondo's own column keeps the same
+//! `.await`), the `rondo-async` column. rondo's own column keeps the same
 //! shapes written by hand as coroutines, in `examples/bench/workloads.rs`
 //! (module `rondo_rt` here): the two rondo columns side by side show what the
 //! bridge costs.

@@ -145,7 +145,7 @@ fn counted_run<F: Future<Output = ()> + 'static>(
 // ---------------------------------------------------------------- rondo
 
 /// rondo on its virtual clock, through stage 9's bridge: `spawn(from_future(..))`
-/// and `.future()`; asyncio's order by construction.
+/// and `.await` on rondo's own coroutines; asyncio's order by construction.
 pub struct Rondo;
 
 impl TraceRuntime for Rondo {
@@ -179,13 +179,11 @@ impl TraceRuntime for Rondo {
     }
 
     async fn join<T: 'static>(handle: rondo::Task<T>) -> T {
-        use rondo::Awaitable;
-        handle.future().await.expect("the task finishes")
+        handle.await.expect("the task finishes")
     }
 
     fn sleep(duration: Duration) -> impl Future<Output = ()> + 'static {
-        use rondo::Awaitable;
-        rondo::sleep(duration).future()
+        rondo::sleep(duration).into_future() // what `.await` would call
     }
 
     fn semaphore(permits: usize) -> rondo::Semaphore {
@@ -193,8 +191,7 @@ impl TraceRuntime for Rondo {
     }
 
     async fn with_permit<F: Future>(sem: &rondo::Semaphore, body: F) -> F::Output {
-        use rondo::Awaitable;
-        let _permit = sem.acquire().future().await;
+        let _permit = sem.acquire().await;
         body.await
     }
 
@@ -205,8 +202,7 @@ impl TraceRuntime for Rondo {
     }
 
     async fn with_lock<F: Future>(lock: &rondo::Lock, body: F) -> F::Output {
-        use rondo::Awaitable;
-        let _guard = lock.acquire().future().await;
+        let _guard = lock.acquire().await;
         body.await
     }
 }
