@@ -21,6 +21,9 @@
 //! Why a method (`.future()`), not `IntoFuture` on every coroutine: a
 //! blanket `impl<C: Coroutine> IntoFuture for C` is refused by Rust's
 //! orphan rule (both the trait and the type parameter are foreign to it).
+//! rondo's own coroutine types get `IntoFuture` one by one instead
+//! (`await_directly`), so `sleep(d).await` works; `.future()` is for any
+//! other coroutine — a hand-written machine of yours.
 
 use super::task_waker;
 use crate::{Context, Coroutine, Poll, Wake, Waker};

@@ -12,23 +12,26 @@
 //!   from other threads through stage 8's inbox);
 //! - `from_future`: a std `Future` as a rondo coroutine ([`from_future`]):
 //!   `spawn(from_future(async { .. }))`;
-//! - `into_future`: a rondo coroutine as a std `Future` ([`Awaitable::future`]):
-//!   `sleep(d).future().await` inside an `async` block.
+//! - `into_future`: a rondo coroutine as a std `Future` ([`Awaitable::future`]),
+//!   and `await_directly`: `IntoFuture` for each of rondo's own coroutine
+//!   types, so that an `async fn` writes `sleep(d).await`, `task.await`.
 //!
 //! The order of events does not change: a rondo coroutine awaited in a
 //! task gets the task's own rondo waker, and a std waker's wake on the
 //! loop's thread calls it, in the same iteration.
 //!
-//! **Reading order.** `task_waker` → `from_future` → `into_future`.
+//! **Reading order.** `task_waker` → `from_future` → `into_future` →
+//! `await_directly`.
 //!
 //! **The flaw that remains.** Cost and reach. The bridge is paid on every
-//! poll (a lent std waker, the running poll published for `.future()`) and
-//! a pinned `Box` per task: about 1.7× the hand-written task in
-//! instructions (`docs/performance.md`, "Stage 9"). A std waker held
-//! elsewhere keeps an idle loop listening, whoever holds it: a std channel
-//! between two tasks of one loop that wait on each other hangs, as on tokio,
-//! where a hand-written deadlock is named. And `.future()` is still written:
-//! the orphan rule keeps `sleep(d).await` out of reach.
+//! poll (a lent std waker, the running poll published for `.await`) and a
+//! pinned `Box` per task: 1.5–2.3× the hand-written task in instructions
+//! (`docs/performance.md`, "Stage 9"). A std waker held elsewhere keeps an
+//! idle loop listening, whoever holds it: a std channel between two tasks
+//! of one loop that wait on each other hangs, as on tokio, where a
+//! hand-written deadlock is named. And a task is `spawn(from_future(..))`,
+//! not `spawn(async { .. })`: a blanket `Coroutine` impl for every `Future`
+//! would overlap rondo's own impls.
 //!
 //! Seed scenarios: every seed example takes `--async` — `cargo run
 //! --example countasync -- --async --virtual` prints what CPython prints, in
