@@ -24,6 +24,7 @@ mod smol_rt;
 mod targets;
 mod tokio_rt;
 mod workloads;
+mod yield_now;
 
 // rondo's column and the instruments are `examples/bench.rs`'s own files,
 // included rather than copied: the two benchmarks cannot drift apart.

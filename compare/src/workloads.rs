@@ -15,8 +15,6 @@
 
 use crate::measure::{cpu_time, overshoot_summary, resident_bytes};
 use std::future::Future;
-use std::pin::Pin;
-use std::task::{Context, Poll};
 use std::time::{Duration, Instant};
 
 /// What a workload needs from a single-threaded runtime.
@@ -60,23 +58,7 @@ pub trait LocalRuntime: Sized {
     ) -> Option<impl Future<Output = T> + 'static>;
 }
 
-/// Wakes itself and returns `Pending` once: a yield to the scheduler.
-#[derive(Default)]
-pub struct YieldNow {
-    yielded: bool,
-}
-
-impl Future for YieldNow {
-    type Output = ();
-    fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<()> {
-        if self.yielded {
-            return Poll::Ready(());
-        }
-        self.yielded = true;
-        cx.waker().wake_by_ref();
-        Poll::Pending
-    }
-}
+pub use crate::yield_now::YieldNow;
 
 /// spawn+join: (ns per task, bytes per task while all are alive).
 fn spawn_join<R: LocalRuntime>(n: u64) -> Vec<f64> {

@@ -30,6 +30,8 @@
 
 mod runtime;
 mod scenarios;
+#[path = "../yield_now.rs"]
+mod yield_now;
 
 use runtime::{Rondo, Smol, Tokio, TraceRuntime, take_lines};
 use scenarios::{SCENARIOS, Scenario, play};

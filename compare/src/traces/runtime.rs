@@ -55,24 +55,7 @@ pub trait TraceRuntime: 'static {
     async fn with_lock<F: Future>(lock: &Self::Lock, body: F) -> F::Output;
 }
 
-/// `await asyncio.sleep(0)`: wakes itself and returns `Pending` once — the
-/// same yield on every runtime (the benchmark's `YieldNow`), not a
-/// runtime-specific one.
-#[derive(Default)]
-pub struct YieldNow {
-    yielded: bool,
-}
-
-impl Future for YieldNow {
-    type Output = ();
-    fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<()> {
-        if std::mem::replace(&mut self.yielded, true) {
-            return Poll::Ready(());
-        }
-        cx.waker().wake_by_ref();
-        Poll::Pending
-    }
-}
+pub use crate::yield_now::YieldNow;
 
 thread_local! {
     /// The lines said so far: (stamp, text).
