@@ -188,30 +188,54 @@ fn a_wake_after_the_loop_is_gone_does_nothing() {
     std::thread::spawn(move || waker.wake()).join().unwrap(); // from another thread
 }
 
-#[test]
-fn rondo_coroutines_that_need_no_loop_run_on_a_plain_std_executor() {
-    // A minimal std executor: poll, and park the thread until woken.
+/// A minimal std executor: poll, and park the thread until woken.
+fn block_on<F: Future>(future: F) -> F::Output {
     struct Unpark(std::thread::Thread);
     impl std::task::Wake for Unpark {
         fn wake(self: Arc<Self>) {
             self.0.unpark();
         }
     }
-    fn block_on<F: Future>(future: F) -> F::Output {
-        let mut future = std::pin::pin!(future);
-        let waker = Waker::from(Arc::new(Unpark(std::thread::current())));
-        let mut cx = Context::from_waker(&waker);
-        loop {
-            if let Poll::Ready(output) = future.as_mut().poll(&mut cx) {
-                return output;
-            }
-            std::thread::park();
+    let mut future = std::pin::pin!(future);
+    let waker = Waker::from(Arc::new(Unpark(std::thread::current())));
+    let mut cx = Context::from_waker(&waker);
+    loop {
+        if let Poll::Ready(output) = future.as_mut().poll(&mut cx) {
+            return output;
         }
+        std::thread::park();
     }
+}
+
+#[test]
+fn rondo_coroutines_that_need_no_loop_run_on_a_plain_std_executor() {
     let joined = block_on(rondo::join(rondo::ready(1), rondo::lazy(|| 2)).future());
     assert_eq!(joined, (1, 2));
     // A leaf that needs rondo's loop says so instead of hanging.
     let outside = std::panic::catch_unwind(|| block_on(spawn(rondo::ready(())).future()));
     let message = *outside.unwrap_err().downcast::<String>().unwrap();
     assert!(message.contains("outside a running event loop"), "{message}");
+}
+
+#[test]
+fn a_std_future_bridged_to_rondo_and_back_is_woken_by_a_thread_on_a_foreign_executor() {
+    // `from_future(f).future()` on a std executor: `f` gets that executor's
+    // own std waker (not one of rondo's, which could not reach a thread
+    // parked outside any rondo loop), so a thread's wake unparks it.
+    let slot = Arc::new(Mutex::new(Slot::default()));
+    let theirs = slot.clone();
+    let filler = std::thread::spawn(move || {
+        loop {
+            let mut slot = theirs.lock().unwrap();
+            if let Some(waker) = slot.waker.take() {
+                slot.value = Some(42);
+                drop(slot);
+                return waker.wake();
+            }
+            drop(slot);
+            std::thread::sleep(Duration::from_millis(1));
+        }
+    });
+    assert_eq!(block_on(from_future(Receive(slot)).future()), 42);
+    filler.join().unwrap();
 }

@@ -230,3 +230,69 @@ fn cancelling_the_head_of_an_async_chain_a_hundred_thousand_deep_ends_every_task
     let ev = EventLoop::new_virtual();
     assert_eq!(ev.run_until_complete(main).unwrap(), Err(TaskError::Cancelled));
 }
+
+/// Task A wakes itself and, in the same step, sets the event task B waits
+/// on — through a std future (`std_leaf`, its std waker) or a rondo
+/// coroutine (its rondo waker). With `adopted`, A's future first keeps a
+/// std waker across a pause, so A has a waker of its own by then.
+fn self_wake_then_set(std_leaf: bool, adopted: bool) -> Vec<String> {
+    let out = Transcript::new();
+    let said = out.clone();
+    let main = from_future(async move {
+        let event = rondo::Event::new();
+        let (waited, b_says) = (event.clone(), said.clone());
+        let b = spawn(from_future(async move {
+            waited.wait().await;
+            b_says.say("B runs");
+        }));
+        sleep(ms(1000)).await;
+        let a = spawn(from_future(async move {
+            if adopted {
+                let kept = std::future::poll_fn(|cx| Poll::Ready(cx.waker().clone())).await;
+                yield_now().await;
+                drop(kept);
+            }
+            let mut first = true;
+            if std_leaf {
+                std::future::poll_fn(|cx| {
+                    if !std::mem::replace(&mut first, false) {
+                        return Poll::Ready(());
+                    }
+                    cx.waker().wake_by_ref();
+                    event.set();
+                    Poll::Pending
+                })
+                .await;
+            } else {
+                rondo::poll_fn(|cx| {
+                    if !std::mem::replace(&mut first, false) {
+                        return rondo::Poll::Ready(());
+                    }
+                    cx.waker().wake();
+                    event.set();
+                    rondo::Poll::Pending
+                })
+                .await;
+            }
+            said.say("A runs again");
+        }));
+        a.await.unwrap();
+        b.await.unwrap();
+    });
+    EventLoop::new_virtual().run(main).unwrap();
+    out.stamped_with_iterations()
+}
+
+#[test]
+fn a_std_wake_lands_when_it_is_made_as_a_rondo_wake_does() {
+    // A's wake comes before B's (A woke itself first), whatever the waker:
+    // a lent one wakes its polling task at once, not when the poll returns.
+    for adopted in [false, true] {
+        let rondo_leaf = self_wake_then_set(false, adopted);
+        assert_eq!(self_wake_then_set(true, adopted), rondo_leaf, "adopted: {adopted}");
+        assert!(
+            rondo_leaf[0].ends_with("A runs again") && rondo_leaf[1].ends_with("B runs"),
+            "{rondo_leaf:?}"
+        );
+    }
+}

@@ -31,12 +31,12 @@ use std::sync::Arc;
 /// coroutine: spawn it, `run` it, gather it.
 ///
 /// ```
-/// use rondo::{Awaitable, EventLoop, from_future, sleep};
+/// use rondo::{EventLoop, from_future, sleep};
 /// use std::time::Duration;
 ///
 /// // async def main(): await asyncio.sleep(1); return 42
 /// let main = from_future(async {
-///     sleep(Duration::from_secs(1)).future().await;
+///     sleep(Duration::from_secs(1)).await;
 ///     42
 /// });
 /// let ev = EventLoop::new_virtual();
@@ -86,6 +86,7 @@ impl<F: Future> Coroutine for FromFuture<F> {
                 self.future = None;
                 Poll::Ready(output)
             }
+            (std::task::Poll::Pending, AfterPoll::Foreign) => Poll::Pending,
             (std::task::Poll::Pending, AfterPoll::Returned { woken }) => {
                 if woken {
                     cx.waker().wake(); // what the std waker would have done
@@ -95,8 +96,10 @@ impl<F: Future> Coroutine for FromFuture<F> {
             (std::task::Poll::Pending, AfterPoll::Kept(lent)) => {
                 // Whoever kept it may wake it from another thread: give it the
                 // loop's inbox (installing stage 8's selector the first time).
-                // Outside a loop (`block_on`) there is none: only this thread
-                // can wake the task, and it will.
+                // Outside a rondo loop there is none: under a foreign executor
+                // the future was handed that executor's waker instead (and
+                // never gets here); under stage 2's `block_on`, which cannot
+                // wait for threads, only this thread's wakes count.
                 let mut inbox = None;
                 crate::stage4_event_loop::with_running_core(|core| {
                     let outside = Outside::of(core);

@@ -5,7 +5,8 @@
 //! `Context`, whose waker is an `Rc<dyn Wake>`. Two cases:
 //!
 //! - **Inside a rondo task** (`from_future` is polling it, and the std
-//!   waker in `cx` is that task's own — `task_waker::polling` says so) the
+//!   waker in `cx` is the one it lent to that poll, or the task's own —
+//!   `task_waker::polling_task` says so) the
 //!   coroutine gets the task's *rondo* waker itself: the same waker a
 //!   hand-written coroutine would get. So a timer firing wakes the task in
 //!   the same iteration, a lock's queue of waiters holds the task's waker
@@ -14,7 +15,9 @@
 //!   inbox for a task that only awaits rondo coroutines.
 //! - **Anywhere else** (tokio, smol, `futures::executor`, a std combinator
 //!   with wakers of its own) the adapter makes a rondo waker that calls the
-//!   std waker it was given (kept, and replaced only when it changes). A
+//!   std waker it was given (kept, and replaced only when it changes); a
+//!   `from_future` inside is handed that foreign std waker itself
+//!   (`task_waker::Foreign`), so a thread's wake reaches the executor. A
 //!   leaf that needs rondo's loop (`sleep`, a socket) panics there, saying
 //!   it was polled outside a running rondo loop.
 //!
@@ -87,7 +90,8 @@ impl Wake for StdWake {
 impl RondoWaker {
     /// The rondo waker to poll with for `std_waker`, reusing `kept` when it
     /// still fits.
-    fn for_std<'k>(kept: &'k mut Option<RondoWaker>, std_waker: &std::task::Waker) -> &'k Waker {
+    /// (`true` with it: the rondo waker stands for a foreign std waker.)
+    fn for_std<'k>(kept: &'k mut Option<RondoWaker>, std_waker: &std::task::Waker) -> (&'k Waker, bool) {
         let kept_task = match kept {
             Some(RondoWaker::Task(waker)) => Some(&*waker),
             _ => None,
@@ -108,7 +112,8 @@ impl RondoWaker {
             },
         }
         match kept.as_ref().expect("set above") {
-            RondoWaker::Task(waker) | RondoWaker::Std(_, waker) => waker,
+            RondoWaker::Task(waker) => (waker, false),
+            RondoWaker::Std(_, waker) => (waker, true),
         }
     }
 }
@@ -122,7 +127,10 @@ impl<C: Coroutine> Future for CoroutineFuture<C> {
 
     fn poll(self: Pin<&mut Self>, cx: &mut std::task::Context<'_>) -> std::task::Poll<C::Output> {
         let this = self.get_mut();
-        let waker = RondoWaker::for_std(&mut this.waker, cx.waker());
+        let (waker, foreign) = RondoWaker::for_std(&mut this.waker, cx.waker());
+        // For a foreign executor, a `from_future` inside is handed its std
+        // waker directly (`task_waker::Foreign`).
+        let _foreign = foreign.then(|| task_waker::Foreign::enter(waker, cx.waker()));
         match this.coroutine.poll(&mut Context::from_waker(waker)) {
             Poll::Ready(output) => std::task::Poll::Ready(output),
             Poll::Pending => std::task::Poll::Pending,

@@ -7,25 +7,29 @@
 //! slot is not mistaken for the old one — and what *reaches* the loop from
 //! elsewhere: a weak handle on stage 8's inbox, once it is needed.
 //!
-//! - **On the loop's thread** (nearly every wake: a timer, a socket, another
-//!   task) the waker looks the slot up and calls the task's rondo waker: the
-//!   same call a hand-written coroutine's wake makes, so the task runs in
-//!   the same iteration it would have.
+//! - **On the loop's thread** (a std channel, another task — timers and
+//!   sockets wake rondo wakers directly, see below) the waker looks the slot
+//!   up and calls the task's rondo waker: the same call a hand-written
+//!   coroutine's wake makes, so the task runs in the same iteration it
+//!   would have.
 //! - **From another thread** it sends the loop a callback through the inbox
 //!   that does the same lookup there; the self-pipe wakes an idle loop at once.
 //! - **After the loop is gone** the inbox is closed (or freed) and the slot
 //!   empty: the wake does nothing.
-//! - **During a drop**, the lookup takes the rondo waker out of the table
-//!   before calling it, so no borrow of the table is held across the wake
-//!   (tokio #6148 and #1929 are panics of exactly that shape).
+//! - **During a drop**, the lookup clones the rondo waker out of the table
+//!   and releases the borrow before calling it, so no borrow of the table
+//!   is held across the wake (tokio #1929 is a panic of exactly that shape;
+//!   #6148, a wake after the runtime's thread-local was destroyed: here
+//!   `try_with` makes that "nobody to wake").
 //!
 //! **A waker of its own, only when needed.** Most std wakers never leave
 //! their poll: an `async fn` that awaits rondo's own coroutines hands them
 //! the task's rondo waker directly (`into_future`, through [`Polling`]), and
 //! a future that wakes itself at once does not keep its clone. So a task
 //! gets no std waker of its own at its first poll: it borrows the thread's
-//! spare ([`Lent`]), and afterwards `Arc::strong_count` says whether anyone
-//! kept a clone. Only then does the task adopt it — a slot in the table,
+//! spare ([`Lent`]); a wake of it during the poll wakes the polling task at
+//! once, as a rondo wake would. Afterwards `Arc::strong_count` says whether
+//! anyone kept a clone. Only then does the task adopt it — a slot in the table,
 //! and stage 8's inbox (installing the selector) so other threads can reach
 //! it. A program that never leaves the loop keeps stage 3's precise wait and
 //! its deadlock report, and a spawn pays for no `Arc`. The race — a thread
@@ -37,9 +41,10 @@
 //! waker that some other holder will wake: [`held_elsewhere`] tells
 //! stage 8's `Outside` whether any open waker of a live task is still held
 //! beyond its task — then the loop waits, as it does for a `LoopHandle`.
-//! The price: a waker held on the loop's own thread by a future that will
-//! never fire (two tasks waiting on each other through a std channel) is
-//! indistinguishable, and that program waits, as it would on tokio.
+//! The price: rondo cannot tell who holds the clone — a thread that will
+//! call, a std channel between two tasks that wait on each other, or the
+//! task's own future keeping its waker in a local across an `.await` — and
+//! in the last two the program waits for ever, as it would on tokio.
 //!
 //! `std::task::Wake` on an `Arc` is std's safe way to make a `Waker` — no
 //! `RawWakerVTable`, no `unsafe`. Its cost: an `Arc` per task that keeps its
@@ -80,7 +85,14 @@ thread_local! {
     /// What `from_future`'s polls use on this thread (one thread-local for
     /// both: each access costs a check, and a poll needs both).
     static POLLS: Polls = const {
-        Polls { spare: Cell::new(None), lent: Cell::new(std::ptr::null()), task: Cell::new(0), task_waker: Cell::new(None) }
+        Polls {
+            spares: RefCell::new(Vec::new()),
+            lent: Cell::new(std::ptr::null()),
+            task: Cell::new(0),
+            task_waker: Cell::new(None),
+            foreign_task: Cell::new(0),
+            foreign_waker: Cell::new(None),
+        }
     };
 }
 
@@ -243,9 +255,15 @@ impl std::task::Wake for TaskWaker {
         if on_thread(self.home) {
             match self.slot() {
                 Some(slot) => slot.wake_here(),
-                // Lent, so the poll that lent it is still running on this
-                // thread: it reads the flag when the future returns.
-                None => self.woken.store(true, Ordering::Relaxed),
+                // Lent, so the poll that lent it is running on this thread:
+                // wake its task now, at the moment a rondo wake would (the
+                // order of what the poll does next depends on it); or, if a
+                // nested poll runs now, leave a note for when ours returns.
+                None => {
+                    if !wake_polling_task(Arc::as_ptr(self).cast()) {
+                        self.woken.store(true, Ordering::Relaxed);
+                    }
+                }
             }
             return;
         }
@@ -256,8 +274,10 @@ impl std::task::Wake for TaskWaker {
                 // Refused if the loop is gone: then there is nobody to wake.
                 let _ = inbox.send(Box::new(move || slot.wake_here()), Location::caller());
             }
-            // Not adopted yet: the loop reads the note when it adopts it
-            // (or, if its task finished meanwhile, nobody needs the wake).
+            // Not adopted yet: the loop reads the note when it adopts it (or,
+            // if its task finished meanwhile, nobody needs the wake). Adopted
+            // with no inbox — outside any loop, under stage 2's `block_on`,
+            // which cannot wait for threads — the note is all there is.
             _ => self.woken.store(true, Ordering::Release),
         }
     }
@@ -265,30 +285,67 @@ impl std::task::Wake for TaskWaker {
 
 /// What `from_future`'s polls use on this thread.
 struct Polls {
-    /// The std waker this thread lends to a task's poll (see [`Lent`]).
-    spare: Cell<Option<Lent>>,
+    /// The std wakers this thread lends to tasks' polls (see [`Lent`]): one
+    /// for each level of `from_future`s polled inside one another.
+    spares: RefCell<Vec<Lent>>,
     /// The poll running now (see [`Polling`]): the data pointer of the std
     /// waker it lent (null: none), the address of the task's rondo waker
     /// (to check a kept clone without touching the waker), and the waker.
     lent: Cell<*const ()>,
     task: Cell<usize>,
     task_waker: Cell<Option<Waker>>,
+    /// While `into_future` polls a rondo coroutine for a foreign executor
+    /// (see [`Foreign`]): the address of the rondo waker it made, and the
+    /// foreign std waker that rondo waker calls.
+    foreign_task: Cell<usize>,
+    foreign_waker: Cell<Option<std::task::Waker>>,
+}
+
+/// At most this many spare std wakers kept per thread (one per level of
+/// nested `from_future` polls; deeper ones are made and dropped).
+const SPARES: usize = 8;
+
+/// A lent std waker was woken on its thread: if it is the one lent to the
+/// poll running now, wake that poll's task at once. (`false`: a nested poll
+/// runs now; the lender reads the note when its own poll returns.)
+fn wake_polling_task(data: *const ()) -> bool {
+    POLLS
+        .try_with(|polls| {
+            if polls.lent.get() != data {
+                return false;
+            }
+            let waker = polls.task_waker.take();
+            let task = waker.clone();
+            polls.task_waker.set(waker);
+            task.inspect(Waker::wake).is_some()
+        })
+        .unwrap_or(false)
 }
 
 /// Polls a task's future with a std waker lent for the poll (the thread's
-/// spare), and says what became of the waker; see [`Lent`].
+/// spare), and says what became of the waker; see [`Lent`]. (If the task is
+/// really a foreign executor's — `from_future(f).future()` polled by tokio —
+/// `f` gets that executor's own std waker instead: see [`Foreign`].)
 #[inline]
 pub(crate) fn poll_lent<T>(
     rondo_waker: &Waker,
     poll: impl FnOnce(&std::task::Waker) -> std::task::Poll<T>,
 ) -> (std::task::Poll<T>, AfterPoll) {
     POLLS.with(|polls| {
-        let lent = polls.spare.take().unwrap_or_else(Lent::new);
+        if polls.foreign_task.get() == rondo_waker.target_addr() {
+            let foreign = polls.foreign_waker.take();
+            let std_waker = foreign.clone();
+            polls.foreign_waker.set(foreign);
+            if let Some(std_waker) = std_waker {
+                return (poll(&std_waker), AfterPoll::Foreign);
+            }
+        }
+        let lent = polls.spares.borrow_mut().pop().unwrap_or_else(Lent::new);
         let polled = {
             let _polling = Polling::enter(polls, &lent.std_waker, rondo_waker);
             poll(&lent.std_waker)
         };
-        (polled, lent.after_poll(&polls.spare))
+        (polled, lent.after_poll(&polls.spares))
     })
 }
 
@@ -328,6 +385,8 @@ pub(crate) enum AfterPoll {
     Returned { woken: bool },
     /// A clone was kept: the task now owns it (see [`Lent::adopt`]).
     Kept(Lent),
+    /// No waker was lent: the future was polled with a foreign executor's.
+    Foreign,
 }
 
 impl Lent {
@@ -339,7 +398,7 @@ impl Lent {
 
     /// After the poll: gives the waker back if no clone is left anywhere.
     #[inline]
-    fn after_poll(self, spare: &Cell<Option<Lent>>) -> AfterPoll {
+    fn after_poll(self, spares: &RefCell<Vec<Lent>>) -> AfterPoll {
         // The count first: a thread that wakes it sets the flag *before* it
         // drops its clone, so if the count already shows the drop, the fence
         // makes the flag visible too.
@@ -353,8 +412,9 @@ impl Lent {
         if woken {
             self.task_waker.woken.store(false, Ordering::Relaxed);
         }
-        if let Some(other) = spare.replace(Some(self)) {
-            spare.set(Some(other)); // a nested poll gave one back first: keep that one
+        let mut spares = spares.borrow_mut();
+        if spares.len() < SPARES {
+            spares.push(self);
         }
         AfterPoll::Returned { woken }
     }
@@ -428,6 +488,37 @@ impl Drop for Polling<'_> {
     }
 }
 
+/// While `into_future` polls a rondo coroutine for a foreign executor:
+/// `rondo_waker` (the one it made) stands for `std_waker`. A `from_future`
+/// polled with that rondo waker — `from_future(f).future()` on tokio — then
+/// hands `f` the foreign `std_waker` itself, instead of lending one of
+/// rondo's: a wake from any thread reaches that executor directly, as if
+/// `f` were polled there without rondo in between.
+pub(crate) struct Foreign {
+    outer: (usize, Option<std::task::Waker>),
+}
+
+impl Foreign {
+    pub(crate) fn enter(rondo_waker: &Waker, std_waker: &std::task::Waker) -> Foreign {
+        POLLS.with(|polls| Foreign {
+            outer: (
+                polls.foreign_task.replace(rondo_waker.target_addr()),
+                polls.foreign_waker.replace(Some(std_waker.clone())),
+            ),
+        })
+    }
+}
+
+impl Drop for Foreign {
+    fn drop(&mut self) {
+        let (task, waker) = (self.outer.0, self.outer.1.take());
+        let _ = POLLS.try_with(|polls| {
+            polls.foreign_task.set(task);
+            polls.foreign_waker.set(waker);
+        });
+    }
+}
+
 /// What [`polling_task`] found.
 pub(crate) enum PollingTask {
     /// `std_waker` is not one `from_future` lent to the poll running now.
@@ -489,26 +580,52 @@ mod tests {
     }
 
     #[test]
-    fn a_lent_waker_nobody_kept_goes_back_and_reports_a_wake() {
+    fn a_lent_waker_woken_in_its_poll_wakes_the_task_at_once_and_goes_back() {
+        let (count, waker) = counter();
         let mut data = None;
         // As a future that yields does: wake, return Pending.
-        let after = lend(|std_waker| {
+        let (_, after) = poll_lent(&waker, |std_waker| {
             data = Some(std_waker.data());
             std_waker.wake_by_ref();
+            assert_eq!(count.0.get(), 1, "at the moment of the wake, as a rondo wake");
+            std::task::Poll::<()>::Pending
         });
-        assert!(matches!(after, AfterPoll::Returned { woken: true }));
+        assert!(matches!(after, AfterPoll::Returned { woken: false }), "delivered already: no note");
         let after =
             lend(|std_waker| assert_eq!(Some(std_waker.data()), data, "the spare is lent again: no new Arc"));
-        assert!(matches!(after, AfterPoll::Returned { woken: false }), "the note was cleared");
+        assert!(matches!(after, AfterPoll::Returned { woken: false }));
+        assert_eq!(count.0.get(), 1);
     }
 
     #[test]
-    fn a_nested_poll_gets_its_own_spare() {
-        let after = lend(|outer| {
-            let inner = lend(|inner| assert_ne!(outer.data(), inner.data()));
-            assert!(matches!(inner, AfterPoll::Returned { .. }));
+    fn an_outer_lent_waker_woken_during_a_nested_poll_is_noted_for_its_own() {
+        let (count, waker) = counter();
+        let (_, after) = poll_lent(&waker, |outer| {
+            let inner = lend(|_| outer.wake_by_ref());
+            assert!(matches!(inner, AfterPoll::Returned { woken: false }), "not the inner task's wake");
+            assert_eq!(count.0.get(), 0, "noted, not delivered, while the inner poll runs");
+            std::task::Poll::<()>::Pending
         });
-        assert!(matches!(after, AfterPoll::Returned { .. }));
+        assert!(matches!(after, AfterPoll::Returned { woken: true }), "the outer poll finds its note");
+    }
+
+    #[test]
+    fn a_nested_poll_gets_its_own_spare_and_keeps_it_for_the_next_time() {
+        let mut seen = vec![];
+        for _ in 0..2 {
+            let after = lend(|outer| {
+                let inner = lend(|inner| {
+                    assert_ne!(outer.data(), inner.data());
+                    seen.push((outer.data(), inner.data()));
+                });
+                assert!(matches!(inner, AfterPoll::Returned { .. }));
+            });
+            assert!(matches!(after, AfterPoll::Returned { .. }));
+        }
+        // Both spares went back: the second round is lent the same two (in
+        // some order), no new `Arc` for either level.
+        let (first, second) = (seen[0], seen[1]);
+        assert!(second == first || second == (first.1, first.0), "{seen:?}");
     }
 
     /// A poll whose future keeps a clone of the lent waker: the clone and the
