@@ -70,14 +70,19 @@ impl<F: Future> Coroutine for FromFuture<F> {
         };
         if let Some(own) = self.own.as_mut() {
             return match super::task_waker::poll_own(own, cx.waker(), poll) {
-                std::task::Poll::Ready(output) => {
+                (std::task::Poll::Ready(output), _) => {
                     // Done: the future goes, and so does the table's clone of the
                     // task's waker (a std waker kept somewhere now wakes nobody).
                     self.future = None;
                     self.own.take().expect("own waker").finish();
                     Poll::Ready(output)
                 }
-                std::task::Poll::Pending => Poll::Pending,
+                (std::task::Poll::Pending, woken) => {
+                    if woken {
+                        cx.waker().wake(); // the wake it made during its own poll
+                    }
+                    Poll::Pending
+                }
             };
         }
         match super::task_waker::poll_lent(cx.waker(), poll) {

@@ -27,8 +27,8 @@
 //! the task's rondo waker directly (`into_future`, through [`Polling`]), and
 //! a future that wakes itself at once does not keep its clone. So a task
 //! gets no std waker of its own at its first poll: it borrows the thread's
-//! spare ([`Lent`]); a wake of it during the poll wakes the polling task at
-//! once, as a rondo wake would. Afterwards `Arc::strong_count` says whether
+//! spare ([`Lent`]); a wake of it during the poll is noted and delivered
+//! when the poll returns. Afterwards `Arc::strong_count` says whether
 //! anyone kept a clone. Only then does the task adopt it — a slot in the table,
 //! and stage 8's inbox (installing the selector) so other threads can reach
 //! it. A program that never leaves the loop keeps stage 3's precise wait and
@@ -85,16 +85,16 @@ thread_local! {
     /// What `from_future`'s polls use on this thread (one thread-local for
     /// both: each access costs a check, and a poll needs both).
     static POLLS: Polls = const {
-        Polls {
-            spare: Cell::new(None),
-            deeper: RefCell::new(Vec::new()),
-            lent: Cell::new(std::ptr::null()),
-            task: Cell::new(0),
-            task_waker: Cell::new(None),
-            foreign_task: Cell::new(0),
-            foreign_waker: Cell::new(None),
-        }
+        Polls { spare: Cell::new(None), lent: Cell::new(std::ptr::null()), task: Cell::new(0), task_waker: Cell::new(None) }
     };
+    /// Spare std wakers for `from_future`s polled inside a task's poll, one
+    /// per level (kept apart from `POLLS`: the common case never nests).
+    static DEEPER: RefCell<Vec<Lent>> = const { RefCell::new(Vec::new()) };
+    /// While `into_future` polls a rondo coroutine for a foreign executor
+    /// (see [`Foreign`]): the address of the rondo waker it made (0: none)...
+    static FOREIGN_TASK: Cell<usize> = const { Cell::new(0) };
+    /// ...and the foreign std waker that rondo waker calls.
+    static FOREIGN_WAKER: Cell<Option<std::task::Waker>> = const { Cell::new(None) };
 }
 
 /// `true` on the thread `home` (and `false` while this thread is ending).
@@ -255,16 +255,15 @@ impl std::task::Wake for TaskWaker {
     fn wake_by_ref(self: &Arc<Self>) {
         if on_thread(self.home) {
             match self.slot() {
-                Some(slot) => slot.wake_here(),
-                // Lent, so the poll that lent it is running on this thread:
-                // wake its task now, at the moment a rondo wake would (the
-                // order of what the poll does next depends on it); or, if a
-                // nested poll runs now, leave a note for when ours returns.
-                None => {
-                    if !wake_polling_task(Arc::as_ptr(self).cast()) {
-                        self.woken.store(true, Ordering::Relaxed);
-                    }
-                }
+                Some(slot) if !polled_now(Arc::as_ptr(self).cast()) => slot.wake_here(),
+                // Lent (so the poll that lent it is running on this thread),
+                // or its task's own and that task is being polled: leave a
+                // note; the task is woken when the poll returns — after
+                // anything else the poll woke, which is asyncio's rule for a
+                // task that yields (`await asyncio.sleep(0)` puts the task
+                // back in the queue when its step ends). Cheaper, too, than
+                // finding the polling task from here.
+                _ => self.woken.store(true, Ordering::Release),
             }
             return;
         }
@@ -286,53 +285,35 @@ impl std::task::Wake for TaskWaker {
 
 /// What `from_future`'s polls use on this thread.
 struct Polls {
-    /// The std waker this thread lends to a task's poll (see [`Lent`])...
+    /// The std waker this thread lends to a task's poll (see [`Lent`]);
+    /// `DEEPER` holds those of nested polls. (Not one stack: the common
+    /// case — no nesting — then moves one `Option` in and out, which is
+    /// measurably cheaper.)
     spare: Cell<Option<Lent>>,
-    /// ...and to `from_future`s polled inside that poll, one per level.
-    /// (Two fields, not one stack: the common case — no nesting — then
-    /// moves one `Option` in and out, which is measurably cheaper.)
-    deeper: RefCell<Vec<Lent>>,
     /// The poll running now (see [`Polling`]): the data pointer of the std
     /// waker it lent (null: none), the address of the task's rondo waker
     /// (to check a kept clone without touching the waker), and the waker.
     lent: Cell<*const ()>,
     task: Cell<usize>,
     task_waker: Cell<Option<Waker>>,
-    /// While `into_future` polls a rondo coroutine for a foreign executor
-    /// (see [`Foreign`]): the address of the rondo waker it made, and the
-    /// foreign std waker that rondo waker calls.
-    foreign_task: Cell<usize>,
-    foreign_waker: Cell<Option<std::task::Waker>>,
 }
 
 /// At most this many spare std wakers kept per thread for nested polls
 /// (deeper ones are made and dropped).
-const DEEPER: usize = 8;
+const DEEPER_SPARES: usize = 8;
 
 /// The foreign std waker `into_future` published (out of the hot path).
 #[cold]
-fn foreign_waker(polls: &Polls) -> Option<std::task::Waker> {
-    let foreign = polls.foreign_waker.take();
-    let std_waker = foreign.clone();
-    polls.foreign_waker.set(foreign);
-    std_waker
-}
-
-/// A lent std waker was woken on its thread: if it is the one lent to the
-/// poll running now, wake that poll's task at once. (`false`: a nested poll
-/// runs now; the lender reads the note when its own poll returns.)
-fn wake_polling_task(data: *const ()) -> bool {
-    POLLS
-        .try_with(|polls| {
-            if polls.lent.get() != data {
-                return false;
-            }
-            let waker = polls.task_waker.take();
-            let task = waker.clone();
-            polls.task_waker.set(waker);
-            task.inspect(Waker::wake).is_some()
+fn foreign_waker() -> Option<std::task::Waker> {
+    FOREIGN_WAKER
+        .try_with(|foreign| {
+            let waker = foreign.take();
+            let std_waker = waker.clone();
+            foreign.set(waker);
+            std_waker
         })
-        .unwrap_or(false)
+        .ok()
+        .flatten()
 }
 
 /// Polls a task's future with a std waker lent for the poll (the thread's
@@ -345,14 +326,14 @@ pub(crate) fn poll_lent<T>(
     poll: impl FnOnce(&std::task::Waker) -> std::task::Poll<T>,
 ) -> (std::task::Poll<T>, AfterPoll) {
     POLLS.with(|polls| {
-        if polls.foreign_task.get() == rondo_waker.target_addr()
-            && let Some(std_waker) = foreign_waker(polls)
+        if FOREIGN_TASK.get() == rondo_waker.target_addr()
+            && let Some(std_waker) = foreign_waker()
         {
             return (poll(&std_waker), AfterPoll::Foreign);
         }
         let lent = match polls.spare.take() {
             Some(lent) => lent,
-            None => polls.deeper.borrow_mut().pop().unwrap_or_else(Lent::new),
+            None => DEEPER.with_borrow_mut(Vec::pop).unwrap_or_else(Lent::new),
         };
         let polled = {
             let _polling = Polling::enter(polls, &lent.std_waker, rondo_waker);
@@ -362,18 +343,26 @@ pub(crate) fn poll_lent<T>(
     })
 }
 
-/// Polls a task's future with its own std waker.
+/// Polls a task's future with its own std waker; `true` with the result
+/// if the waker was woken during the poll (see `wake_by_ref`).
 #[inline]
 pub(crate) fn poll_own<T>(
     own: &mut Own,
     rondo_waker: &Waker,
     poll: impl FnOnce(&std::task::Waker) -> std::task::Poll<T>,
-) -> std::task::Poll<T> {
+) -> (std::task::Poll<T>, bool) {
     let std_waker = own.std_waker(rondo_waker);
-    POLLS.with(|polls| {
+    let polled = POLLS.with(|polls| {
         let _polling = Polling::enter(polls, std_waker, rondo_waker);
         poll(std_waker)
-    })
+    });
+    (polled, own.task_waker.woken.swap(false, Ordering::AcqRel))
+}
+
+/// Is the poll running on this thread now the one lent (or owning) the
+/// std waker whose data pointer is `data`?
+fn polled_now(data: *const ()) -> bool {
+    POLLS.try_with(|polls| polls.lent.get() == data).unwrap_or(false)
 }
 
 /// A std waker lent to one poll of a task that has none of its own yet.
@@ -427,10 +416,12 @@ impl Lent {
         }
         if let Some(inner) = polls.spare.replace(Some(self)) {
             // A nested poll gave its spare back first: keep it for the next.
-            let mut deeper = polls.deeper.borrow_mut();
-            if deeper.len() < DEEPER {
-                deeper.push(inner);
-            }
+            let _ = DEEPER.try_with(|deeper| {
+                let mut deeper = deeper.borrow_mut();
+                if deeper.len() < DEEPER_SPARES {
+                    deeper.push(inner);
+                }
+            });
         }
         AfterPoll::Returned { woken }
     }
@@ -447,8 +438,7 @@ impl Lent {
 
 /// A task's own std waker (adopted from a [`Lent`] one).
 pub(crate) struct Own {
-    /// Kept so that the `Arc` lives as long as the task.
-    #[allow(dead_code)]
+    /// The waker's shared part: its note of a wake during the poll.
     task_waker: Arc<TaskWaker>,
     std_waker: std::task::Waker,
     slot: Slot,
@@ -516,22 +506,20 @@ pub(crate) struct Foreign {
 
 impl Foreign {
     pub(crate) fn enter(rondo_waker: &Waker, std_waker: &std::task::Waker) -> Foreign {
-        POLLS.with(|polls| Foreign {
+        Foreign {
             outer: (
-                polls.foreign_task.replace(rondo_waker.target_addr()),
-                polls.foreign_waker.replace(Some(std_waker.clone())),
+                FOREIGN_TASK.replace(rondo_waker.target_addr()),
+                FOREIGN_WAKER.replace(Some(std_waker.clone())),
             ),
-        })
+        }
     }
 }
 
 impl Drop for Foreign {
     fn drop(&mut self) {
-        let (task, waker) = (self.outer.0, self.outer.1.take());
-        let _ = POLLS.try_with(|polls| {
-            polls.foreign_task.set(task);
-            polls.foreign_waker.set(waker);
-        });
+        FOREIGN_TASK.set(self.outer.0);
+        let waker = self.outer.1.take();
+        let _ = FOREIGN_WAKER.try_with(|foreign| foreign.set(waker));
     }
 }
 
@@ -596,31 +584,24 @@ mod tests {
     }
 
     #[test]
-    fn a_lent_waker_woken_in_its_poll_wakes_the_task_at_once_and_goes_back() {
-        let (count, waker) = counter();
+    fn a_lent_waker_woken_in_its_poll_is_noted_and_goes_back() {
         let mut data = None;
         // As a future that yields does: wake, return Pending.
-        let (_, after) = poll_lent(&waker, |std_waker| {
+        let after = lend(|std_waker| {
             data = Some(std_waker.data());
             std_waker.wake_by_ref();
-            assert_eq!(count.0.get(), 1, "at the moment of the wake, as a rondo wake");
-            std::task::Poll::<()>::Pending
         });
-        assert!(matches!(after, AfterPoll::Returned { woken: false }), "delivered already: no note");
+        assert!(matches!(after, AfterPoll::Returned { woken: true }), "the poll finds the note");
         let after =
             lend(|std_waker| assert_eq!(Some(std_waker.data()), data, "the spare is lent again: no new Arc"));
-        assert!(matches!(after, AfterPoll::Returned { woken: false }));
-        assert_eq!(count.0.get(), 1);
+        assert!(matches!(after, AfterPoll::Returned { woken: false }), "the note was cleared");
     }
 
     #[test]
     fn an_outer_lent_waker_woken_during_a_nested_poll_is_noted_for_its_own() {
-        let (count, waker) = counter();
-        let (_, after) = poll_lent(&waker, |outer| {
+        let after = lend(|outer| {
             let inner = lend(|_| outer.wake_by_ref());
             assert!(matches!(inner, AfterPoll::Returned { woken: false }), "not the inner task's wake");
-            assert_eq!(count.0.get(), 0, "noted, not delivered, while the inner poll runs");
-            std::task::Poll::<()>::Pending
         });
         assert!(matches!(after, AfterPoll::Returned { woken: true }), "the outer poll finds its note");
     }
