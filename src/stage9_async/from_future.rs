@@ -20,7 +20,7 @@
 //! }
 //! ```
 
-use super::task_waker::{AfterPoll, Own};
+use super::task_waker::{AfterPoll, Own, Reach};
 use crate::stage8_outside::outside::Outside;
 use crate::{Context, Coroutine, Poll};
 use std::future::Future;
@@ -91,7 +91,6 @@ impl<F: Future> Coroutine for FromFuture<F> {
                 self.future = None;
                 Poll::Ready(output)
             }
-            (std::task::Poll::Pending, AfterPoll::Foreign) => Poll::Pending,
             (std::task::Poll::Pending, AfterPoll::Returned { woken }) => {
                 if woken {
                     cx.waker().wake(); // what the std waker would have done
@@ -100,21 +99,25 @@ impl<F: Future> Coroutine for FromFuture<F> {
             }
             (std::task::Poll::Pending, AfterPoll::Kept(lent)) => {
                 // Whoever kept it may wake it from another thread: give it the
-                // loop's inbox (installing stage 8's selector the first time).
-                // Outside a rondo loop there is none: under a foreign executor
-                // the future was handed that executor's waker instead (and
-                // never gets here); under stage 2's `block_on`, which cannot
-                // wait for threads, only this thread's wakes count.
-                let mut inbox = None;
+                // loop's inbox (installing stage 8's selector the first time);
+                // under a foreign executor (`from_future(f).future()` on
+                // tokio), that executor's own std waker; under stage 2's
+                // `block_on`, which cannot wait for threads, nothing.
+                let mut reach = Reach::Nowhere;
                 crate::stage4_event_loop::with_running_core(|core| {
                     let outside = Outside::of(core);
                     outside.listen_while(
                         "std wakers held outside their tasks",
                         super::task_waker::held_elsewhere,
                     );
-                    inbox = Some(Arc::downgrade(outside.inbox()));
+                    reach = Reach::Inbox(Arc::downgrade(outside.inbox()));
                 });
-                self.own = Some(Box::new(lent.adopt(cx.waker(), inbox)));
+                if matches!(reach, Reach::Nowhere)
+                    && let Some(foreign) = super::task_waker::foreign_waker_for(cx.waker())
+                {
+                    reach = Reach::Foreign(foreign);
+                }
+                self.own = Some(Box::new(lent.adopt(cx.waker(), reach)));
                 Poll::Pending
             }
         }

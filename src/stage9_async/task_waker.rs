@@ -179,12 +179,23 @@ pub(crate) struct TaskWaker {
     /// lent (see [`Lent`]). Written under `reach`, by the loop's thread.
     index: AtomicUsize,
     generation: AtomicU64,
-    /// The loop's inbox, for a wake from another thread: set when the
-    /// waker is adopted by a task of a running loop (`None` outside one:
-    /// under `block_on` only this thread can wake the task).
-    reach: Mutex<Option<Weak<Inbox>>>,
+    /// How a wake from another thread reaches the task: set when the waker
+    /// is adopted ([`Reach`]).
+    reach: Mutex<Reach>,
     /// Woken while it named nobody: the task that lent it wakes itself.
     woken: AtomicBool,
+}
+
+/// How an adopted std waker is reached from another thread.
+pub(crate) enum Reach {
+    /// Through the running loop's inbox (and its self-pipe).
+    Inbox(Weak<Inbox>),
+    /// The task is a foreign executor's (`from_future(f).future()` polled by
+    /// tokio, say): its std waker, woken directly (see [`Foreign`]).
+    Foreign(std::task::Waker),
+    /// Not at all: outside any loop, under stage 2's `block_on`, which cannot
+    /// wait for threads; only wakes on this thread count.
+    Nowhere,
 }
 
 /// `index` of a waker that names no task (yet).
@@ -196,7 +207,7 @@ impl TaskWaker {
             home: HERE.with(|here| *here),
             index: AtomicUsize::new(NOBODY),
             generation: AtomicU64::new(0),
-            reach: Mutex::new(None),
+            reach: Mutex::new(Reach::Nowhere),
             woken: AtomicBool::new(false),
         })
     }
@@ -208,15 +219,15 @@ impl TaskWaker {
         (index != NOBODY).then(|| Slot { index, generation: self.generation.load(Ordering::Relaxed) })
     }
 
-    /// Makes this waker name `slot` for good, with `inbox` to reach the loop
-    /// from other threads; delivers a wake that came while it named nobody.
-    fn adopt(waker: &Arc<TaskWaker>, slot: Slot, inbox: Option<Weak<Inbox>>) {
-        let opened = inbox.is_some();
+    /// Makes this waker name `slot` for good, reached from other threads as
+    /// `reach` says; delivers a wake that came while it named nobody.
+    fn adopt(waker: &Arc<TaskWaker>, slot: Slot, reach: Reach) {
+        let opened = matches!(reach, Reach::Inbox(_));
         {
-            let mut reach = waker.reach.lock().unwrap_or_else(PoisonError::into_inner);
+            let mut reached = waker.reach.lock().unwrap_or_else(PoisonError::into_inner);
             waker.index.store(slot.index, Ordering::Relaxed);
             waker.generation.store(slot.generation, Ordering::Relaxed);
-            *reach = inbox;
+            *reached = reach;
         }
         // After the lock: a thread that took it before us has set the flag;
         // one that takes it after us finds the slot and the inbox.
@@ -268,16 +279,20 @@ impl std::task::Wake for TaskWaker {
             return;
         }
         let reach = self.reach.lock().unwrap_or_else(PoisonError::into_inner);
-        match (reach.as_ref(), self.slot()) {
-            (Some(inbox), Some(slot)) => {
+        match (&*reach, self.slot()) {
+            (Reach::Inbox(inbox), Some(slot)) => {
                 let Some(inbox) = inbox.upgrade() else { return };
                 // Refused if the loop is gone: then there is nobody to wake.
                 let _ = inbox.send(Box::new(move || slot.wake_here()), Location::caller());
             }
+            (Reach::Foreign(waker), Some(_)) => {
+                let waker = waker.clone();
+                drop(reach); // not held while a foreign executor's wake runs
+                waker.wake();
+            }
             // Not adopted yet: the loop reads the note when it adopts it (or,
-            // if its task finished meanwhile, nobody needs the wake). Adopted
-            // with no inbox — outside any loop, under stage 2's `block_on`,
-            // which cannot wait for threads — the note is all there is.
+            // if its task finished meanwhile, nobody needs the wake). Reached
+            // nowhere, the note is all there is.
             _ => self.woken.store(true, Ordering::Release),
         }
     }
@@ -302,9 +317,12 @@ struct Polls {
 /// (deeper ones are made and dropped).
 const DEEPER_SPARES: usize = 8;
 
-/// The foreign std waker `into_future` published (out of the hot path).
-#[cold]
-fn foreign_waker() -> Option<std::task::Waker> {
+/// If `rondo_waker` is the one `into_future` made for a foreign executor's
+/// poll running now, that executor's std waker (see [`Foreign`]).
+pub(crate) fn foreign_waker_for(rondo_waker: &Waker) -> Option<std::task::Waker> {
+    if FOREIGN_TASK.get() != rondo_waker.target_addr() {
+        return None;
+    }
     FOREIGN_WAKER
         .try_with(|foreign| {
             let waker = foreign.take();
@@ -317,20 +335,13 @@ fn foreign_waker() -> Option<std::task::Waker> {
 }
 
 /// Polls a task's future with a std waker lent for the poll (the thread's
-/// spare), and says what became of the waker; see [`Lent`]. (If the task is
-/// really a foreign executor's — `from_future(f).future()` polled by tokio —
-/// `f` gets that executor's own std waker instead: see [`Foreign`].)
+/// spare), and says what became of the waker; see [`Lent`].
 #[inline]
 pub(crate) fn poll_lent<T>(
     rondo_waker: &Waker,
     poll: impl FnOnce(&std::task::Waker) -> std::task::Poll<T>,
 ) -> (std::task::Poll<T>, AfterPoll) {
     POLLS.with(|polls| {
-        if FOREIGN_TASK.get() == rondo_waker.target_addr()
-            && let Some(std_waker) = foreign_waker()
-        {
-            return (poll(&std_waker), AfterPoll::Foreign);
-        }
         let lent = match polls.spare.take() {
             Some(lent) => lent,
             None => DEEPER.with_borrow_mut(Vec::pop).unwrap_or_else(Lent::new),
@@ -387,8 +398,6 @@ pub(crate) enum AfterPoll {
     Returned { woken: bool },
     /// A clone was kept: the task now owns it (see [`Lent::adopt`]).
     Kept(Lent),
-    /// No waker was lent: the future was polled with a foreign executor's.
-    Foreign,
 }
 
 impl Lent {
@@ -427,11 +436,10 @@ impl Lent {
     }
 
     /// The task keeps this waker for good: it names `rondo_waker`'s task
-    /// through a new slot, and — inside a running loop — reaches it from
-    /// other threads through the loop's `inbox`.
-    pub(crate) fn adopt(self, rondo_waker: &Waker, inbox: Option<Weak<Inbox>>) -> Own {
+    /// through a new slot, and other threads reach it as `reach` says.
+    pub(crate) fn adopt(self, rondo_waker: &Waker, reach: Reach) -> Own {
         let slot = Slot::new(rondo_waker);
-        TaskWaker::adopt(&self.task_waker, slot, inbox);
+        TaskWaker::adopt(&self.task_waker, slot, reach);
         Own { task_waker: self.task_waker, std_waker: self.std_waker, slot, rondo_waker: rondo_waker.clone() }
     }
 }
@@ -496,10 +504,10 @@ impl Drop for Polling<'_> {
 
 /// While `into_future` polls a rondo coroutine for a foreign executor:
 /// `rondo_waker` (the one it made) stands for `std_waker`. A `from_future`
-/// polled with that rondo waker — `from_future(f).future()` on tokio — then
-/// hands `f` the foreign `std_waker` itself, instead of lending one of
-/// rondo's: a wake from any thread reaches that executor directly, as if
-/// `f` were polled there without rondo in between.
+/// polled with that rondo waker — `from_future(f).future()` on tokio — whose
+/// `f` keeps its std waker then adopts it reached through that foreign
+/// `std_waker` ([`Reach::Foreign`]): a wake from any thread reaches the
+/// executor directly. (Checked only when a waker is adopted, never per poll.)
 pub(crate) struct Foreign {
     outer: (usize, Option<std::task::Waker>),
 }
@@ -638,7 +646,8 @@ mod tests {
             also(std_waker);
         });
         let AfterPoll::Kept(lent) = after else { panic!("a clone is kept") };
-        (kept.unwrap(), lent.adopt(waker, inbox.map(Arc::downgrade)))
+        let reach = inbox.map_or(Reach::Nowhere, |inbox| Reach::Inbox(Arc::downgrade(inbox)));
+        (kept.unwrap(), lent.adopt(waker, reach))
     }
 
     #[test]
