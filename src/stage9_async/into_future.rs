@@ -16,8 +16,9 @@
 //! - **Anywhere else** (tokio, smol, `futures::executor`, a std combinator
 //!   with wakers of its own) the adapter makes a rondo waker that calls the
 //!   std waker it was given (kept, and replaced only when it changes); a
-//!   `from_future` inside is handed that foreign std waker itself
-//!   (`task_waker::Foreign`), so a thread's wake reaches the executor. A
+//!   `from_future` inside whose future keeps its std waker adopts it
+//!   reached through that foreign std waker (`task_waker::Foreign`), so a
+//!   thread's wake reaches the executor. A
 //!   leaf that needs rondo's loop (`sleep`, a socket) panics there, saying
 //!   it was polled outside a running rondo loop.
 //!
@@ -128,8 +129,8 @@ impl<C: Coroutine> Future for CoroutineFuture<C> {
     fn poll(self: Pin<&mut Self>, cx: &mut std::task::Context<'_>) -> std::task::Poll<C::Output> {
         let this = self.get_mut();
         let (waker, foreign) = RondoWaker::for_std(&mut this.waker, cx.waker());
-        // For a foreign executor, a `from_future` inside is handed its std
-        // waker directly (`task_waker::Foreign`).
+        // For a foreign executor: a `from_future` inside that adopts a std
+        // waker reaches the task through this one (`task_waker::Foreign`).
         let _foreign = foreign.then(|| task_waker::Foreign::enter(waker, cx.waker()));
         match this.coroutine.poll(&mut Context::from_waker(waker)) {
             Poll::Ready(output) => std::task::Poll::Ready(output),
