@@ -6,7 +6,7 @@
 //!
 //! - **Inside a rondo task** (`from_future` is polling it, and the std
 //!   waker in `cx` is the one it lent to that poll, or the task's own —
-//!   `task_waker::polling_task` says so) the
+//!   `task_waker::with_polling_task` says so) the
 //!   coroutine gets the task's *rondo* waker itself: the same waker a
 //!   hand-written coroutine would get. So a timer firing wakes the task in
 //!   the same iteration, a lock's queue of waiters holds the task's waker
@@ -55,7 +55,7 @@ use std::rc::Rc;
 pub trait Awaitable: Coroutine + Sized {
     /// This coroutine, as a std `Future`.
     fn future(self) -> CoroutineFuture<Self> {
-        CoroutineFuture { coroutine: self, waker: None }
+        CoroutineFuture { coroutine: self, foreign: None }
     }
 }
 
@@ -65,16 +65,10 @@ impl<C: Coroutine> Awaitable for C {}
 #[must_use = "futures do nothing unless you `.await` or poll them"]
 pub struct CoroutineFuture<C> {
     coroutine: C,
-    /// The rondo waker handed to the coroutine, kept between polls.
-    waker: Option<RondoWaker>,
-}
-
-/// Which rondo waker the coroutine is polled with.
-enum RondoWaker {
-    /// The rondo task's own (the one `from_future` is polling with).
-    Task(Waker),
-    /// One that wakes a foreign std waker.
-    Std(Rc<StdWake>, Waker),
+    /// Off rondo (a foreign executor): the rondo waker handed to the
+    /// coroutine and the std waker it calls, kept between polls. (On rondo
+    /// the coroutine is polled with its task's own waker, nothing kept.)
+    foreign: Option<(Rc<StdWake>, Waker)>,
 }
 
 /// A rondo wake target that wakes a std waker.
@@ -88,34 +82,21 @@ impl Wake for StdWake {
     }
 }
 
-impl RondoWaker {
-    /// The rondo waker to poll with for `std_waker`, reusing `kept` when it
-    /// still fits.
-    /// (`true` with it: the rondo waker stands for a foreign std waker.)
-    fn for_std<'k>(kept: &'k mut Option<RondoWaker>, std_waker: &std::task::Waker) -> (&'k Waker, bool) {
-        let kept_task = match kept {
-            Some(RondoWaker::Task(waker)) => Some(&*waker),
-            _ => None,
-        };
-        match task_waker::polling_task(std_waker, kept_task) {
-            task_waker::PollingTask::Is(waker) => *kept = Some(RondoWaker::Task(waker)),
-            task_waker::PollingTask::Kept => {} // the task's waker, kept from the last poll
-            task_waker::PollingTask::No => match kept {
-                Some(RondoWaker::Std(target, _)) => {
-                    if !target.0.borrow().will_wake(std_waker) {
-                        *target.0.borrow_mut() = std_waker.clone();
-                    }
-                }
-                _ => {
-                    let target = Rc::new(StdWake(RefCell::new(std_waker.clone())));
-                    *kept = Some(RondoWaker::Std(target.clone(), Waker::new(target)));
-                }
-            },
+impl<C: Coroutine> CoroutineFuture<C> {
+    /// Polled by a foreign executor: through a rondo waker that wakes its
+    /// std waker (made once, pointed at a new std waker only if it changes).
+    fn poll_foreign(&mut self, std_waker: &std::task::Waker) -> Poll<C::Output> {
+        let (target, waker) = self.foreign.get_or_insert_with(|| {
+            let target = Rc::new(StdWake(RefCell::new(std_waker.clone())));
+            (target.clone(), Waker::new(target))
+        });
+        if !target.0.borrow().will_wake(std_waker) {
+            *target.0.borrow_mut() = std_waker.clone();
         }
-        match kept.as_ref().expect("set above") {
-            RondoWaker::Task(waker) => (waker, false),
-            RondoWaker::Std(_, waker) => (waker, true),
-        }
+        // A `from_future` inside that adopts a std waker reaches the task
+        // through this one (`task_waker::Foreign`).
+        let _foreign = task_waker::Foreign::enter(waker, std_waker);
+        self.coroutine.poll(&mut Context::from_waker(waker))
     }
 }
 
@@ -128,11 +109,11 @@ impl<C: Coroutine> Future for CoroutineFuture<C> {
 
     fn poll(self: Pin<&mut Self>, cx: &mut std::task::Context<'_>) -> std::task::Poll<C::Output> {
         let this = self.get_mut();
-        let (waker, foreign) = RondoWaker::for_std(&mut this.waker, cx.waker());
-        // For a foreign executor: a `from_future` inside that adopts a std
-        // waker reaches the task through this one (`task_waker::Foreign`).
-        let _foreign = foreign.then(|| task_waker::Foreign::enter(waker, cx.waker()));
-        match this.coroutine.poll(&mut Context::from_waker(waker)) {
+        // The direct path: inside a rondo task's poll, with the task's own waker.
+        let polled = task_waker::with_polling_task(cx.waker(), |waker| {
+            this.coroutine.poll(&mut Context::from_waker(waker))
+        });
+        match polled.unwrap_or_else(|| this.poll_foreign(cx.waker())) {
             Poll::Ready(output) => std::task::Poll::Ready(output),
             Poll::Pending => std::task::Poll::Pending,
         }

@@ -85,7 +85,7 @@ thread_local! {
     /// What `from_future`'s polls use on this thread (one thread-local for
     /// both: each access costs a check, and a poll needs both).
     static POLLS: Polls = const {
-        Polls { spare: Cell::new(None), lent: Cell::new(std::ptr::null()), task: Cell::new(0), task_waker: Cell::new(None) }
+        Polls { spare: Cell::new(None), lent: Cell::new(std::ptr::null()), task_waker: Cell::new(None) }
     };
     /// Spare std wakers for `from_future`s polled inside a task's poll, one
     /// per level (kept apart from `POLLS`: the common case never nests).
@@ -306,10 +306,8 @@ struct Polls {
     /// measurably cheaper.)
     spare: Cell<Option<Lent>>,
     /// The poll running now (see [`Polling`]): the data pointer of the std
-    /// waker it lent (null: none), the address of the task's rondo waker
-    /// (to check a kept clone without touching the waker), and the waker.
+    /// waker it lent or gave (null: none), and the task's rondo waker.
     lent: Cell<*const ()>,
-    task: Cell<usize>,
     task_waker: Cell<Option<Waker>>,
 }
 
@@ -477,17 +475,14 @@ impl Own {
 /// recognise the std waker and use the rondo one directly.
 struct Polling<'p> {
     polls: &'p Polls,
-    outer: (*const (), usize, Option<Waker>),
+    outer: (*const (), Option<Waker>),
 }
 
 impl<'p> Polling<'p> {
     #[inline]
     fn enter(polls: &'p Polls, std_waker: &std::task::Waker, rondo_waker: &Waker) -> Polling<'p> {
-        let outer = (
-            polls.lent.replace(std_waker.data()),
-            polls.task.replace(rondo_waker.target_addr()),
-            polls.task_waker.replace(Some(rondo_waker.clone())),
-        );
+        let outer =
+            (polls.lent.replace(std_waker.data()), polls.task_waker.replace(Some(rondo_waker.clone())));
         Polling { polls, outer }
     }
 }
@@ -497,8 +492,7 @@ impl Drop for Polling<'_> {
     #[inline]
     fn drop(&mut self) {
         self.polls.lent.set(self.outer.0);
-        self.polls.task.set(self.outer.1);
-        self.polls.task_waker.set(self.outer.2.take());
+        self.polls.task_waker.set(self.outer.1.take());
     }
 }
 
@@ -531,36 +525,38 @@ impl Drop for Foreign {
     }
 }
 
-/// What [`polling_task`] found.
-pub(crate) enum PollingTask {
-    /// `std_waker` is not one `from_future` lent to the poll running now.
-    No,
-    /// It is, and the task's rondo waker is the one the caller kept.
-    Kept,
-    /// It is, and this is the task's rondo waker.
-    Is(Waker),
+/// The task's rondo waker, moved out of `POLLS` for one call: put back on
+/// drop, also if the call panics (and something below catches it).
+struct Lend<'p> {
+    cell: &'p Cell<Option<Waker>>,
+    waker: Option<Waker>,
 }
 
-/// Is `std_waker` the one `from_future` lent to the poll running now — and
-/// if so, is the task's rondo waker `kept` (by address)? (Compared by data
-/// pointer while the poll runs, so the `Arc` is alive and the address is
-/// its own.)
+impl Drop for Lend<'_> {
+    #[inline]
+    fn drop(&mut self) {
+        self.cell.set(self.waker.take());
+    }
+}
+
+/// If `std_waker` is the one `from_future` lent (or gave) to the poll
+/// running now, calls `f` with that task's rondo waker: the direct path.
+/// (Compared by data pointer while the poll runs, so the waker is alive and
+/// the address its own. The rondo waker is moved out for the call and back,
+/// not cloned: nothing below a rondo coroutine looks for it, and a nested
+/// `from_future` publishes its own.)
 #[inline]
-pub(crate) fn polling_task(std_waker: &std::task::Waker, kept: Option<&Waker>) -> PollingTask {
+pub(crate) fn with_polling_task<R>(std_waker: &std::task::Waker, f: impl FnOnce(&Waker) -> R) -> Option<R> {
     POLLS
         .try_with(|polls| {
             if polls.lent.get() != std_waker.data() {
-                return PollingTask::No;
+                return None;
             }
-            if kept.is_some_and(|kept| kept.target_addr() == polls.task.get()) {
-                return PollingTask::Kept;
-            }
-            let waker = polls.task_waker.take();
-            let found = waker.clone();
-            polls.task_waker.set(waker);
-            found.map_or(PollingTask::No, PollingTask::Is)
+            let waker = Lend { cell: &polls.task_waker, waker: polls.task_waker.take() };
+            Some(f(waker.waker.as_ref()?))
         })
-        .unwrap_or(PollingTask::No)
+        .ok()
+        .flatten()
 }
 
 #[cfg(test)]
@@ -710,10 +706,8 @@ mod tests {
     #[test]
     fn a_waker_is_recognised_only_inside_the_poll_that_lent_it() {
         let (_count, waker) = counter();
-        let is_task = |std: &std::task::Waker| match polling_task(std, None) {
-            PollingTask::Is(task) => task.will_wake(&waker),
-            PollingTask::Kept | PollingTask::No => false,
-        };
+        let is_task =
+            |std: &std::task::Waker| with_polling_task(std, |task| task.will_wake(&waker)).unwrap_or(false);
         let mut lent = None;
         let _ = poll_lent(&waker, |std_waker| {
             assert!(is_task(std_waker));
