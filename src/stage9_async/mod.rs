@@ -25,8 +25,8 @@
 //!
 //! **The flaw that remains.** Cost and reach. The bridge is paid on every
 //! poll (a lent std waker, the running poll published for `.await`) and a
-//! pinned `Box` per task: 1.5–2.3× the hand-written task in instructions
-//! (`docs/performance.md`, "Stage 9"). A std waker held elsewhere keeps an
+//! pinned `Box` per task: in wall time 1.2× the hand-written task on a
+//! yield, 1.3–1.7× on spawn and join (`docs/performance.md`, "Stage 9"). A std waker held elsewhere keeps an
 //! idle loop listening, whoever holds it: a std channel between two tasks
 //! of one loop that wait on each other hangs, as on tokio, where a
 //! hand-written deadlock is named. And a task is `spawn(from_future(..))`,
