@@ -26,12 +26,13 @@
 //! **The flaw that remains.** Cost and reach. The bridge is paid on every
 //! poll (a lent std waker, the running poll published for `.await`) and a
 //! pinned `Box` per task: in wall time 1.2× the hand-written task on a
-//! yield, 1.3–1.7× on spawn and join (`docs/performance.md`, "Stage 9"). A std waker held elsewhere keeps an
-//! idle loop listening, whoever holds it: a std channel between two tasks
-//! of one loop that wait on each other hangs, as on tokio, where a
-//! hand-written deadlock is named. And a task is `spawn(from_future(..))`,
-//! not `spawn(async { .. })`: a blanket `Coroutine` impl for every `Future`
-//! would overlap rondo's own impls.
+//! yield, 1.3–1.7× on spawn and join (`docs/performance.md`, "Stage 9"). A
+//! std waker held beyond its task keeps an idle loop listening, whoever
+//! holds it: a std channel between two tasks of one loop that wait on each
+//! other, or a future keeping its own waker across an `.await`, waits for
+//! ever (as on tokio) where a hand-written deadlock is named. And a task is
+//! `spawn(from_future(..))`, not `spawn(async { .. })`: a blanket
+//! `Coroutine` impl for every `Future` would overlap rondo's own impls.
 //!
 //! Seed scenarios: every seed example takes `--async` — `cargo run
 //! --example countasync -- --async --virtual` prints what CPython prints, in
