@@ -78,6 +78,25 @@ impl Future for Receive {
     }
 }
 
+/// On a thread: waits until a task has parked its waker in `slot`, then
+/// fills the slot with `value` and wakes the waker; returns when it woke it.
+fn fill_when_parked(slot: Arc<Mutex<Slot>>, value: u32) -> std::thread::JoinHandle<Instant> {
+    std::thread::spawn(move || {
+        loop {
+            let mut parked = slot.lock().unwrap();
+            if let Some(waker) = parked.waker.take() {
+                parked.value = Some(value);
+                drop(parked);
+                let woken_at = Instant::now();
+                waker.wake();
+                return woken_at;
+            }
+            drop(parked);
+            std::thread::sleep(Duration::from_millis(1));
+        }
+    })
+}
+
 #[test]
 fn a_std_waker_woken_on_another_thread_wakes_the_idle_loop_at_once() {
     // No timer, no socket, no handle: the loop sleeps in poll(2) until the
@@ -86,27 +105,10 @@ fn a_std_waker_woken_on_another_thread_wakes_the_idle_loop_at_once() {
     // (rather than calling it a deadlock).
     let ev = EventLoop::new();
     let slot = Arc::new(Mutex::new(Slot::default()));
-    let theirs = slot.clone();
-    let woken_at = Arc::new(Mutex::new(None::<Instant>));
-    let w = woken_at.clone();
-    std::thread::spawn(move || {
-        // Wait until the task has parked its waker, then fill and wake.
-        loop {
-            let mut slot = theirs.lock().unwrap();
-            if let Some(waker) = slot.waker.take() {
-                slot.value = Some(42);
-                drop(slot);
-                *w.lock().unwrap() = Some(Instant::now());
-                waker.wake();
-                return;
-            }
-            drop(slot);
-            std::thread::sleep(Duration::from_millis(1));
-        }
-    });
+    let filler = fill_when_parked(slot.clone(), 42);
     let got = ev.run_until_complete(from_future(Receive(slot))).unwrap();
     assert_eq!(got, 42);
-    let latency = woken_at.lock().unwrap().expect("the thread woke it").elapsed();
+    let latency = filler.join().unwrap().elapsed();
     assert!(latency < Duration::from_millis(500), "woke {latency:?} after the wake");
 }
 
@@ -114,19 +116,7 @@ fn a_std_waker_woken_on_another_thread_wakes_the_idle_loop_at_once() {
 fn on_a_virtual_clock_too_a_kept_std_waker_is_waited_for_not_a_deadlock() {
     let ev = EventLoop::new_virtual();
     let slot = Arc::new(Mutex::new(Slot::default()));
-    let theirs = slot.clone();
-    let filler = std::thread::spawn(move || {
-        loop {
-            let mut slot = theirs.lock().unwrap();
-            if let Some(waker) = slot.waker.take() {
-                slot.value = Some(7);
-                drop(slot);
-                return waker.wake();
-            }
-            drop(slot);
-            std::thread::sleep(Duration::from_millis(1));
-        }
-    });
+    let filler = fill_when_parked(slot.clone(), 7);
     assert_eq!(ev.run_until_complete(from_future(Receive(slot))).unwrap(), 7);
     assert_eq!(ev.time(), 0.0, "a thread's wake takes no virtual time");
     filler.join().unwrap();
@@ -219,23 +209,12 @@ fn rondo_coroutines_that_need_no_loop_run_on_a_plain_std_executor() {
 
 #[test]
 fn a_std_future_bridged_to_rondo_and_back_is_woken_by_a_thread_on_a_foreign_executor() {
-    // `from_future(f).future()` on a std executor: `f` gets that executor's
-    // own std waker (not one of rondo's, which could not reach a thread
-    // parked outside any rondo loop), so a thread's wake unparks it.
+    // `from_future(f).future()` on a std executor: the waker `f` keeps is
+    // reached through that executor's own std waker (rondo's inbox could not
+    // reach a thread parked outside any rondo loop), so a thread's wake
+    // unparks it.
     let slot = Arc::new(Mutex::new(Slot::default()));
-    let theirs = slot.clone();
-    let filler = std::thread::spawn(move || {
-        loop {
-            let mut slot = theirs.lock().unwrap();
-            if let Some(waker) = slot.waker.take() {
-                slot.value = Some(42);
-                drop(slot);
-                return waker.wake();
-            }
-            drop(slot);
-            std::thread::sleep(Duration::from_millis(1));
-        }
-    });
+    let filler = fill_when_parked(slot.clone(), 42);
     assert_eq!(block_on(from_future(Receive(slot)).future()), 42);
     filler.join().unwrap();
 }
