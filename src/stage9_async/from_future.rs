@@ -20,7 +20,8 @@
 //! }
 //! ```
 
-use super::task_waker::{AfterPoll, Own, Reach};
+use super::lent_waker::{AfterPoll, Own};
+use super::task_waker::Reach;
 use crate::stage8_outside::outside::Outside;
 use crate::{Context, Coroutine, Poll};
 use std::future::Future;
@@ -69,7 +70,7 @@ impl<F: Future> Coroutine for FromFuture<F> {
             future.as_mut().poll(&mut std::task::Context::from_waker(std_waker))
         };
         if let Some(own) = self.own.as_mut() {
-            return match super::task_waker::poll_own(own, cx.waker(), poll) {
+            return match super::lent_waker::poll_own(own, cx.waker(), poll) {
                 (std::task::Poll::Ready(output), _) => {
                     // Done: the future goes, and so does the table's clone of the
                     // task's waker (a std waker kept somewhere now wakes nobody).
@@ -85,7 +86,7 @@ impl<F: Future> Coroutine for FromFuture<F> {
                 }
             };
         }
-        match super::task_waker::poll_lent(cx.waker(), poll) {
+        match super::lent_waker::poll_lent(cx.waker(), poll) {
             (std::task::Poll::Ready(output), _) => {
                 // A clone kept somewhere names nobody: it wakes nothing.
                 self.future = None;
@@ -113,7 +114,7 @@ impl<F: Future> Coroutine for FromFuture<F> {
                     reach = Reach::Inbox(Arc::downgrade(outside.inbox()));
                 });
                 if matches!(reach, Reach::Nowhere)
-                    && let Some(foreign) = super::task_waker::foreign_waker_for(cx.waker())
+                    && let Some(foreign) = super::lent_waker::foreign_waker_for(cx.waker())
                 {
                     reach = Reach::Foreign(foreign);
                 }

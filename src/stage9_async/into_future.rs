@@ -6,7 +6,7 @@
 //!
 //! - **Inside a rondo task** (`from_future` is polling it, and the std
 //!   waker in `cx` is the one it lent to that poll, or the task's own —
-//!   `task_waker::with_polling_task` says so) the
+//!   `lent_waker::with_polling_task` says so) the
 //!   coroutine gets the task's *rondo* waker itself: the same waker a
 //!   hand-written coroutine would get. So a timer firing wakes the task in
 //!   the same iteration, a lock's queue of waiters holds the task's waker
@@ -17,7 +17,7 @@
 //!   with wakers of its own) the adapter makes a rondo waker that calls the
 //!   std waker it was given (kept, and replaced only when it changes); a
 //!   `from_future` inside whose future keeps its std waker adopts it
-//!   reached through that foreign std waker (`task_waker::Foreign`), so a
+//!   reached through that foreign std waker (`lent_waker::Foreign`), so a
 //!   thread's wake reaches the executor. A
 //!   leaf that needs rondo's loop (`sleep`, a socket) panics there, saying
 //!   it was polled outside a running rondo loop.
@@ -29,7 +29,7 @@
 //! (`await_directly`), so `sleep(d).await` works; `.future()` is for any
 //! other coroutine — a hand-written machine of yours.
 
-use super::task_waker;
+use super::lent_waker;
 use crate::{Context, Coroutine, Poll, Wake, Waker};
 use std::cell::RefCell;
 use std::future::Future;
@@ -94,8 +94,8 @@ impl<C: Coroutine> CoroutineFuture<C> {
             *target.0.borrow_mut() = std_waker.clone();
         }
         // A `from_future` inside that adopts a std waker reaches the task
-        // through this one (`task_waker::Foreign`).
-        let _foreign = task_waker::Foreign::enter(waker, std_waker);
+        // through this one (`lent_waker::Foreign`).
+        let _foreign = lent_waker::Foreign::enter(waker, std_waker);
         self.coroutine.poll(&mut Context::from_waker(waker))
     }
 }
@@ -110,7 +110,7 @@ impl<C: Coroutine> Future for CoroutineFuture<C> {
     fn poll(self: Pin<&mut Self>, cx: &mut std::task::Context<'_>) -> std::task::Poll<C::Output> {
         let this = self.get_mut();
         // The direct path: inside a rondo task's poll, with the task's own waker.
-        let polled = task_waker::with_polling_task(cx.waker(), |waker| {
+        let polled = lent_waker::with_polling_task(cx.waker(), |waker| {
             this.coroutine.poll(&mut Context::from_waker(waker))
         });
         match polled.unwrap_or_else(|| this.poll_foreign(cx.waker())) {

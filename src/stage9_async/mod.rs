@@ -20,8 +20,8 @@
 //! task gets the task's own rondo waker, and a std waker's wake on the
 //! loop's thread calls it, in the same iteration.
 //!
-//! **Reading order.** `task_waker` → `from_future` → `into_future` →
-//! `await_directly`.
+//! **Reading order.** `waker_table` → `task_waker` → `lent_waker` →
+//! `from_future` → `into_future` → `await_directly`.
 //!
 //! **The flaw that remains.** Cost and reach. The bridge is paid on every
 //! poll (a lent std waker, the running poll published for `.await`) and a
@@ -43,7 +43,12 @@
 mod await_directly;
 mod from_future;
 mod into_future;
+mod lent_waker;
 mod task_waker;
+mod waker_table;
+
+#[cfg(test)]
+mod tests;
 
 pub use from_future::{FromFuture, from_future};
 pub use into_future::{Awaitable, CoroutineFuture};
