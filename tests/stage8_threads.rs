@@ -137,6 +137,26 @@ fn an_idle_loop_wakes_at_once_when_a_thread_calls_it() {
 }
 
 #[test]
+fn a_thread_that_sends_and_lets_go_of_its_handle_at_once_is_never_missed() {
+    // The thread's send and its handle's drop can both fall between two
+    // questions of the idle loop ("any mail?", "any handle?"): asked in that
+    // order, the loop would see neither and call it a deadlock, mail
+    // waiting. It asks about holders first (`Outside::can_be_woken`). The
+    // window is nanoseconds here; `tests/stage9_waker_props.rs`, where the
+    // holder is a std waker, is the test that caught it.
+    for round in 0..300u64 {
+        let ev = EventLoop::new();
+        let handle = ev.handle();
+        let thread = std::thread::spawn(move || {
+            std::thread::sleep(Duration::from_micros(round % 40));
+            handle.call_soon_threadsafe(rondo::stop).unwrap();
+        }); // the handle goes with the thread, right after the send
+        assert!(ev.run_forever().is_ok(), "round {round}: the stop was sent before the handle went");
+        thread.join().unwrap();
+    }
+}
+
+#[test]
 fn with_nothing_outside_a_stuck_loop_is_still_a_deadlock() {
     let ev = EventLoop::new_virtual();
     assert_eq!(ev.run_until_complete(to_thread(|| 1)).unwrap(), 1); // stage 8 installed

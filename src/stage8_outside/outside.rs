@@ -58,6 +58,7 @@ use std::os::fd::{AsRawFd, RawFd};
 use std::os::unix::net::UnixStream;
 use std::rc::Rc;
 use std::sync::Arc;
+use std::sync::atomic::{Ordering, fence};
 use std::time::Duration;
 
 /// One loop's link to the outside world.
@@ -183,12 +184,23 @@ impl Outside {
     }
 
     /// Can anything outside still wake this loop?
+    ///
+    /// The order matters. A thread sends its mail *before* it lets go of
+    /// what lets it send (a `LoopHandle`, a std waker): so first ask whether
+    /// anyone still holds one, and only then — once their letting go is
+    /// seen, with an acquire fence — whether mail came. The other order
+    /// misses a thread that sends and lets go between the two questions, and
+    /// calls a loop with mail in its inbox deadlocked.
     fn can_be_woken(&self) -> bool {
-        self.selector.borrow().len() > 0
-            || self.expected_count() > 0
-            || self.inbox.has_mail()
-            || self.inbox.handles.load(std::sync::atomic::Ordering::Acquire) > 0
-            || self.listen_reasons.borrow().clone().into_iter().any(|(_, still)| still())
+        if self.selector.borrow().len() > 0 || self.expected_count() > 0 {
+            return true;
+        }
+        let reasons = self.listen_reasons.borrow().clone();
+        if self.inbox.handles.load(Ordering::Acquire) > 0 || reasons.into_iter().any(|(_, still)| still()) {
+            return true;
+        }
+        fence(Ordering::Acquire);
+        self.inbox.has_mail()
     }
 
     /// Waits up to `timeout` for the outside world and queues what it has:
