@@ -5,15 +5,19 @@
 //! in `tests/asyncio_differential.rs`, and without a mirror in
 //! `tests/stage9_no_mirror.rs`.)
 
+#[allow(dead_code)] // not every test file uses all of it
+#[path = "support/mailbox.rs"]
+mod mailbox;
 #[allow(dead_code)]
 #[path = "../examples/rate_limit.rs"]
 mod rate_limit;
 
+use mailbox::{Shared, Take};
 use rondo::stage3_sleep::count;
 use rondo::{Awaitable, EventLoop, Transcript, from_future, sleep, spawn};
 use std::future::Future;
 use std::pin::Pin;
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 use std::task::{Context, Poll, Waker};
 use std::time::{Duration, Instant};
 
@@ -55,35 +59,12 @@ fn rate_limit_as_async_fn_keeps_every_line_time_and_iteration() {
     assert_eq!(compiled.lines().last().map(String::as_str), Some("all fetched"));
 }
 
-/// A one-shot slot a std thread fills: the std waker it keeps is woken there.
-#[derive(Default)]
-struct Slot {
-    value: Option<u32>,
-    waker: Option<Waker>,
-}
-
-struct Receive(Arc<Mutex<Slot>>);
-
-impl Future for Receive {
-    type Output = u32;
-    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<u32> {
-        let mut slot = self.0.lock().unwrap();
-        match slot.value.take() {
-            Some(value) => Poll::Ready(value),
-            None => {
-                slot.waker = Some(cx.waker().clone());
-                Poll::Pending
-            }
-        }
-    }
-}
-
-/// On a thread: waits until a task has parked its waker in `slot`, then
-/// fills the slot with `value` and wakes the waker; returns when it woke it.
-fn fill_when_parked(slot: Arc<Mutex<Slot>>, value: u32) -> std::thread::JoinHandle<Instant> {
+/// On a thread: waits until a task has parked its waker in `mailbox`, then
+/// fills the mailbox with `value` and wakes the waker; returns when it woke it.
+fn fill_when_parked(mailbox: Shared, value: u64) -> std::thread::JoinHandle<Instant> {
     std::thread::spawn(move || {
         loop {
-            let mut parked = slot.lock().unwrap();
+            let mut parked = mailbox.lock().unwrap();
             if let Some(waker) = parked.waker.take() {
                 parked.value = Some(value);
                 drop(parked);
@@ -101,12 +82,12 @@ fn fill_when_parked(slot: Arc<Mutex<Slot>>, value: u32) -> std::thread::JoinHand
 fn a_std_waker_woken_on_another_thread_wakes_the_idle_loop_at_once() {
     // No timer, no socket, no handle: the loop sleeps in poll(2) until the
     // thread's wake comes through the inbox and the self-pipe. The std
-    // waker the task left in the slot is what keeps the loop listening
+    // waker the task left in the mailbox is what keeps the loop listening
     // (rather than calling it a deadlock).
     let ev = EventLoop::new();
-    let slot = Arc::new(Mutex::new(Slot::default()));
-    let filler = fill_when_parked(slot.clone(), 42);
-    let got = ev.run_until_complete(from_future(Receive(slot))).unwrap();
+    let mailbox = Shared::default();
+    let filler = fill_when_parked(mailbox.clone(), 42);
+    let got = ev.run_until_complete(from_future(Take(mailbox))).unwrap();
     assert_eq!(got, 42);
     let latency = filler.join().unwrap().elapsed();
     assert!(latency < Duration::from_millis(500), "woke {latency:?} after the wake");
@@ -115,9 +96,9 @@ fn a_std_waker_woken_on_another_thread_wakes_the_idle_loop_at_once() {
 #[test]
 fn on_a_virtual_clock_too_a_kept_std_waker_is_waited_for_not_a_deadlock() {
     let ev = EventLoop::new_virtual();
-    let slot = Arc::new(Mutex::new(Slot::default()));
-    let filler = fill_when_parked(slot.clone(), 7);
-    assert_eq!(ev.run_until_complete(from_future(Receive(slot))).unwrap(), 7);
+    let mailbox = Shared::default();
+    let filler = fill_when_parked(mailbox.clone(), 7);
+    assert_eq!(ev.run_until_complete(from_future(Take(mailbox))).unwrap(), 7);
     assert_eq!(ev.time(), 0.0, "a thread's wake takes no virtual time");
     filler.join().unwrap();
 }
@@ -168,13 +149,13 @@ fn a_future_that_keeps_no_waker_is_a_deadlock_not_a_hang() {
 
 #[test]
 fn a_wake_after_the_loop_is_gone_does_nothing() {
-    let slot = Arc::new(Mutex::new(Slot::default()));
+    let mailbox = Shared::default();
     {
         let ev = EventLoop::new_virtual();
-        let _task = ev.spawn(from_future(Receive(slot.clone())));
+        let _task = ev.spawn(from_future(Take(mailbox.clone())));
         ev.run_until_complete(sleep(Duration::from_secs(1))).unwrap();
     } // the loop and its task are gone; the waker the task left is not
-    let waker = slot.lock().unwrap().waker.take().expect("the task parked a waker");
+    let waker = mailbox.lock().unwrap().waker.take().expect("the task parked a waker");
     std::thread::spawn(move || waker.wake()).join().unwrap(); // from another thread
 }
 
@@ -213,8 +194,8 @@ fn a_std_future_bridged_to_rondo_and_back_is_woken_by_a_thread_on_a_foreign_exec
     // reached through that executor's own std waker (rondo's inbox could not
     // reach a thread parked outside any rondo loop), so a thread's wake
     // unparks it.
-    let slot = Arc::new(Mutex::new(Slot::default()));
-    let filler = fill_when_parked(slot.clone(), 42);
-    assert_eq!(block_on(from_future(Receive(slot)).future()), 42);
+    let mailbox = Shared::default();
+    let filler = fill_when_parked(mailbox.clone(), 42);
+    assert_eq!(block_on(from_future(Take(mailbox)).future()), 42);
     filler.join().unwrap();
 }

@@ -6,51 +6,17 @@
 //! and nothing waits for ever.
 
 mod common;
+#[allow(dead_code)] // not every test file uses all of it
+#[path = "support/mailbox.rs"]
+mod mailbox;
 
+use mailbox::{Shared, Take, put};
 use proptest::prelude::*;
 use rondo::{EventLoop, Task, from_future, sleep, spawn};
 use std::future::Future;
 use std::pin::Pin;
-use std::sync::{Arc, Mutex};
-use std::task::{Context, Poll, Waker};
+use std::task::{Context, Poll};
 use std::time::Duration;
-
-/// A one-value mailbox: the std future that waits on it parks its waker
-/// there (replacing any earlier one, as the contract asks).
-#[derive(Default)]
-struct Mailbox {
-    value: Option<u64>,
-    waker: Option<Waker>,
-}
-
-type Shared = Arc<Mutex<Mailbox>>;
-
-fn put(mailbox: &Shared, value: u64) {
-    let waker = {
-        let mut mailbox = mailbox.lock().unwrap();
-        mailbox.value = Some(value);
-        mailbox.waker.take()
-    };
-    if let Some(waker) = waker {
-        waker.wake();
-    }
-}
-
-struct Take(Shared);
-
-impl Future for Take {
-    type Output = u64;
-    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<u64> {
-        let mut mailbox = self.0.lock().unwrap();
-        match mailbox.value.take() {
-            Some(value) => Poll::Ready(value),
-            None => {
-                mailbox.waker = Some(cx.waker().clone());
-                Poll::Pending
-            }
-        }
-    }
-}
 
 /// Wakes itself and returns `Pending` once (a std yield: its waker is lent).
 struct YieldOnce(bool);
